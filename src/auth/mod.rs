@@ -1,0 +1,200 @@
+//! Delegated sign-in: the authorization code flow with PKCE through a loopback redirect,
+//! the device code flow, a token cache and silent refresh.
+//!
+//! The one entry point library users call is [`DelegatedCredential`]; the Graph client takes
+//! any [`TokenSource`], so a caller with a token of its own can use [`StaticToken`].
+
+pub mod authority;
+pub mod cache;
+pub mod claims;
+pub mod credential;
+pub mod interactive;
+pub mod loopback;
+pub mod token;
+
+pub use credential::DelegatedCredential;
+
+use crate::error::ErrorKind;
+use crate::ids::Scope;
+use crate::secret::AccessToken;
+use futures::future::BoxFuture;
+
+/// An error from the identity provider's token or authorize endpoint, as Entra shapes it:
+/// `{error, error_description: "AADSTS…: …", error_codes, trace_id, correlation_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProviderError {
+    /// The OAuth 2.0 `error` (`invalid_grant`, `interaction_required`, …).
+    pub error: String,
+    /// The provider's description (for Entra it starts with `AADSTSnnnn:`).
+    pub description: Option<String>,
+    /// Entra's numeric error codes (`65001` for missing consent, …).
+    pub codes: Vec<u64>,
+    /// Entra's trace id, for support.
+    pub trace_id: Option<String>,
+    /// Entra's correlation id, for support.
+    pub correlation_id: Option<String>,
+}
+
+/// Why sign-in or token acquisition failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The identity provider refused the request; `message` says what to do about it.
+    #[error("{message}")]
+    Provider {
+        /// The provider's error, with its codes and ids for support.
+        error: ProviderError,
+        /// What happened and what to do, for a person.
+        message: String,
+    },
+    /// The user cancelled sign-in (declined consent, pressed Ctrl-C).
+    #[error("sign-in was cancelled{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Cancelled {
+        /// What the provider or the user said, if anything.
+        detail: Option<String>,
+    },
+    /// No redirect arrived in time.
+    #[error("sign-in timed out after {seconds} s without a redirect from the browser; run `printjob login` again (use --timeout to wait longer)")]
+    TimedOut {
+        /// How long the listener waited.
+        seconds: u64,
+    },
+    /// A silent request cannot be satisfied without the user.
+    #[error("{reason}; run `printjob login` to sign in")]
+    InteractionRequired {
+        /// Why silent acquisition failed.
+        reason: String,
+    },
+    /// The token is an application (app-only) token.
+    #[error("application permissions are not supported by printJob: cancel; sign in as a user (delegated permissions: {})", Scope::CANCEL_SCOPES.join(", "))]
+    AppOnlyToken,
+    /// The token was granted none of the scopes the operation needs.
+    #[error("the token was granted {granted} but this needs one of {needed}; run `printjob login --scope {first}` (an administrator may have to consent)", first = needed.split(", ").next().unwrap_or_default())]
+    MissingScopes {
+        /// The scopes that would do, comma separated.
+        needed: String,
+        /// The scopes the token has, space separated (or `no scopes`).
+        granted: String,
+    },
+    /// The provider's discovery document or endpoints are unusable.
+    #[error("{0}")]
+    Discovery(String),
+    /// The loopback redirect listener failed.
+    #[error("{0}")]
+    Listener(String),
+    /// The token cache could not be read or written.
+    #[error("{0}")]
+    Cache(String),
+    /// The identity provider could not be reached or answered something unreadable.
+    #[error("{0}")]
+    Network(String),
+    /// The request itself was invalid (bad option combination, bad URL).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl AuthError {
+    /// The exit-code category of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AuthError::Provider { error, .. } if error.error == "access_denied" => {
+                ErrorKind::SignInCancelled
+            }
+            AuthError::Provider { .. }
+            | AuthError::TimedOut { .. }
+            | AuthError::InteractionRequired { .. }
+            | AuthError::Discovery(_)
+            | AuthError::Listener(_) => ErrorKind::SignIn,
+            AuthError::Cancelled { .. } => ErrorKind::SignInCancelled,
+            AuthError::AppOnlyToken | AuthError::MissingScopes { .. } => ErrorKind::Permission,
+            AuthError::Cache(_) => ErrorKind::Internal,
+            AuthError::Network(_) => ErrorKind::Service,
+            AuthError::Usage(_) => ErrorKind::Usage,
+        }
+    }
+}
+
+/// What a caller asks a [`TokenSource`] for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// The scopes the token must carry (e.g. `PrintJob.ReadWriteBasic`).
+    pub scopes: Vec<Scope>,
+    /// Skip the cached access token (Graph answered 401 for it).
+    pub force_refresh: bool,
+    /// A claims challenge from a `WWW-Authenticate` header (Continuous Access Evaluation),
+    /// to be passed to the identity provider.
+    pub claims: Option<String>,
+}
+
+impl TokenRequest {
+    /// A request for these scopes.
+    pub fn new(scopes: impl IntoIterator<Item = Scope>) -> Self {
+        Self {
+            scopes: scopes.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A delegated access token and what is known about it.
+#[derive(Debug, Clone)]
+pub struct GrantedToken {
+    /// The bearer token.
+    pub access_token: AccessToken,
+    /// When it expires (Unix seconds).
+    pub expires_on: i64,
+    /// The scopes it was granted (from the token response's `scope`, else read from the JWT).
+    pub scopes: Vec<Scope>,
+    /// The signed-in user's name (`preferred_username`), when known.
+    pub username: Option<String>,
+}
+
+/// Anything that can hand out delegated access tokens for Graph.
+pub trait TokenSource: Send + Sync {
+    /// A valid token for `request`: cached if fresh, refreshed if needed.
+    fn token<'a>(
+        &'a self,
+        request: &'a TokenRequest,
+    ) -> BoxFuture<'a, Result<GrantedToken, AuthError>>;
+}
+
+/// A token obtained elsewhere (a script, another library), checked once: a readable app-only
+/// token, or one without any PrintJob scope, is refused before any Graph call.
+#[derive(Debug, Clone)]
+pub struct StaticToken {
+    token: GrantedToken,
+}
+
+impl StaticToken {
+    /// Wraps a token; fails if it is recognisably app-only or lacks every PrintJob scope.
+    /// `scopes` are the granted scopes when the caller knows them (else they are read from
+    /// the token when it is a readable JWT; an opaque token is accepted as is).
+    pub fn new(access_token: AccessToken, scopes: Option<Vec<Scope>>) -> Result<Self, AuthError> {
+        let inspected = claims::inspect(&access_token, scopes.as_deref())?;
+        claims::require_cancel_scope(&inspected.scopes)?;
+        Ok(Self {
+            token: GrantedToken {
+                access_token,
+                expires_on: inspected.expires_on.unwrap_or(i64::MAX),
+                scopes: inspected.scopes,
+                username: inspected.username,
+            },
+        })
+    }
+}
+
+impl TokenSource for StaticToken {
+    fn token<'a>(
+        &'a self,
+        request: &'a TokenRequest,
+    ) -> BoxFuture<'a, Result<GrantedToken, AuthError>> {
+        Box::pin(async move {
+            if request.force_refresh || request.claims.is_some() {
+                return Err(AuthError::InteractionRequired {
+                    reason: "the service rejected the access token that was handed in and it cannot be refreshed".into(),
+                });
+            }
+            Ok(self.token.clone())
+        })
+    }
+}

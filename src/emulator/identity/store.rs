@@ -1,0 +1,5 @@
+//! Authorization codes, refresh tokens, consents and device codes.
+
+/// What the identity routes remember between requests.
+#[derive(Debug, Default)]
+pub struct IdentityStore {}

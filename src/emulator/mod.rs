@@ -1,0 +1,189 @@
+//! A local, strict emulator of the Microsoft identity platform and of the Microsoft Graph
+//! print endpoints, for tests and for the zero-setup demo.
+//!
+//! It is one HTTP service on `127.0.0.1`: the identity routes under `/{tenant}/…`, Graph under
+//! `/v1.0/…`, and its own admin routes under `/_emulator/…` (counters, faults, clock). It
+//! rejects what the real services reject (PKCE, redirect URI, single-use codes, scopes, app-only
+//! tokens), so a client that works against it has been held to the real rules. See
+//! `docs/emulator.md`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), String> {
+//! use printjob::emulator::Emulator;
+//! let emulator = Emulator::builder().start().await?;
+//! println!("authority: {}", emulator.base_url());
+//! emulator.shutdown();
+//! # Ok(()) }
+//! ```
+
+pub mod directory;
+pub mod faults;
+pub mod graph;
+pub mod identity;
+pub mod jwt;
+pub mod seed;
+pub mod server;
+pub mod state;
+
+mod admin;
+
+use crate::clock::OffsetClock;
+use faults::{FaultConfig, Faults};
+use seed::Seed;
+use state::{EmulatorState, Shared};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::watch;
+
+/// Configures and starts an [`Emulator`].
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    port: u16,
+    seed: Option<Seed>,
+    faults: FaultConfig,
+    rng_seed: u64,
+    clock: Option<OffsetClock>,
+}
+
+impl EmulatorBuilder {
+    /// Port on 127.0.0.1 (0, the default, picks a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The directory and print data to start with (default: [`Seed::default`]).
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Faults to inject from the start.
+    pub fn faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Seed of the fault RNG (same seed, same fault sequence).
+    pub fn rng_seed(mut self, seed: u64) -> Self {
+        self.rng_seed = seed;
+        self
+    }
+
+    /// A clock shared with the test, to expire codes and tokens without waiting.
+    pub fn clock(mut self, clock: OffsetClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<Emulator, String> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", self.port))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the listening address: {e}"))?;
+        let base_url = format!("http://127.0.0.1:{}", addr.port());
+        let seed = self.seed.unwrap_or_default();
+        let state: Shared = Arc::new(EmulatorState {
+            base_url: base_url.clone(),
+            identity: Mutex::new(identity::store::IdentityStore::default()),
+            print: Mutex::new(graph::store::PrintStore::from_seed(&seed.print)),
+            directory: RwLock::new(seed.directory),
+            keys: jwt::SigningKeys::generate()?,
+            clock: self.clock.unwrap_or_default(),
+            faults: Faults::new(self.faults, self.rng_seed),
+            counters: faults::Counters::default(),
+        });
+        let router = router(state.clone());
+        let (shutdown, rx) = watch::channel(false);
+        tokio::spawn(server::serve(listener, router, rx));
+        Ok(Emulator {
+            addr,
+            base_url,
+            state,
+            shutdown,
+        })
+    }
+}
+
+fn router(state: Shared) -> axum::Router {
+    axum::Router::new()
+        .merge(identity::routes())
+        .merge(graph::routes())
+        .merge(admin::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            server::count_and_fault,
+        ))
+        .with_state(state)
+}
+
+/// A running emulator. Dropping it (or calling [`Emulator::shutdown`]) stops it.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    base_url: String,
+    state: Shared,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Emulator {
+    /// A builder with the default seed, no faults, port 0.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:{port}`: the authority host (discovery at
+    /// `{base}/{tenant}/v2.0/.well-known/openid-configuration`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `{base}/v1.0`: the Graph endpoint.
+    pub fn graph_url(&self) -> String {
+        format!("{}/v1.0", self.base_url)
+    }
+
+    /// The socket address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (directory, stores, counters, faults, clock).
+    pub fn state(&self) -> &Shared {
+        &self.state
+    }
+
+    /// Requests served per route (`POST /{tenant}/oauth2/v2.0/token`, …) and events.
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        self.state.counters.snapshot()
+    }
+
+    /// Replaces the fault settings.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        self.state.faults.set(faults);
+    }
+
+    /// The settings a client needs, one `NAME=value` per line (environment variables).
+    pub fn settings(&self) -> String {
+        format!(
+            "PRINTJOB_AUTHORITY={base}\nPRINTJOB_GRAPH_URL={base}/v1.0\nPRINTJOB_TENANT_ID=contoso.onmicrosoft.com\nPRINTJOB_CLIENT_ID={client}\n",
+            base = self.base_url,
+            client = seed::PUBLIC_CLIENT_ID
+        )
+    }
+
+    /// Stops serving.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
