@@ -176,6 +176,58 @@ impl Emulator {
         )
     }
 
+    /// Signs a delegated Graph access token for a seeded user, as the token endpoint would
+    /// after a sign-in (for tests of the Graph side that do not need the browser flow).
+    /// `None` if no user has that name.
+    pub fn mint_user_token(
+        &self,
+        upn: &str,
+        scopes: &[&str],
+        lifetime_secs: i64,
+    ) -> Option<String> {
+        let user = self.state.directory().user_by_upn(upn)?.clone();
+        let now = self.state.now();
+        let claims = jwt::IssuedClaims {
+            aud: jwt::GRAPH_AUDIENCE.into(),
+            iss: format!("{}/{}/v2.0", self.base_url, user.tenant_id),
+            tid: user.tenant_id.clone(),
+            oid: user.id.clone(),
+            sub: user.id.clone(),
+            iat: now,
+            nbf: now,
+            exp: now + lifetime_secs,
+            azp: Some(seed::PUBLIC_CLIENT_ID.into()),
+            scp: Some(scopes.join(" ")),
+            idtyp: Some("user".into()),
+            preferred_username: Some(user.user_principal_name.clone()),
+            ver: Some("2.0".into()),
+            uti: Some(uuid::Uuid::new_v4().simple().to_string()),
+            ..Default::default()
+        };
+        Some(self.state.keys.sign(&claims))
+    }
+
+    /// Signs an app-only Graph token (`roles`, no `scp`) for the seeded daemon client.
+    pub fn mint_app_token(&self, roles: &[&str]) -> String {
+        let now = self.state.now();
+        let claims = jwt::IssuedClaims {
+            aud: jwt::GRAPH_AUDIENCE.into(),
+            iss: format!("{}/{}/v2.0", self.base_url, seed::CONTOSO_TENANT),
+            tid: seed::CONTOSO_TENANT.into(),
+            oid: seed::DAEMON_CLIENT_ID.into(),
+            sub: seed::DAEMON_CLIENT_ID.into(),
+            iat: now,
+            nbf: now,
+            exp: now + 3600,
+            azp: Some(seed::DAEMON_CLIENT_ID.into()),
+            roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+            idtyp: Some("app".into()),
+            ver: Some("2.0".into()),
+            ..Default::default()
+        };
+        self.state.keys.sign(&claims)
+    }
+
     /// Stops serving.
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);

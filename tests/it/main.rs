@@ -1,1 +1,10 @@
+//! Integration tests: one binary, a module per area. Everything runs against the emulator over
+//! real sockets on 127.0.0.1.
 
+mod cancel;
+mod cli;
+mod emulator_graph;
+mod emulator_identity;
+mod harness;
+mod loopback;
+mod signin;
