@@ -2,7 +2,11 @@
 
 use super::{not_yet_available, GlobalArgs};
 use clap::Args;
-use printjob::Error;
+use printjob::emulator::faults::FaultConfig;
+use printjob::emulator::seed::Seed;
+use printjob::emulator::Emulator;
+use printjob::{Error, ErrorKind};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// `printjob emulator`
@@ -27,9 +31,81 @@ pub struct DemoArgs {
     pub auto: bool,
 }
 
-/// Runs `printjob emulator`.
-pub async fn emulator(_global: &GlobalArgs, _args: EmulatorArgs) -> Result<(), Error> {
-    Err(not_yet_available("emulator"))
+fn usage(message: String) -> Error {
+    Error::other(ErrorKind::Usage, message)
+}
+
+fn load_seed(path: &PathBuf) -> Result<Seed, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        usage(format!(
+            "cannot read the seed file {}: {e}; pass a JSON file in the format of docs/emulator.md",
+            path.display()
+        ))
+    })?;
+    Seed::from_json(&text).map_err(|e| usage(format!("{}: {e}", path.display())))
+}
+
+/// Runs `printjob emulator`: starts the service, prints its settings, serves until Ctrl-C.
+pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Error> {
+    let mut builder = Emulator::builder().port(args.port);
+    if let Some(path) = &args.seed {
+        builder = builder.seed(load_seed(path)?);
+    }
+    if let Some(spec) = &args.faults {
+        builder =
+            builder.faults(FaultConfig::parse(spec).map_err(|e| usage(format!("--faults: {e}")))?);
+    }
+    let emulator = builder.start().await.map_err(|e| {
+        Error::other(
+            ErrorKind::Service,
+            format!("{e}; choose another --port, or 0 for a free one"),
+        )
+    })?;
+    print_settings(global.json, &emulator);
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Error::other(ErrorKind::Internal, format!("cannot wait for Ctrl-C: {e}")))?;
+    emulator.shutdown();
+    eprintln!("emulator stopped");
+    Ok(())
+}
+
+fn print_settings(json: bool, emulator: &Emulator) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let settings: serde_json::Map<String, serde_json::Value> = emulator
+            .settings()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+            .collect();
+        let doc = serde_json::json!({
+            "baseUrl": emulator.base_url(),
+            "graphUrl": emulator.graph_url(),
+            "settings": settings,
+        });
+        let _ = writeln!(out, "{doc}");
+    } else {
+        let _ = writeln!(
+            out,
+            "printjob emulator listening on {}",
+            emulator.base_url()
+        );
+        let _ = writeln!(out, "Graph endpoint: {}", emulator.graph_url());
+        let _ = writeln!(out, "Settings for a client (environment variables):");
+        for line in emulator.settings().lines() {
+            let _ = writeln!(out, "  export {line}");
+        }
+        let _ = writeln!(
+            out,
+            "Seeded users (password Passw0rd!): {}, {}, {} (Printer Administrator); see docs/emulator.md",
+            printjob::emulator::seed::ADELE,
+            printjob::emulator::seed::MEGAN,
+            printjob::emulator::seed::ADMIN
+        );
+        let _ = writeln!(out, "Press Ctrl-C to stop.");
+    }
+    let _ = out.flush();
 }
 
 /// Runs `printjob demo`.

@@ -1,1 +1,81 @@
-//! Integration tests: cli.
+//! Integration tests: the command line itself (parsing, help, exit codes, `printjob emulator`).
+
+use crate::harness::printjob_bin;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in [
+        "login", "status", "token", "logout", "printers", "jobs", "cancel", "emulator", "demo",
+    ] {
+        let out = Command::new(printjob_bin())
+            .args([sub, "--help"])
+            .output()
+            .expect("run printjob");
+        assert!(out.status.success(), "{sub} --help failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage: printjob"), "{sub}: {text}");
+    }
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error_with_exit_code_2() {
+    let out = Command::new(printjob_bin())
+        .args(["cancel", "printer-1", "--bogus"])
+        .output()
+        .expect("run printjob");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
+}
+
+#[test]
+fn emulator_command_prints_its_settings_and_serves() {
+    let mut child = Command::new(printjob_bin())
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start printjob emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let base = first
+        .strip_prefix("printjob emulator listening on ")
+        .expect("the base URL line")
+        .to_string();
+    let rest: Vec<String> = lines.take(5).map(|l| l.expect("utf-8")).collect();
+    assert!(
+        rest.iter()
+            .any(|l| l == &format!("  export PRINTJOB_AUTHORITY={base}")),
+        "{rest:?}"
+    );
+    let health = reqwest::blocking_get(&format!("{base}/_emulator/health"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(health.as_deref(), Ok("ok"));
+}
+
+#[test]
+fn emulator_refuses_a_bad_fault_spec_with_a_usage_error() {
+    let out = Command::new(printjob_bin())
+        .args(["emulator", "--faults", "429=7"])
+        .output()
+        .expect("run printjob");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be a number from 0 to 1"));
+}
+
+mod reqwest {
+    /// A tiny blocking GET over a fresh runtime (the test itself is synchronous).
+    pub fn blocking_get(url: &str) -> Result<String, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let resp = ::reqwest::get(url).await.map_err(|e| e.to_string())?;
+            resp.text().await.map_err(|e| e.to_string())
+        })
+    }
+}
