@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area. Everything runs against the emulator over
 //! real sockets on 127.0.0.1.
 
+mod browser;
 mod cancel;
 mod cli;
 mod emulator_graph;
