@@ -84,6 +84,10 @@ pub struct Client {
     /// Application permissions granted to a confidential client (issued as `roles`).
     #[serde(default)]
     pub app_roles: Vec<String>,
+    /// Delegated Graph permissions configured on the registration (what
+    /// `https://graph.microsoft.com/.default` stands for in a delegated request).
+    #[serde(default)]
+    pub api_permissions: Vec<String>,
     /// The tenant the application is registered in.
     pub tenant_id: String,
 }

@@ -21,6 +21,7 @@ pub mod faults;
 pub mod graph;
 pub mod identity;
 pub mod jwt;
+pub mod robot;
 pub mod seed;
 pub mod server;
 pub mod state;
@@ -44,6 +45,7 @@ pub struct EmulatorBuilder {
     faults: FaultConfig,
     rng_seed: u64,
     clock: Option<OffsetClock>,
+    device_code_interval: Option<u64>,
 }
 
 impl EmulatorBuilder {
@@ -77,6 +79,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The polling interval (seconds) device codes ask for; default 5, as Entra sends.
+    /// Tests use 1 (and move the clock) to poll without waiting.
+    pub fn device_code_interval(mut self, secs: u64) -> Self {
+        self.device_code_interval = Some(secs);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Emulator, String> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
@@ -89,7 +98,10 @@ impl EmulatorBuilder {
         let seed = self.seed.unwrap_or_default();
         let state: Shared = Arc::new(EmulatorState {
             base_url: base_url.clone(),
-            identity: Mutex::new(identity::store::IdentityStore::default()),
+            identity: Mutex::new(identity::store::IdentityStore::with_device_interval(
+                self.device_code_interval
+                    .unwrap_or(identity::store::DEFAULT_DEVICE_CODE_INTERVAL_SECS),
+            )),
             print: Mutex::new(graph::store::PrintStore::from_seed(&seed.print)),
             directory: RwLock::new(seed.directory),
             keys: jwt::SigningKeys::generate()?,
@@ -186,46 +198,25 @@ impl Emulator {
         lifetime_secs: i64,
     ) -> Option<String> {
         let user = self.state.directory().user_by_upn(upn)?.clone();
-        let now = self.state.now();
-        let claims = jwt::IssuedClaims {
-            aud: jwt::GRAPH_AUDIENCE.into(),
-            iss: format!("{}/{}/v2.0", self.base_url, user.tenant_id),
-            tid: user.tenant_id.clone(),
-            oid: user.id.clone(),
-            sub: user.id.clone(),
-            iat: now,
-            nbf: now,
-            exp: now + lifetime_secs,
-            azp: Some(seed::PUBLIC_CLIENT_ID.into()),
-            scp: Some(scopes.join(" ")),
-            idtyp: Some("user".into()),
-            preferred_username: Some(user.user_principal_name.clone()),
-            ver: Some("2.0".into()),
-            uti: Some(uuid::Uuid::new_v4().simple().to_string()),
-            ..Default::default()
-        };
-        Some(self.state.keys.sign(&claims))
+        Some(identity::tokens::user_access_token(
+            &self.state,
+            &user,
+            seed::PUBLIC_CLIENT_ID,
+            &scopes.join(" "),
+            lifetime_secs,
+        ))
     }
 
     /// Signs an app-only Graph token (`roles`, no `scp`) for the seeded daemon client.
     pub fn mint_app_token(&self, roles: &[&str]) -> String {
-        let now = self.state.now();
-        let claims = jwt::IssuedClaims {
-            aud: jwt::GRAPH_AUDIENCE.into(),
-            iss: format!("{}/{}/v2.0", self.base_url, seed::CONTOSO_TENANT),
-            tid: seed::CONTOSO_TENANT.into(),
-            oid: seed::DAEMON_CLIENT_ID.into(),
-            sub: seed::DAEMON_CLIENT_ID.into(),
-            iat: now,
-            nbf: now,
-            exp: now + 3600,
-            azp: Some(seed::DAEMON_CLIENT_ID.into()),
-            roles: Some(roles.iter().map(|r| r.to_string()).collect()),
-            idtyp: Some("app".into()),
-            ver: Some("2.0".into()),
-            ..Default::default()
-        };
-        self.state.keys.sign(&claims)
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        identity::tokens::app_access_token(
+            &self.state,
+            seed::CONTOSO_TENANT,
+            seed::DAEMON_CLIENT_ID,
+            &roles,
+            identity::tokens::ACCESS_TOKEN_LIFETIME_SECS,
+        )
     }
 
     /// Stops serving.

@@ -128,6 +128,11 @@ impl Default for Seed {
                     public: true,
                     secret: None,
                     app_roles: vec![],
+                    api_permissions: vec![
+                        "User.Read".into(),
+                        "PrintJob.ReadWriteBasic".into(),
+                        "PrinterShare.ReadBasic.All".into(),
+                    ],
                     tenant_id: CONTOSO_TENANT.into(),
                 },
                 Client {
@@ -137,6 +142,7 @@ impl Default for Seed {
                     public: false,
                     secret: Some(DAEMON_CLIENT_SECRET.into()),
                     app_roles: vec!["PrintJob.Manage.All".into(), "Printer.Read.All".into()],
+                    api_permissions: vec![],
                     tenant_id: CONTOSO_TENANT.into(),
                 },
             ],

@@ -1,0 +1,1 @@
+//! A robot browser (placeholder while it is written).
