@@ -67,21 +67,25 @@ fn validate_trusted(
     let client_id = q
         .get("client_id")
         .ok_or_else(|| AadError::missing("client_id"))?;
-    let client = state.directory().client(client_id).cloned().ok_or_else(|| {
-        AadError::new(
-            "unauthorized_client",
-            700016,
-            format!(
-                "Application with identifier '{client_id}' was not found in the directory \
+    let client = state
+        .directory()
+        .client(client_id)
+        .cloned()
+        .ok_or_else(|| {
+            AadError::new(
+                "unauthorized_client",
+                700016,
+                format!(
+                    "Application with identifier '{client_id}' was not found in the directory \
                  '{segment}'. This can happen if the application has not been installed by the \
                  administrator of the tenant or consented to by any user in the tenant. You may \
                  have sent your authentication request to the wrong tenant."
-            ),
-        )
-    })?;
-    let redirect_uri = q.get("redirect_uri").ok_or_else(|| {
-        AadError::new("invalid_request", 900971, "No reply address provided.")
-    })?;
+                ),
+            )
+        })?;
+    let redirect_uri = q
+        .get("redirect_uri")
+        .ok_or_else(|| AadError::new("invalid_request", 900971, "No reply address provided."))?;
     if !client
         .redirect_uris
         .iter()
@@ -193,7 +197,9 @@ fn check_prompt(q: &HashMap<String, String>) -> Result<bool, AadError> {
 fn check_claims(q: &HashMap<String, String>) -> Result<Option<String>, AadError> {
     match q.get("claims") {
         None => Ok(None),
-        Some(c) if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(c).is_ok() => {
+        Some(c)
+            if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(c).is_ok() =>
+        {
             Ok(Some(c.clone()))
         }
         Some(_) => Err(invalid_request(
@@ -560,13 +566,28 @@ mod tests {
 
     #[test]
     fn loopback_redirect_matches_any_port_but_not_another_path() {
-        assert!(redirect_matches("http://localhost", "http://localhost:53123"));
+        assert!(redirect_matches(
+            "http://localhost",
+            "http://localhost:53123"
+        ));
         assert!(redirect_matches("http://127.0.0.1", "http://127.0.0.1:9/"));
-        assert!(!redirect_matches("http://127.0.0.1", "http://127.0.0.1:9/cb"));
+        assert!(!redirect_matches(
+            "http://127.0.0.1",
+            "http://127.0.0.1:9/cb"
+        ));
         assert!(!redirect_matches("http://localhost", "http://127.0.0.1:9"));
-        assert!(!redirect_matches("https://app.example/cb", "https://app.example:444/cb"));
-        assert!(redirect_matches("https://app.example/cb", "https://app.example/cb"));
-        assert!(!redirect_matches("http://localhost", "http://localhost.evil.example:80"));
+        assert!(!redirect_matches(
+            "https://app.example/cb",
+            "https://app.example:444/cb"
+        ));
+        assert!(redirect_matches(
+            "https://app.example/cb",
+            "https://app.example/cb"
+        ));
+        assert!(!redirect_matches(
+            "http://localhost",
+            "http://localhost.evil.example:80"
+        ));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use super::super::state::Shared;
 use super::errors::AadError;
-use super::store::{random_token, DeviceGrant, DeviceStatus, Flow, FlowKind, DEVICE_CODE_LIFETIME_SECS};
+use super::store::{
+    random_token, DeviceGrant, DeviceStatus, Flow, FlowKind, DEVICE_CODE_LIFETIME_SECS,
+};
 use super::{is_form, pages, parse_params, resolve_tenant, scopes};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -65,7 +67,8 @@ fn start(
         ));
     }
     let scopes = scopes::normalize(
-        form.get("scope").ok_or_else(|| AadError::missing("scope"))?,
+        form.get("scope")
+            .ok_or_else(|| AadError::missing("scope"))?,
         &client,
     )?;
     let code = user_code();

@@ -127,7 +127,8 @@ impl Trace {
 
 /// Formats Unix seconds as Entra's error timestamp (`2024-05-01 10:00:00Z`).
 pub fn timestamp(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| t.format(&format).ok())

@@ -27,22 +27,62 @@ const fn scope(name: &'static str, admin_consent: bool, description: &'static st
 /// Graph delegated permissions the emulator accepts.
 pub const GRAPH_SCOPES: &[KnownScope] = &[
     scope("User.Read", false, "Sign you in and read your profile"),
-    scope("User.ReadBasic.All", false, "Read all users' basic profiles"),
-    scope("PrintJob.ReadBasic", false, "Read basic information of your print jobs"),
+    scope(
+        "User.ReadBasic.All",
+        false,
+        "Read all users' basic profiles",
+    ),
+    scope(
+        "PrintJob.ReadBasic",
+        false,
+        "Read basic information of your print jobs",
+    ),
     scope("PrintJob.Read", false, "Read your print jobs"),
-    scope("PrintJob.ReadWriteBasic", false, "Read and write basic information of your print jobs"),
-    scope("PrintJob.ReadWrite", false, "Read and write your print jobs"),
+    scope(
+        "PrintJob.ReadWriteBasic",
+        false,
+        "Read and write basic information of your print jobs",
+    ),
+    scope(
+        "PrintJob.ReadWrite",
+        false,
+        "Read and write your print jobs",
+    ),
     scope("PrintJob.Create", false, "Create your print jobs"),
-    scope("PrintJob.ReadBasic.All", true, "Read basic information of user print jobs"),
+    scope(
+        "PrintJob.ReadBasic.All",
+        true,
+        "Read basic information of user print jobs",
+    ),
     scope("PrintJob.Read.All", true, "Read user print jobs"),
-    scope("PrintJob.ReadWriteBasic.All", true, "Read and write basic information of user print jobs"),
-    scope("PrintJob.ReadWrite.All", true, "Read and write user print jobs"),
+    scope(
+        "PrintJob.ReadWriteBasic.All",
+        true,
+        "Read and write basic information of user print jobs",
+    ),
+    scope(
+        "PrintJob.ReadWrite.All",
+        true,
+        "Read and write user print jobs",
+    ),
     scope("Printer.Read.All", true, "Read printers"),
     scope("Printer.ReadWrite.All", true, "Read and update printers"),
-    scope("PrinterShare.ReadBasic.All", false, "Read basic information about printer shares"),
+    scope(
+        "PrinterShare.ReadBasic.All",
+        false,
+        "Read basic information about printer shares",
+    ),
     scope("PrinterShare.Read.All", true, "Read printer shares"),
-    scope("PrinterShare.ReadWrite.All", true, "Read and write printer shares"),
-    scope("PrintSettings.Read.All", true, "Read tenant-wide print settings"),
+    scope(
+        "PrinterShare.ReadWrite.All",
+        true,
+        "Read and write printer shares",
+    ),
+    scope(
+        "PrintSettings.Read.All",
+        true,
+        "Read tenant-wide print settings",
+    ),
 ];
 
 /// OpenID Connect scopes (lower case, as the standard spells them).
@@ -184,7 +224,10 @@ mod tests {
 
     #[test]
     fn default_expands_to_configured_permissions() {
-        let got = normalize("https://graph.microsoft.com/.default offline_access", &client());
+        let got = normalize(
+            "https://graph.microsoft.com/.default offline_access",
+            &client(),
+        );
         assert_eq!(got.unwrap(), ["offline_access", "PrintJob.ReadWriteBasic"]);
         assert!(normalize("https://graph.microsoft.com/.default User.Read", &client()).is_err());
     }

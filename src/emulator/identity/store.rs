@@ -471,7 +471,9 @@ mod tests {
         let family = store.new_family();
         let token = store.issue_refresh(refresh(family, 0));
         assert!(store.use_refresh(&token, "c", 10).is_ok());
-        assert!(store.use_refresh(&token, "c", 10 + REFRESH_GRACE_SECS).is_ok());
+        assert!(store
+            .use_refresh(&token, "c", 10 + REFRESH_GRACE_SECS)
+            .is_ok());
         assert_eq!(
             store
                 .use_refresh(&token, "c", 11 + REFRESH_GRACE_SECS)

@@ -4,7 +4,9 @@
 use super::super::directory::{Client, User};
 use super::super::state::{EmulatorState, Shared};
 use super::errors::AadError;
-use super::store::{CodeError, DeviceStatus, RefreshError, RefreshRecord, DEVICE_CODE_LIFETIME_SECS};
+use super::store::{
+    CodeError, DeviceStatus, RefreshError, RefreshRecord, DEVICE_CODE_LIFETIME_SECS,
+};
 use super::tokens::{self, ACCESS_TOKEN_LIFETIME_SECS};
 use super::{is_form, parse_params, resolve_tenant, scopes, TenantPath};
 use axum::body::Bytes;
@@ -103,16 +105,20 @@ fn authenticate_client(
         .cloned()
         .or_else(|| basic.as_ref().map(|b| b.0.clone()))
         .ok_or_else(|| AadError::missing("client_id"))?;
-    let client = state.directory().client(&client_id).cloned().ok_or_else(|| {
-        AadError::new(
-            "unauthorized_client",
-            700016,
-            format!(
-                "Application with identifier '{client_id}' was not found in the directory \
+    let client = state
+        .directory()
+        .client(&client_id)
+        .cloned()
+        .ok_or_else(|| {
+            AadError::new(
+                "unauthorized_client",
+                700016,
+                format!(
+                    "Application with identifier '{client_id}' was not found in the directory \
                  '{segment}'. You may have sent your authentication request to the wrong tenant."
-            ),
-        )
-    })?;
+                ),
+            )
+        })?;
     let secret = form
         .get("client_secret")
         .cloned()
@@ -335,7 +341,9 @@ fn refresh_token(
         None => record.scopes.clone(),
         Some(s) => scopes::normalize(s, client)?,
     };
-    let consented = state.identity().consented(&record.user_oid, &client.client_id);
+    let consented = state
+        .identity()
+        .consented(&record.user_oid, &client.client_id);
     if let Some(missing) = scopes
         .iter()
         .find(|s| !consented.contains(*s) && !record.scopes.contains(s))
