@@ -1,6 +1,18 @@
 //! Configuration: tenant, client id, cloud, endpoints, scopes, cache path.
+//!
+//! Sources, highest first: flags ([`ConfigInputs`]) > `PRINTJOB_*` environment variables >
+//! `AZURE_TENANT_ID` / `AZURE_CLIENT_ID` > the config file (`config.toml` or `config.json` in
+//! the platform config directory, or the file named by `PRINTJOB_CONFIG`). Library code reads
+//! the environment only through an [`EnvSource`] map, so tests never touch the process
+//! environment. See `docs/configuration.md`.
 
 use crate::error::ErrorKind;
+use crate::ids::{ClientId, Scope, TenantId};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
 
 /// An invalid configuration.
 #[derive(Debug, thiserror::Error)]
@@ -20,5 +32,539 @@ impl ConfigError {
     /// Configuration errors are usage errors.
     pub fn kind(&self) -> ErrorKind {
         ErrorKind::Usage
+    }
+}
+
+/// A national cloud: each has its own sign-in host and Graph endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cloud {
+    /// Microsoft's global cloud (the default).
+    #[default]
+    Public,
+    /// Azure US Government.
+    UsGov,
+    /// Azure operated by 21Vianet (China).
+    China,
+}
+
+impl Cloud {
+    /// Parses `public`, `usgov` or `china` (case-insensitive).
+    pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "public" | "global" | "azurepublic" => Ok(Cloud::Public),
+            "usgov" | "usgovernment" | "azureusgovernment" => Ok(Cloud::UsGov),
+            "china" | "azurechina" => Ok(Cloud::China),
+            other => Err(ConfigError::new(format!(
+                "unknown cloud {other:?}; use public, usgov or china (or --authority and --graph-url for another provider)"
+            ))),
+        }
+    }
+
+    /// The identity provider host of this cloud.
+    pub fn authority_host(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://login.microsoftonline.com",
+            Cloud::UsGov => "https://login.microsoftonline.us",
+            Cloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    /// The Microsoft Graph v1.0 endpoint of this cloud.
+    pub fn graph_url(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://graph.microsoft.com/v1.0",
+            Cloud::UsGov => "https://graph.microsoft.us/v1.0",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn/v1.0",
+        }
+    }
+}
+
+/// Environment variables as a map: [`EnvSource::from_process`] in the binary, a literal map in
+/// tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvSource {
+    vars: BTreeMap<String, String>,
+}
+
+impl EnvSource {
+    /// The variables of this process that printjob reads (`PRINTJOB_*`, `AZURE_*`).
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars()
+                .filter(|(k, _)| k.starts_with("PRINTJOB_") || k.starts_with("AZURE_"))
+                .collect(),
+        }
+    }
+
+    /// A source holding exactly these variables.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// A variable's value, if set and not empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// Settings given explicitly (command-line flags, or a library caller); every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigInputs {
+    /// Tenant GUID, domain, `organizations` or `common`.
+    #[serde(default, alias = "tenant_id")]
+    pub tenant: Option<String>,
+    /// Application (client) id.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// `public`, `usgov` or `china`.
+    #[serde(default)]
+    pub cloud: Option<String>,
+    /// Identity provider host (overrides `cloud`).
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Microsoft Graph endpoint (overrides `cloud`).
+    #[serde(default)]
+    pub graph_url: Option<String>,
+    /// Token cache file.
+    #[serde(default)]
+    pub cache: Option<PathBuf>,
+    /// Delegated scopes to request.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+impl ConfigInputs {
+    /// Fills every unset field from `lower` (a lower-precedence source).
+    fn or(self, lower: ConfigInputs) -> ConfigInputs {
+        ConfigInputs {
+            tenant: self.tenant.or(lower.tenant),
+            client_id: self.client_id.or(lower.client_id),
+            cloud: self.cloud.or(lower.cloud),
+            authority: self.authority.or(lower.authority),
+            graph_url: self.graph_url.or(lower.graph_url),
+            cache: self.cache.or(lower.cache),
+            scopes: self.scopes.or(lower.scopes),
+        }
+    }
+
+    fn from_env(env: &EnvSource) -> ConfigInputs {
+        let owned = |name: &str| env.get(name).map(str::to_owned);
+        ConfigInputs {
+            tenant: owned("PRINTJOB_TENANT_ID").or_else(|| owned("AZURE_TENANT_ID")),
+            client_id: owned("PRINTJOB_CLIENT_ID").or_else(|| owned("AZURE_CLIENT_ID")),
+            cloud: owned("PRINTJOB_CLOUD"),
+            authority: owned("PRINTJOB_AUTHORITY"),
+            graph_url: owned("PRINTJOB_GRAPH_URL"),
+            cache: owned("PRINTJOB_CACHE").map(PathBuf::from),
+            scopes: None,
+        }
+    }
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The tenant (`organizations` unless set).
+    pub tenant: TenantId,
+    /// The application (client) id of the public client registration.
+    pub client_id: ClientId,
+    /// The identity provider host, e.g. `https://login.microsoftonline.com` (no tenant).
+    pub authority: Url,
+    /// The Microsoft Graph endpoint, e.g. `https://graph.microsoft.com/v1.0`.
+    pub graph_url: Url,
+    /// The delegated scopes to request (default `PrintJob.ReadWriteBasic`).
+    pub scopes: Vec<Scope>,
+    /// The token cache file.
+    pub cache_path: PathBuf,
+    /// Things the user should know (e.g. the `common` tenant); the command line prints them.
+    pub warnings: Vec<String>,
+}
+
+/// The variable that names a config file explicitly.
+pub const CONFIG_FILE_ENV: &str = "PRINTJOB_CONFIG";
+
+impl Config {
+    /// Resolves flags > environment > config file (the default one, or `PRINTJOB_CONFIG`).
+    pub fn load(flags: ConfigInputs, env: &EnvSource) -> Result<Config, ConfigError> {
+        let file = match env.get(CONFIG_FILE_ENV) {
+            Some(path) => Some(read_config_file(Path::new(path))?),
+            None => default_config_file()
+                .map(|p| read_config_file(&p))
+                .transpose()?,
+        };
+        Self::resolve(flags, env, file.unwrap_or_default())
+    }
+
+    /// Resolves flags > environment > `file` without touching the file system.
+    pub fn resolve(
+        flags: ConfigInputs,
+        env: &EnvSource,
+        file: ConfigInputs,
+    ) -> Result<Config, ConfigError> {
+        let merged = flags.or(ConfigInputs::from_env(env)).or(file);
+        let mut warnings = Vec::new();
+        let tenant = resolve_tenant(merged.tenant.as_deref(), &mut warnings)?;
+        let client_id = resolve_client_id(merged.client_id.as_deref())?;
+        let cloud = merged
+            .cloud
+            .as_deref()
+            .map(Cloud::parse)
+            .transpose()?
+            .unwrap_or_default();
+        let authority = parse_endpoint(
+            "authority",
+            merged
+                .authority
+                .as_deref()
+                .unwrap_or(cloud.authority_host()),
+        )?;
+        let graph_url = parse_endpoint(
+            "Graph URL",
+            merged.graph_url.as_deref().unwrap_or(cloud.graph_url()),
+        )?;
+        let scopes = resolve_scopes(merged.scopes.unwrap_or_default())?;
+        let cache_path = match merged.cache {
+            Some(path) => path,
+            None => default_cache_path()?,
+        };
+        Ok(Config {
+            tenant,
+            client_id,
+            authority,
+            graph_url,
+            scopes,
+            cache_path,
+            warnings,
+        })
+    }
+}
+
+fn resolve_tenant(
+    value: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<TenantId, ConfigError> {
+    let tenant = match value {
+        Some(v) => TenantId::new(v).map_err(|e| ConfigError::new(e.to_string()))?,
+        None => TenantId::organizations(),
+    };
+    if tenant.as_str() == "common" {
+        warnings.push(
+            "tenant `common` also admits personal Microsoft accounts, which Universal Print does \
+             not support; prefer your tenant's domain or GUID, or `organizations`"
+                .into(),
+        );
+    }
+    Ok(tenant)
+}
+
+fn resolve_client_id(value: Option<&str>) -> Result<ClientId, ConfigError> {
+    let Some(value) = value else {
+        return Err(ConfigError::new(
+            "no client id: printjob signs in through an application you register in your tenant \
+             (see \"Register an application\" in README.md), then set PRINTJOB_CLIENT_ID (or \
+             AZURE_CLIENT_ID, or --client-id) to its Application (client) ID",
+        ));
+    };
+    ClientId::new(value.trim()).map_err(|e| ConfigError::new(e.to_string()))
+}
+
+fn resolve_scopes(values: Vec<String>) -> Result<Vec<Scope>, ConfigError> {
+    if values.is_empty() {
+        return Ok(vec![Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
+            .map_err(|e| ConfigError::new(e.to_string()))?]);
+    }
+    values
+        .into_iter()
+        .map(|s| Scope::new(s).map_err(|e| ConfigError::new(e.to_string())))
+        .collect()
+}
+
+/// Parses an endpoint URL and refuses plain `http://` unless it is on the loopback interface.
+pub fn parse_endpoint(what: &str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        ConfigError::new(format!(
+            "the {what} {value:?} is not a URL ({e}); give it as https://host[/path]"
+        ))
+    })?;
+    require_secure_endpoint(what, &url).map_err(ConfigError::new)?;
+    Ok(url)
+}
+
+/// Refuses anything but `https://`, except `http://` to 127.0.0.0/8, `::1` or `localhost`
+/// (local emulators and test servers). The error says what to use instead.
+pub fn require_secure_endpoint(what: &str, url: &Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(url) => Ok(()),
+        "http" => Err(format!(
+            "the {what} {url} uses plain http, which would send tokens unencrypted; use https \
+             (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+        )),
+        other => Err(format!(
+            "the {what} {url} has the scheme {other:?}; use an https:// URL"
+        )),
+    }
+}
+
+/// Whether the URL's host is `localhost`, in 127.0.0.0/8 or `::1`.
+pub fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "printjob")
+}
+
+/// The default token cache file: `token_cache.json` in the platform cache directory
+/// (`~/.cache/printjob/token_cache.json` on Linux).
+pub fn default_cache_path() -> Result<PathBuf, ConfigError> {
+    project_dirs()
+        .map(|d| d.cache_dir().join("token_cache.json"))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "cannot find a home directory for the token cache; set PRINTJOB_CACHE (or --cache) to a file path",
+            )
+        })
+}
+
+/// The config file in the platform config directory, if one exists (`config.toml`, else
+/// `config.json`; `~/.config/printjob/` on Linux).
+pub fn default_config_file() -> Option<PathBuf> {
+    let dir = project_dirs()?.config_dir().to_path_buf();
+    ["config.toml", "config.json"]
+        .into_iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Reads a TOML or JSON config file (chosen by extension; `.json` is JSON, anything else TOML).
+pub fn read_config_file(path: &Path) -> Result<ConfigInputs, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
+    })?;
+    parse_config_text(path, &text)
+}
+
+fn parse_config_text(path: &Path, text: &str) -> Result<ConfigInputs, ConfigError> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|e| {
+        ConfigError::new(format!(
+            "the config file {} is not valid: {e}; see docs/configuration.md",
+            path.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "7d3f2c1b-8a9e-4b6d-a5c4-3e2f1d0c9b8a";
+
+    fn with_client(inputs: ConfigInputs) -> ConfigInputs {
+        ConfigInputs {
+            client_id: inputs.client_id.or(Some(CLIENT.into())),
+            cache: inputs.cache.or(Some("/tmp/cache.json".into())),
+            ..inputs
+        }
+    }
+
+    #[test]
+    fn flags_win_over_environment_and_file() {
+        let env = EnvSource::from_pairs([("PRINTJOB_TENANT_ID", "env.onmicrosoft.com")]);
+        let file = ConfigInputs {
+            tenant: Some("file.onmicrosoft.com".into()),
+            ..Default::default()
+        };
+        let flags = with_client(ConfigInputs {
+            tenant: Some("flag.onmicrosoft.com".into()),
+            ..Default::default()
+        });
+        let config = Config::resolve(flags, &env, file).unwrap();
+        assert_eq!(config.tenant.as_str(), "flag.onmicrosoft.com");
+    }
+
+    #[test]
+    fn printjob_environment_wins_over_azure_environment_and_file() {
+        let env = EnvSource::from_pairs([
+            ("PRINTJOB_TENANT_ID", "printjob.onmicrosoft.com"),
+            ("AZURE_TENANT_ID", "azure.onmicrosoft.com"),
+        ]);
+        let file = ConfigInputs {
+            tenant: Some("file.onmicrosoft.com".into()),
+            ..Default::default()
+        };
+        let config = Config::resolve(with_client(Default::default()), &env, file).unwrap();
+        assert_eq!(config.tenant.as_str(), "printjob.onmicrosoft.com");
+    }
+
+    #[test]
+    fn azure_environment_wins_over_config_file() {
+        let env = EnvSource::from_pairs([
+            ("AZURE_TENANT_ID", "azure.onmicrosoft.com"),
+            ("AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+        ]);
+        let file = ConfigInputs {
+            tenant: Some("file.onmicrosoft.com".into()),
+            client_id: Some(CLIENT.into()),
+            cache: Some("/tmp/c.json".into()),
+            ..Default::default()
+        };
+        let config = Config::resolve(Default::default(), &env, file).unwrap();
+        assert_eq!(config.tenant.as_str(), "azure.onmicrosoft.com");
+        assert_eq!(
+            config.client_id.as_str(),
+            "11111111-2222-3333-4444-555555555555"
+        );
+    }
+
+    #[test]
+    fn config_file_fills_what_nothing_else_sets() {
+        let text = format!("tenant = \"file.onmicrosoft.com\"\nclient_id = \"{CLIENT}\"\ncloud = \"usgov\"\ncache = \"/tmp/x.json\"\n");
+        let file = parse_config_text(Path::new("config.toml"), &text).unwrap();
+        let config = Config::resolve(Default::default(), &EnvSource::default(), file).unwrap();
+        assert_eq!(config.tenant.as_str(), "file.onmicrosoft.com");
+        assert_eq!(
+            config.authority.as_str(),
+            "https://login.microsoftonline.us/"
+        );
+        assert_eq!(config.graph_url.as_str(), "https://graph.microsoft.us/v1.0");
+    }
+
+    #[test]
+    fn json_config_file_is_read_by_extension() {
+        let text = format!("{{\"tenant\": \"json.onmicrosoft.com\", \"client_id\": \"{CLIENT}\"}}");
+        let file = parse_config_text(Path::new("config.json"), &text).unwrap();
+        assert_eq!(file.tenant.as_deref(), Some("json.onmicrosoft.com"));
+    }
+
+    #[test]
+    fn unknown_config_file_key_is_an_error_naming_the_file() {
+        let err = parse_config_text(Path::new("/etc/x/config.toml"), "tenat = \"a\"").unwrap_err();
+        assert!(err.to_string().contains("/etc/x/config.toml"), "{err}");
+    }
+
+    #[test]
+    fn tenant_defaults_to_organizations_with_public_cloud() {
+        let config = Config::resolve(
+            with_client(Default::default()),
+            &EnvSource::default(),
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(config.tenant.as_str(), "organizations");
+        assert_eq!(
+            config.authority.as_str(),
+            "https://login.microsoftonline.com/"
+        );
+        assert_eq!(
+            config.graph_url.as_str(),
+            "https://graph.microsoft.com/v1.0"
+        );
+        assert_eq!(
+            config.scopes,
+            vec![Scope::new("PrintJob.ReadWriteBasic").unwrap()]
+        );
+        assert!(config.warnings.is_empty());
+    }
+
+    #[test]
+    fn consumers_tenant_is_refused_as_personal_accounts() {
+        let flags = with_client(ConfigInputs {
+            tenant: Some("consumers".into()),
+            ..Default::default()
+        });
+        let err = Config::resolve(flags, &EnvSource::default(), Default::default()).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("personal Microsoft accounts are not supported"));
+    }
+
+    #[test]
+    fn common_tenant_is_allowed_with_a_warning() {
+        let flags = with_client(ConfigInputs {
+            tenant: Some("common".into()),
+            ..Default::default()
+        });
+        let config = Config::resolve(flags, &EnvSource::default(), Default::default()).unwrap();
+        assert_eq!(config.warnings.len(), 1);
+        assert!(config.warnings[0].contains("personal Microsoft accounts"));
+    }
+
+    #[test]
+    fn missing_client_id_explains_how_to_register_one() {
+        let err = Config::resolve(
+            ConfigInputs {
+                cache: Some("/tmp/c".into()),
+                ..Default::default()
+            },
+            &EnvSource::default(),
+            Default::default(),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("Register an application"), "{msg}");
+        assert!(msg.contains("PRINTJOB_CLIENT_ID"), "{msg}");
+        assert_eq!(err.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
+    fn plain_http_authority_is_refused_unless_loopback() {
+        let err = parse_endpoint("authority", "http://login.example.com").unwrap_err();
+        assert!(err.to_string().contains("plain http"), "{err}");
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:1234",
+            "http://localhost:3000",
+            "https://login.example.com",
+        ] {
+            assert!(parse_endpoint("authority", ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn explicit_authority_and_graph_url_override_the_cloud() {
+        let flags = with_client(ConfigInputs {
+            cloud: Some("china".into()),
+            authority: Some("http://127.0.0.1:9999".into()),
+            graph_url: Some("http://127.0.0.1:9999/v1.0".into()),
+            ..Default::default()
+        });
+        let config = Config::resolve(flags, &EnvSource::default(), Default::default()).unwrap();
+        assert_eq!(config.authority.as_str(), "http://127.0.0.1:9999/");
+        assert_eq!(config.graph_url.as_str(), "http://127.0.0.1:9999/v1.0");
+    }
+
+    #[test]
+    fn unknown_cloud_is_refused_listing_the_choices() {
+        let err = Cloud::parse("mars").unwrap_err();
+        assert!(err.to_string().contains("public, usgov or china"));
     }
 }
