@@ -828,3 +828,32 @@ async fn prompt_none_redirects_with_login_required() {
     let (_, params, _) = get_raw(&url).await;
     assert_eq!(params["error"], "login_required");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn robot_browser_example_used_as_browser_delivers_the_redirect() {
+    let em = emulator().await;
+    let receiver = Receiver::start().await;
+    let url = authorize_url(&em, &receiver.redirect_uri, &[]);
+    let status = tokio::process::Command::new(crate::harness::example_bin("robot_browser"))
+        .arg(url.as_str())
+        .env("PRINTJOB_ROBOT_USER", seed::MEGAN)
+        .status()
+        .await
+        .expect("robot_browser runs (built by cargo test)");
+    assert!(status.success());
+    assert!(receiver.captured().await.params.contains_key("code"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn robot_browser_example_fails_on_a_wrong_password() {
+    let em = emulator().await;
+    let url = authorize_url(&em, "http://127.0.0.1:9", &[]);
+    let output = tokio::process::Command::new(crate::harness::example_bin("robot_browser"))
+        .arg(url.as_str())
+        .env("PRINTJOB_ROBOT_PASSWORD", "wrong")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("AADSTS50126"));
+}
