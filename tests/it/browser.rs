@@ -237,7 +237,7 @@ async fn body_text(client: &Client) -> String {
 
 /// Types the user's name and password into the emulator's sign-in page and submits it.
 async fn sign_in(client: &Client, user: &str, shot: Option<&str>) {
-    let username = wait_for(client, "input[name=username]").await;
+    let username = wait_for(client, "input[name=login]").await;
     username.send_keys(user).await.expect("type user");
     let password = wait_for(client, "input[type=password]").await;
     password
