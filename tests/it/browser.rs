@@ -342,7 +342,7 @@ async fn browser_cancel_on_consent_shows_failure_and_login_exits_cancelled() {
     save_screenshot(&client, "cancelled-page.png").await;
     client.close().await.expect("close browser");
     assert!(
-        text.to_lowercase().contains("not"),
+        text.to_lowercase().contains("sign-in failed"),
         "failure page text: {text}"
     );
     let code = wait_exit(&mut login, Duration::from_secs(30));
