@@ -1,17 +1,22 @@
-//! Microsoft Graph print API client.
+//! Microsoft Graph print API client: [`PrintClient`] lists printers, shares and jobs, gets a
+//! job, and cancels one job (`POST …/jobs/{id}/cancel`) or many (`POST /$batch`).
+//!
+//! It never obtains tokens itself: it asks a [`crate::auth::TokenSource`]. Failures become a
+//! typed [`GraphError`] (Graph's `code`, `message`, `request-id`, `client-request-id`, status);
+//! transient ones are retried by the [`retry::RetryPolicy`].
 
-use crate::error::ErrorKind;
+pub mod batch;
+pub mod challenge;
+mod client;
+pub mod error;
+pub mod filter;
+pub mod model;
+mod request;
+pub mod retry;
+pub mod target;
 
-/// A failed Graph call.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct GraphError {
-    message: String,
-}
-
-impl GraphError {
-    /// The exit-code category of this error.
-    pub fn kind(&self) -> ErrorKind {
-        ErrorKind::Service
-    }
-}
+pub use client::{JobCancel, PrintClient, PrintClientBuilder, PrintClientOptions};
+pub use error::GraphError;
+pub use filter::JobFilter;
+pub use retry::RetryPolicy;
+pub use target::PrintTarget;

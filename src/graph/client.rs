@@ -1,0 +1,728 @@
+//! [`PrintClient`]: the typed operations on Graph's print API.
+
+use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
+use super::error::{codes, explain_forbidden, GraphError};
+use super::filter::JobFilter;
+use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
+use super::request::{Answer, Call};
+use super::retry::{parse_retry_after, Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
+use super::target::PrintTarget;
+use crate::auth::{TokenRequest, TokenSource};
+use crate::error::{Error, ErrorKind};
+use crate::ids::{PrintJobId, Scope};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+/// The most pages a listing follows before giving up (a loop guard).
+const MAX_PAGES: usize = 10_000;
+
+/// Settings of a [`PrintClient`]; [`PrintClientBuilder`] sets them.
+#[derive(Clone)]
+pub struct PrintClientOptions {
+    /// The retry policy for transient failures.
+    pub retry: RetryPolicy,
+    /// Timeout for establishing a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Timeout for a whole request, response body included. Default 60 s.
+    pub request_timeout: Duration,
+    /// The `User-Agent` header. Default `printjob/{version}`.
+    pub user_agent: String,
+    /// The scopes asked of the token source. Default `PrintJob.ReadWriteBasic`.
+    pub scopes: Vec<Scope>,
+    /// How to wait between retries (real sleeping by default).
+    pub sleeper: Arc<dyn Sleeper>,
+    /// Where backoff jitter comes from (random by default).
+    pub jitter: Arc<dyn Jitter>,
+}
+
+impl Default for PrintClientOptions {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            user_agent: format!("printjob/{}", env!("CARGO_PKG_VERSION")),
+            scopes: Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
+                .into_iter()
+                .collect(),
+            sleeper: Arc::new(TokioSleeper),
+            jitter: Arc::new(RandomJitter),
+        }
+    }
+}
+
+impl fmt::Debug for PrintClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrintClientOptions")
+            .field("retry", &self.retry)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`PrintClient`].
+pub struct PrintClientBuilder {
+    source: Arc<dyn TokenSource>,
+    graph_url: String,
+    options: PrintClientOptions,
+}
+
+impl fmt::Debug for PrintClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrintClientBuilder")
+            .field("graph_url", &self.graph_url)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PrintClientBuilder {
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = policy;
+        self
+    }
+
+    /// The connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.options.connect_timeout = timeout;
+        self
+    }
+
+    /// The whole-request timeout (default 60 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.options.request_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.options.user_agent = user_agent.into();
+        self
+    }
+
+    /// The scopes asked of the token source (default `PrintJob.ReadWriteBasic`).
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
+        self.options.scopes = scopes.into_iter().collect();
+        self
+    }
+
+    /// How to wait between retries (tests pass a [`super::retry::RecordingSleeper`]).
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.options.sleeper = sleeper;
+        self
+    }
+
+    /// Where backoff jitter comes from (tests pass a [`super::retry::FixedJitter`]).
+    pub fn jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.options.jitter = jitter;
+        self
+    }
+
+    /// Checks the Graph URL and builds the HTTP client.
+    pub fn build(self) -> Result<PrintClient, Error> {
+        let base = parse_graph_url(&self.graph_url)?;
+        let http = reqwest::Client::builder()
+            .user_agent(self.options.user_agent.clone())
+            .connect_timeout(self.options.connect_timeout)
+            .timeout(self.options.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::other(
+                    ErrorKind::Internal,
+                    format!("cannot create the HTTP client: {e}"),
+                )
+            })?;
+        Ok(PrintClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                source: self.source,
+                options: self.options,
+            }),
+        })
+    }
+}
+
+/// A Microsoft Graph client for Universal Print jobs. Cheap to clone (shared state).
+///
+/// It takes tokens from a [`TokenSource`] (never obtaining them itself), sends every request
+/// with `Authorization: Bearer` (a header marked sensitive) and a fresh `client-request-id`,
+/// retries throttling and unavailability by its [`RetryPolicy`], refreshes the token once on
+/// `401` (or re-acquires it with the claims of a CAE challenge), and turns Graph error bodies
+/// into [`GraphError`]s.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), printjob::Error> {
+/// use printjob::auth::StaticToken;
+/// use printjob::graph::{PrintClient, PrintTarget};
+/// use printjob::secret::AccessToken;
+/// use printjob::{PrintJobId, PrinterId};
+/// use std::sync::Arc;
+///
+/// let token = StaticToken::new(AccessToken::new("eyJ0eXAi…"), None)?;
+/// let client = PrintClient::new(Arc::new(token), "https://graph.microsoft.com/v1.0")?;
+/// let printer = PrintTarget::Printer(PrinterId::new("2f3453b7-4686-4b5b-9575-4f1e5b909ba7")?);
+/// client.cancel_job(&printer, &PrintJobId::new("31")?).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PrintClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub base: Url,
+    pub source: Arc<dyn TokenSource>,
+    pub options: PrintClientOptions,
+}
+
+impl fmt::Debug for PrintClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrintClient")
+            .field("graph_url", &self.inner.base.as_str())
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one job's cancel inside a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCancel {
+    /// The job.
+    pub job: PrintJobId,
+    /// `Ok` when Graph answered `204` (or a retried cancel found the job `canceled`).
+    pub result: Result<(), GraphError>,
+}
+
+impl PrintClient {
+    /// A client with default options for `graph_url` (`https://graph.microsoft.com/v1.0`).
+    pub fn new(source: Arc<dyn TokenSource>, graph_url: &str) -> Result<Self, Error> {
+        Self::builder(source, graph_url).build()
+    }
+
+    /// A builder, to set the retry policy, timeouts, user agent or scopes.
+    pub fn builder(source: Arc<dyn TokenSource>, graph_url: &str) -> PrintClientBuilder {
+        PrintClientBuilder {
+            source,
+            graph_url: graph_url.to_string(),
+            options: PrintClientOptions::default(),
+        }
+    }
+
+    /// The Graph endpoint this client talks to.
+    pub fn graph_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The signed-in user's principal name, as the token source knows it (for `--mine`).
+    pub async fn signed_in_user(&self) -> Result<Option<String>, Error> {
+        let request = TokenRequest::new(self.inner.options.scopes.clone());
+        Ok(self.token(&request).await?.username)
+    }
+
+    /// `GET /print/printers`: every printer the user can see (all pages).
+    pub async fn printers(&self) -> Result<Vec<Printer>, Error> {
+        self.list("list printers", self.url("/print/printers", None)?)
+            .await
+    }
+
+    /// `GET /print/shares`: every printer share the user can see (all pages).
+    pub async fn shares(&self) -> Result<Vec<PrinterShare>, Error> {
+        self.list("list printer shares", self.url("/print/shares", None)?)
+            .await
+    }
+
+    /// `GET {target}/jobs?$filter=…`: the target's jobs that pass `filter` (all pages).
+    pub async fn jobs(
+        &self,
+        target: &PrintTarget,
+        filter: &JobFilter,
+    ) -> Result<Vec<PrintJob>, Error> {
+        let url = self.url(&target.jobs_path(), filter.to_odata().as_deref())?;
+        let jobs: Vec<PrintJob> = self.list(&format!("list jobs of {target}"), url).await?;
+        Ok(jobs.into_iter().filter(|j| filter.matches(j)).collect())
+    }
+
+    /// `GET {target}/jobs/{job}`.
+    pub async fn job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<PrintJob, Error> {
+        let call = Call {
+            operation: format!("get job {job} on {target}"),
+            method: Method::GET,
+            url: self.url(&target.job_path(job), None)?,
+            body: None,
+        };
+        let answer = self.execute(&call).await?;
+        Ok(parse_json(&call.operation, &answer)?)
+    }
+
+    /// `POST {target}/jobs/{job}/cancel` with no body; success only on `204 No Content`.
+    ///
+    /// A cancel that had to be retried and then fails (the first try may have reached the
+    /// service) is checked with a `GET`: a job found `canceled` counts as success.
+    pub async fn cancel_job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<(), Error> {
+        let call = Call {
+            operation: format!("cancel job {job} on {target}"),
+            method: Method::POST,
+            url: self.url(&target.cancel_path(job), None)?,
+            body: None,
+        };
+        match self.execute(&call).await {
+            Ok(answer) => expect_no_content(&call.operation, &answer).map_err(Error::from),
+            Err(Error::Graph(error)) if needs_verification(&error, error.attempts > 1) => self
+                .verify_canceled(target, job, error)
+                .await
+                .map_err(Error::from),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Cancels many jobs through `POST /$batch`, [`MAX_BATCH`] per call, one call after another;
+    /// results in the order of `jobs`. See [`PrintClient::cancel_batch`].
+    pub async fn cancel_jobs(
+        &self,
+        target: &PrintTarget,
+        jobs: &[PrintJobId],
+    ) -> Result<Vec<JobCancel>, Error> {
+        let mut results = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(MAX_BATCH) {
+            results.extend(self.cancel_batch(target, chunk).await?);
+        }
+        Ok(results)
+    }
+
+    /// Cancels up to [`MAX_BATCH`] jobs in one `POST /$batch`. Inner `429`/`503`/`504`
+    /// answers are re-sent (only those) after their `Retry-After`, within the retry policy; a
+    /// failure of the whole batch becomes each job's error. `Err` only when no request could be
+    /// made at all (token, invalid input).
+    pub async fn cancel_batch(
+        &self,
+        target: &PrintTarget,
+        jobs: &[PrintJobId],
+    ) -> Result<Vec<JobCancel>, Error> {
+        if jobs.len() > MAX_BATCH {
+            return Err(Error::other(
+                ErrorKind::Usage,
+                format!(
+                    "a batch holds at most {MAX_BATCH} requests, not {}",
+                    jobs.len()
+                ),
+            ));
+        }
+        let mut round = BatchRound::new(target, jobs);
+        let mut retry = self.inner.options.retry.start();
+        while !round.pending.is_empty() {
+            let retry_after = self.send_round(&mut round).await?;
+            if round.pending.is_empty() {
+                break;
+            }
+            match retry.next_delay(retry_after, self.inner.options.jitter.next()) {
+                Ok(delay) => self.inner.options.sleeper.sleep(delay).await,
+                Err(stop) => round.give_up(&stop.to_string()),
+            }
+        }
+        self.verify_round(target, round).await
+    }
+
+    /// Sends the pending requests of a batch once; returns the longest inner `Retry-After`.
+    async fn send_round(&self, round: &mut BatchRound) -> Result<Option<Duration>, Error> {
+        let call = Call {
+            operation: format!(
+                "cancel {} jobs on {} (batch)",
+                round.pending.len(),
+                round.target
+            ),
+            method: Method::POST,
+            url: self.url("/$batch", None)?,
+            body: Some(serde_json::to_value(round.request()).map_err(internal)?),
+        };
+        round.sends += 1;
+        let answer = match self.execute(&call).await {
+            Ok(answer) => answer,
+            Err(Error::Graph(error)) => {
+                round.fail_all(&error);
+                return Ok(None);
+            }
+            Err(other) => return Err(other),
+        };
+        if answer.attempts > 1 {
+            round.ambiguous = true;
+        }
+        let response: BatchResponse = match parse_json(&call.operation, &answer) {
+            Ok(response) => response,
+            Err(error) => {
+                round.fail_all(&error);
+                return Ok(None);
+            }
+        };
+        Ok(round.absorb(response, &answer.scopes))
+    }
+
+    /// Checks, with a `GET`, the jobs whose retried cancel ended in a non-transient error.
+    async fn verify_round(
+        &self,
+        target: &PrintTarget,
+        round: BatchRound,
+    ) -> Result<Vec<JobCancel>, Error> {
+        let ambiguous = round.ambiguous || round.sends > 1;
+        let mut out = Vec::with_capacity(round.jobs.len());
+        for (index, job) in round.jobs.into_iter().enumerate() {
+            let result = match round.results.get(&index).cloned() {
+                Some(Err(error)) if needs_verification(&error, ambiguous) => {
+                    self.verify_canceled(target, &job, error).await
+                }
+                Some(result) => result,
+                None => Err(GraphError::transport(
+                    &format!("cancel job {job} on {target}"),
+                    codes::INVALID_RESPONSE,
+                    "the batch response had no answer for this job",
+                )),
+            };
+            out.push(JobCancel { job, result });
+        }
+        Ok(out)
+    }
+
+    /// After an ambiguous cancel: `Ok` if the job is `canceled` now, else the original error.
+    async fn verify_canceled(
+        &self,
+        target: &PrintTarget,
+        job: &PrintJobId,
+        error: GraphError,
+    ) -> Result<(), GraphError> {
+        match self.job(target, job).await {
+            Ok(found) if found.status.state == PrintJobProcessingState::Canceled => Ok(()),
+            _ => Err(error),
+        }
+    }
+
+    async fn list<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        first: Url,
+    ) -> Result<Vec<T>, Error> {
+        let mut items = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
+                return Err(invalid(
+                    operation,
+                    "the service returned the same @odata.nextLink twice",
+                )
+                .into());
+            }
+            let call = Call {
+                operation: operation.to_string(),
+                method: Method::GET,
+                url,
+                body: None,
+            };
+            let answer = self.execute(&call).await?;
+            let page: Collection<T> = parse_json(operation, &answer)?;
+            items.extend(page.value);
+            if let Some(link) = page.next_link {
+                next = Some(self.next_link(operation, &link)?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Accepts an `@odata.nextLink` as the whole URL, but only on the same origin and below
+    /// the same version root as the configured Graph URL (a token is never sent elsewhere).
+    fn next_link(&self, operation: &str, link: &str) -> Result<Url, GraphError> {
+        let url = Url::parse(link)
+            .map_err(|_| invalid(operation, "the @odata.nextLink is not an absolute URL"))?;
+        let base = &self.inner.base;
+        let same_origin = url.origin() == base.origin();
+        let same_root = url.path().starts_with(base.path().trim_end_matches('/'));
+        if !same_origin || !same_root {
+            return Err(invalid(
+                operation,
+                &format!(
+                    "refusing to follow @odata.nextLink to {} (outside {}); the access token is only sent to the configured Graph endpoint",
+                    url.origin().ascii_serialization(),
+                    base
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// `{base}{path}` with an optional `$filter`.
+    fn url(&self, path: &str, filter: Option<&str>) -> Result<Url, Error> {
+        let base = self.inner.base.as_str().trim_end_matches('/');
+        let mut text = format!("{base}{path}");
+        if let Some(filter) = filter {
+            text.push_str("?$filter=");
+            text.extend(utf8_percent_encode(filter, QUERY_VALUE));
+        }
+        Url::parse(&text).map_err(|e| {
+            Error::other(
+                ErrorKind::Usage,
+                format!("cannot build the request URL {text:?}: {e}"),
+            )
+        })
+    }
+}
+
+/// Characters escaped in a query value (OData keeps `$`, `/`, `'`, `(`, `)` readable).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'@')
+    .remove(b'$');
+
+/// One `$batch` of cancels in progress.
+struct BatchRound {
+    target: PrintTarget,
+    jobs: Vec<PrintJobId>,
+    /// Indexes into `jobs` still to send.
+    pending: Vec<usize>,
+    results: BTreeMap<usize, Result<(), GraphError>>,
+    /// Whether some request may have reached the service before a retry.
+    ambiguous: bool,
+    sends: u32,
+    /// The last transient error per pending job (reported if retries run out).
+    last_errors: BTreeMap<usize, GraphError>,
+}
+
+impl BatchRound {
+    fn new(target: &PrintTarget, jobs: &[PrintJobId]) -> Self {
+        Self {
+            target: target.clone(),
+            jobs: jobs.to_vec(),
+            pending: (0..jobs.len()).collect(),
+            results: BTreeMap::new(),
+            ambiguous: false,
+            sends: 0,
+            last_errors: BTreeMap::new(),
+        }
+    }
+
+    fn operation(&self, index: usize) -> String {
+        format!("cancel job {} on {}", self.jobs[index], self.target)
+    }
+
+    fn request(&self) -> BatchRequest {
+        BatchRequest {
+            requests: self
+                .pending
+                .iter()
+                .map(|&i| {
+                    BatchRequestItem::new(
+                        (i + 1).to_string(),
+                        "POST",
+                        self.target.cancel_path(&self.jobs[i]),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Records the inner answers; keeps the transient failures pending.
+    fn absorb(&mut self, response: BatchResponse, scopes: &[Scope]) -> Option<Duration> {
+        let mut longest: Option<Duration> = None;
+        let mut still = Vec::new();
+        let mut answered = HashSet::new();
+        for item in response.responses {
+            let Some(index) = self.index_of(&item.id) else {
+                continue;
+            };
+            if !answered.insert(index) {
+                continue;
+            }
+            if item.status == 204 {
+                self.results.insert(index, Ok(()));
+                continue;
+            }
+            let body = item
+                .body
+                .as_ref()
+                .map(|b| b.to_string())
+                .unwrap_or_default();
+            let ids = (
+                item.header("request-id").map(str::to_owned),
+                item.header("client-request-id").map(str::to_owned),
+            );
+            let mut error = GraphError::from_response(
+                &self.operation(index),
+                item.status,
+                body.as_bytes(),
+                ids,
+            );
+            if error.is_forbidden() {
+                error.hint = Some(explain_forbidden(scopes));
+            }
+            if (200..300).contains(&item.status) {
+                error = invalid(
+                    &self.operation(index),
+                    &format!("expected 204 No Content, got {}", item.status),
+                );
+            }
+            if RetryPolicy::is_retryable_status(item.status) {
+                let after = item
+                    .header("retry-after")
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                longest = longest.max(after);
+                self.last_errors.insert(index, error);
+                still.push(index);
+            } else {
+                self.results
+                    .insert(index, Err(error.with_attempts(self.sends)));
+            }
+        }
+        for &index in &self.pending {
+            if !answered.contains(&index) {
+                self.ambiguous = true;
+                still.push(index);
+            }
+        }
+        still.sort_unstable();
+        self.pending = still;
+        longest
+    }
+
+    fn index_of(&self, id: &str) -> Option<usize> {
+        let n: usize = id.parse().ok()?;
+        (1..=self.jobs.len())
+            .contains(&n)
+            .then(|| n - 1)
+            .filter(|i| self.pending.contains(i))
+    }
+
+    /// The whole batch failed (after the outer retries): every pending job gets the error.
+    fn fail_all(&mut self, error: &GraphError) {
+        if error.status.is_none() || error.status == Some(504) {
+            self.ambiguous = true;
+        }
+        for index in std::mem::take(&mut self.pending) {
+            let mut own = error.clone();
+            own.operation = self.operation(index);
+            self.results.insert(index, Err(own));
+        }
+    }
+
+    /// Retries ran out: the pending jobs keep their last transient error.
+    fn give_up(&mut self, why: &str) {
+        for index in std::mem::take(&mut self.pending) {
+            let error = self.last_errors.remove(&index).unwrap_or_else(|| {
+                GraphError::transport(
+                    &self.operation(index),
+                    codes::INVALID_RESPONSE,
+                    "the batch response had no answer for this job",
+                )
+            });
+            let hint = match &error.hint {
+                Some(h) => format!("{why}; {h}"),
+                None => why.to_string(),
+            };
+            self.results
+                .insert(index, Err(error.with_hint(hint).with_attempts(self.sends)));
+        }
+    }
+}
+
+/// Whether a failed cancel should be checked with a GET: it was possibly delivered before
+/// (`ambiguous`) and the final answer is neither transient nor a clear 401/403/404.
+fn needs_verification(error: &GraphError, ambiguous: bool) -> bool {
+    ambiguous
+        && !error.is_transient()
+        && !error.is_not_found()
+        && !error.is_forbidden()
+        && error.status != Some(401)
+}
+
+fn expect_no_content(operation: &str, answer: &Answer) -> Result<(), GraphError> {
+    if answer.status == 204 {
+        Ok(())
+    } else {
+        Err(invalid(
+            operation,
+            &format!("expected 204 No Content, got {}", answer.status),
+        ))
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(operation: &str, answer: &Answer) -> Result<T, GraphError> {
+    serde_json::from_slice(&answer.body).map_err(|e| {
+        invalid(
+            operation,
+            &format!("the response is not the JSON Graph documents: {e}"),
+        )
+    })
+}
+
+fn invalid(operation: &str, message: &str) -> GraphError {
+    GraphError::transport(operation, codes::INVALID_RESPONSE, message)
+}
+
+fn internal(error: impl fmt::Display) -> Error {
+    Error::other(ErrorKind::Internal, error.to_string())
+}
+
+/// Checks a Graph endpoint: absolute http(s) URL, `http` only on loopback, no query.
+fn parse_graph_url(text: &str) -> Result<Url, Error> {
+    let usage = |why: &str| {
+        Error::other(
+            ErrorKind::Usage,
+            format!("invalid Graph URL {text:?}: {why}; use e.g. https://graph.microsoft.com/v1.0"),
+        )
+    };
+    let url = Url::parse(text.trim()).map_err(|e| usage(&e.to_string()))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(usage(
+                "plain http is only allowed for a local emulator on 127.0.0.1",
+            ))
+        }
+        _ => return Err(usage("it must be an https URL")),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(usage("it must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_url_must_be_https_except_on_loopback() {
+        assert!(parse_graph_url("https://graph.microsoft.com/v1.0").is_ok());
+        assert!(parse_graph_url("http://127.0.0.1:8080/v1.0").is_ok());
+        assert!(parse_graph_url("http://graph.example.com/v1.0").is_err());
+        assert!(parse_graph_url("ftp://graph.microsoft.com").is_err());
+        assert!(parse_graph_url("https://graph.microsoft.com/v1.0?x=1").is_err());
+    }
+
+    #[test]
+    fn verification_is_only_for_ambiguous_non_transient_failures() {
+        let conflict = GraphError::from_response("x", 409, b"", (None, None));
+        assert!(needs_verification(&conflict, true));
+        assert!(!needs_verification(&conflict, false));
+        let missing = GraphError::from_response("x", 404, b"", (None, None));
+        assert!(!needs_verification(&missing, true));
+    }
+}

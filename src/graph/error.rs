@@ -1,0 +1,359 @@
+//! Graph error bodies turned into a typed [`GraphError`].
+//!
+//! Graph answers failures with
+//! `{"error":{"code":"itemNotFound","message":"…","innerError":{"request-id":"…","client-request-id":"…","date":"…"}}}`
+//! and `request-id` / `client-request-id` headers. printjob decides on `status` and `code`
+//! (never on `message`, which Microsoft may reword) and keeps both ids so a user can quote them
+//! to support.
+
+use crate::error::ErrorKind;
+use crate::ids::Scope;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Graph error codes printjob branches on, and the codes printjob uses for failures that
+/// never reached Graph (no status).
+pub mod codes {
+    /// 404: the printer, share or job does not exist or is not visible.
+    pub const ITEM_NOT_FOUND: &str = "itemNotFound";
+    /// 403: the token or the user may not do this.
+    pub const ACCESS_DENIED: &str = "accessDenied";
+    /// 403 variant used by directory-backed resources.
+    pub const AUTHORIZATION_REQUEST_DENIED: &str = "Authorization_RequestDenied";
+    /// 429: throttled (also sent as `TooManyRequests`).
+    pub const ACTIVITY_LIMIT_REACHED: &str = "activityLimitReached";
+    /// 429 as the gateway spells it.
+    pub const TOO_MANY_REQUESTS: &str = "TooManyRequests";
+    /// 503.
+    pub const SERVICE_NOT_AVAILABLE: &str = "serviceNotAvailable";
+    /// 401: the token is missing, expired or invalid.
+    pub const INVALID_AUTHENTICATION_TOKEN: &str = "InvalidAuthenticationToken";
+    /// printjob: the connection failed or was dropped before a response arrived.
+    pub const CONNECTION_FAILED: &str = "connectionFailed";
+    /// printjob: the request did not complete within the configured timeout.
+    pub const TIMEOUT: &str = "timeout";
+    /// printjob: the service answered something that is not what Graph documents.
+    pub const INVALID_RESPONSE: &str = "invalidResponse";
+}
+
+/// A failed Microsoft Graph call: what was attempted, Graph's `code` and `message`, the HTTP
+/// status, both request ids, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GraphError {
+    /// What printjob was doing (`cancel job 42 on printer 9f…`).
+    pub operation: String,
+    /// The HTTP status; `None` when no response arrived (connection failure, timeout).
+    pub status: Option<u16>,
+    /// Graph's error code (`itemNotFound`, `accessDenied`, …) or one of printjob's own
+    /// [`codes`] for failures without a response.
+    pub code: String,
+    /// Graph's message (or a description of the transport failure).
+    pub message: String,
+    /// Graph's `request-id` for support.
+    pub request_id: Option<String>,
+    /// The `client-request-id` printjob sent (Graph echoes it).
+    pub client_request_id: Option<String>,
+    /// What to do about it, or which permission or ownership rule denied it.
+    pub hint: Option<String>,
+    /// How many attempts were made (retries included).
+    pub attempts: u32,
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: ", self.operation)?;
+        match self.status {
+            Some(status) => write!(f, "{status} {}: {}", self.code, self.message)?,
+            None => write!(f, "{}: {}", self.code, self.message)?,
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
+        let ids: Vec<String> = [
+            self.request_id
+                .as_ref()
+                .map(|id| format!("request-id {id}")),
+            self.client_request_id
+                .as_ref()
+                .map(|id| format!("client-request-id {id}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !ids.is_empty() {
+            write!(f, " ({})", ids.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl GraphError {
+    /// An error without a response (connection failure, timeout, unreadable answer).
+    pub fn transport(operation: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            operation: operation.to_string(),
+            status: None,
+            code: code.to_string(),
+            message: message.into(),
+            request_id: None,
+            client_request_id: None,
+            hint: None,
+            attempts: 1,
+        }
+    }
+
+    /// Parses a Graph error response: its body (when it is Graph's error JSON) and its
+    /// `request-id` / `client-request-id` headers (`header_ids`, used when the body has none).
+    pub fn from_response(
+        operation: &str,
+        status: u16,
+        body: &[u8],
+        header_ids: (Option<String>, Option<String>),
+    ) -> Self {
+        let parsed = serde_json::from_slice::<ErrorEnvelope>(body).ok();
+        let (code, message, inner) = match parsed {
+            Some(ErrorEnvelope { error }) => (error.code, error.message, error.inner_error),
+            None => (
+                default_code(status).to_string(),
+                format!("HTTP {status} without a Graph error body"),
+                None,
+            ),
+        };
+        let inner = inner.unwrap_or_default();
+        let mut error = Self {
+            operation: operation.to_string(),
+            status: Some(status),
+            code,
+            message,
+            request_id: inner.request_id.or(header_ids.0),
+            client_request_id: inner.client_request_id.or(header_ids.1),
+            hint: None,
+            attempts: 1,
+        };
+        error.hint = default_hint(&error);
+        error
+    }
+
+    /// The exit-code category: 404 → not found, 403 → permission, 401 → sign-in,
+    /// 400 → usage, throttling / unavailability / no response → service.
+    pub fn kind(&self) -> ErrorKind {
+        if self.is_not_found() {
+            return ErrorKind::NotFound;
+        }
+        if self.is_forbidden() {
+            return ErrorKind::Permission;
+        }
+        match self.status {
+            Some(401) => ErrorKind::SignIn,
+            Some(400) => ErrorKind::Usage,
+            _ => ErrorKind::Service,
+        }
+    }
+
+    /// 404 or `itemNotFound`.
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404) || self.code == codes::ITEM_NOT_FOUND
+    }
+
+    /// 403 or `accessDenied`.
+    pub fn is_forbidden(&self) -> bool {
+        self.status == Some(403)
+            || self.code == codes::ACCESS_DENIED
+            || self.code == codes::AUTHORIZATION_REQUEST_DENIED
+    }
+
+    /// Whether retrying may help: 429 / 503 / 504, or no response at all.
+    pub fn is_transient(&self) -> bool {
+        match self.status {
+            Some(status) => super::retry::RetryPolicy::is_retryable_status(status),
+            None => self.code != codes::INVALID_RESPONSE,
+        }
+    }
+
+    /// Replaces the hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Records the number of attempts made.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Sets the `client-request-id` when the response did not echo it.
+    pub fn with_client_request_id(mut self, id: &str) -> Self {
+        if self.client_request_id.is_none() {
+            self.client_request_id = Some(id.to_string());
+        }
+        self
+    }
+}
+
+fn default_code(status: u16) -> &'static str {
+    match status {
+        401 => codes::INVALID_AUTHENTICATION_TOKEN,
+        403 => codes::ACCESS_DENIED,
+        404 => codes::ITEM_NOT_FOUND,
+        429 => codes::TOO_MANY_REQUESTS,
+        503 => codes::SERVICE_NOT_AVAILABLE,
+        _ => "generalException",
+    }
+}
+
+fn default_hint(error: &GraphError) -> Option<String> {
+    let hint = match error.kind() {
+        ErrorKind::NotFound => {
+            "check the id with `printjob printers` or `printjob jobs PRINTER` (use --share for a printer share id)"
+        }
+        ErrorKind::SignIn => "run `printjob login` to sign in again",
+        ErrorKind::Service if error.is_transient() => {
+            "the service is busy or unreachable; try again in a few minutes"
+        }
+        _ => return None,
+    };
+    Some(hint.to_string())
+}
+
+/// Explains a 403 on a print job from the scopes the token was granted: which permission or
+/// ownership rule denied it and what to do.
+pub fn explain_forbidden(granted: &[Scope]) -> String {
+    let has = |name: &str| granted.iter().any(|s| s.short().eq_ignore_ascii_case(name));
+    let all_scope =
+        has(Scope::PRINT_JOB_READ_WRITE_BASIC_ALL) || has(Scope::PRINT_JOB_READ_WRITE_ALL);
+    let own_scope = has(Scope::PRINT_JOB_READ_WRITE_BASIC) || has(Scope::PRINT_JOB_READ_WRITE);
+    if all_scope {
+        "your token has an .All PrintJob permission, but the service still refused: jobs of other \
+         users can only be managed by a Printer Administrator (or the printer's owner); ask one to \
+         cancel it"
+            .to_string()
+    } else if own_scope {
+        let granted_names: Vec<&str> = granted
+            .iter()
+            .filter(|s| s.allows_cancel())
+            .map(Scope::short)
+            .collect();
+        format!(
+            "your token carries {}, which allows cancelling only your own jobs and this job belongs \
+             to someone else; ask its owner or a Printer Administrator, or sign in with \
+             `printjob login --scope {}` if you administer the printer",
+            granted_names.join(" "),
+            Scope::PRINT_JOB_READ_WRITE_BASIC_ALL
+        )
+    } else if granted.is_empty() {
+        format!(
+            "the service refused the request; cancelling needs one of the delegated permissions {} \
+             (and, for other users' jobs, an .All permission and the Printer Administrator role)",
+            Scope::CANCEL_SCOPES.join(", ")
+        )
+    } else {
+        format!(
+            "your token carries none of the permissions cancelling needs ({}); run `printjob login \
+             --scope {}`",
+            Scope::CANCEL_SCOPES.join(", "),
+            Scope::PRINT_JOB_READ_WRITE_BASIC
+        )
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default, alias = "innererror")]
+    inner_error: Option<InnerError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct InnerError {
+    #[serde(default, rename = "request-id")]
+    request_id: Option<String>,
+    #[serde(default, rename = "client-request-id")]
+    client_request_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: &str) -> Vec<u8> {
+        serde_json::json!({"error": {"code": code, "message": "Something went wrong.",
+            "innerError": {"request-id": "r-1", "client-request-id": "c-1", "date": "x"}}})
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn graph_error_body_is_parsed_with_both_request_ids() {
+        let e = GraphError::from_response("cancel job 1", 404, &body("itemNotFound"), (None, None));
+        assert_eq!(e.code, "itemNotFound");
+        assert_eq!(e.message, "Something went wrong.");
+        assert_eq!(e.request_id.as_deref(), Some("r-1"));
+        assert_eq!(e.client_request_id.as_deref(), Some("c-1"));
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let text = e.to_string();
+        assert!(
+            text.contains("cancel job 1 failed: 404 itemNotFound"),
+            "{text}"
+        );
+        assert!(text.contains("request-id r-1"), "{text}");
+    }
+
+    #[test]
+    fn kind_branches_on_code_not_message() {
+        let e = GraphError::from_response("x", 400, &body("itemNotFound"), (None, None));
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let e = GraphError::from_response("x", 400, &body("badRequest"), (None, None));
+        assert_eq!(e.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
+    fn non_graph_body_keeps_status_and_header_ids() {
+        let e = GraphError::from_response(
+            "list printers",
+            503,
+            b"<html>busy</html>",
+            (Some("hdr-r".into()), Some("hdr-c".into())),
+        );
+        assert_eq!(e.code, codes::SERVICE_NOT_AVAILABLE);
+        assert_eq!(e.request_id.as_deref(), Some("hdr-r"));
+        assert_eq!(e.kind(), ErrorKind::Service);
+        assert!(e.is_transient());
+    }
+
+    #[test]
+    fn status_maps_to_exit_kinds() {
+        let k = |s| GraphError::from_response("x", s, b"", (None, None)).kind();
+        assert_eq!(k(401), ErrorKind::SignIn);
+        assert_eq!(k(403), ErrorKind::Permission);
+        assert_eq!(k(429), ErrorKind::Service);
+        assert_eq!(k(500), ErrorKind::Service);
+        let t = GraphError::transport("x", codes::CONNECTION_FAILED, "reset");
+        assert_eq!(t.kind(), ErrorKind::Service);
+        assert!(t.is_transient());
+    }
+
+    #[test]
+    fn forbidden_with_basic_scope_names_the_ownership_rule() {
+        let text = explain_forbidden(&[Scope::new("PrintJob.ReadWriteBasic").unwrap()]);
+        assert!(text.contains("PrintJob.ReadWriteBasic"), "{text}");
+        assert!(text.contains("only your own jobs"), "{text}");
+    }
+
+    #[test]
+    fn forbidden_with_all_scope_names_the_administrator_rule() {
+        let text = explain_forbidden(&[Scope::new("PrintJob.ReadWrite.All").unwrap()]);
+        assert!(text.contains("Printer Administrator"), "{text}");
+    }
+}

@@ -1,0 +1,272 @@
+//! One logical Graph request: token, headers, retries, 401 handling, and the answer or a typed
+//! error. Every typed operation of [`PrintClient`] goes through [`PrintClient::execute`].
+
+use super::challenge::parse_claims_challenge;
+use super::error::{codes, explain_forbidden, GraphError};
+use super::retry::{parse_retry_after, GiveUp, RetryState};
+use super::PrintClient;
+use crate::auth::{claims, GrantedToken, TokenRequest};
+use crate::error::Error;
+use crate::ids::Scope;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::Method;
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+/// A request to make: what it is for (for messages), method, absolute URL and JSON body.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub operation: String,
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<serde_json::Value>,
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// Attempts it took (1 = no retry).
+    pub attempts: u32,
+    /// The scopes of the token that was sent (to explain a 403 inside a batch).
+    pub scopes: Vec<Scope>,
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Done(Answer),
+    /// Retry after this wait (or the policy's backoff), with this error if retries run out.
+    Retry(Option<Duration>, GraphError),
+    /// 401: try again with a fresh token, or with the claims the service asked for.
+    Reauthenticate(Option<String>, GraphError),
+    Fail(GraphError),
+}
+
+/// How the token for the next attempt must be obtained.
+#[derive(Debug, Default)]
+struct AuthStep {
+    refreshed: bool,
+    challenged: bool,
+    next: TokenRequest,
+}
+
+impl PrintClient {
+    /// Runs `call` to completion: retries transient failures by the policy, refreshes the token
+    /// once on 401 (or re-acquires it with the claims a challenge asks for), and turns a final
+    /// non-2xx answer into a [`GraphError`].
+    pub(crate) async fn execute(&self, call: &Call) -> Result<Answer, Error> {
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let mut retry = self.inner.options.retry.start();
+        let mut auth = AuthStep {
+            next: TokenRequest::new(self.inner.options.scopes.clone()),
+            ..AuthStep::default()
+        };
+        loop {
+            let token = self.token(&auth.next).await?;
+            let attempt = self.attempt(call, &token, &client_request_id).await;
+            let failure = match attempt {
+                Attempt::Done(mut answer) => {
+                    answer.attempts = retry.attempts();
+                    return Ok(answer);
+                }
+                Attempt::Fail(error) => return Err(finish(error, &retry, &client_request_id)),
+                Attempt::Reauthenticate(claims, error) => {
+                    if !auth.reauthenticate(claims) {
+                        return Err(finish(error, &retry, &client_request_id));
+                    }
+                    continue;
+                }
+                Attempt::Retry(after, error) => (after, error),
+            };
+            self.wait_or_give_up(&mut retry, failure, &client_request_id)
+                .await?;
+            auth.next.force_refresh = false;
+            auth.next.claims = None;
+        }
+    }
+
+    async fn wait_or_give_up(
+        &self,
+        retry: &mut RetryState,
+        (after, error): (Option<Duration>, GraphError),
+        client_request_id: &str,
+    ) -> Result<(), Error> {
+        match retry.next_delay(after, self.inner.options.jitter.next()) {
+            Ok(delay) => {
+                tracing::debug!(
+                    operation = %error.operation,
+                    code = %error.code,
+                    delay_ms = delay.as_millis() as u64,
+                    attempt = retry.attempts(),
+                    "retrying a Graph request"
+                );
+                self.inner.options.sleeper.sleep(delay).await;
+                Ok(())
+            }
+            Err(stop) => Err(gave_up(error, &stop, retry, client_request_id).into()),
+        }
+    }
+
+    /// Asks the token source and refuses a readable app-only token before it is sent.
+    pub(crate) async fn token(&self, request: &TokenRequest) -> Result<GrantedToken, Error> {
+        let token = self.inner.source.token(request).await?;
+        claims::inspect(&token.access_token, Some(&token.scopes))?;
+        Ok(token)
+    }
+
+    async fn attempt(&self, call: &Call, token: &GrantedToken, client_request_id: &str) -> Attempt {
+        let response = match self.send(call, token, client_request_id).await {
+            Ok(response) => response,
+            Err(error) => return transport_failure(&call.operation, &error),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(error) => return transport_failure(&call.operation, &error),
+        };
+        if (200..300).contains(&status) {
+            return Attempt::Done(Answer {
+                status,
+                body,
+                attempts: 1,
+                scopes: token.scopes.clone(),
+            });
+        }
+        let mut error =
+            GraphError::from_response(&call.operation, status, &body, header_ids(&headers));
+        if error.is_forbidden() {
+            error.hint = Some(explain_forbidden(&token.scopes));
+        }
+        classify(status, &headers, error)
+    }
+
+    async fn send(
+        &self,
+        call: &Call,
+        token: &GrantedToken,
+        client_request_id: &str,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let mut bearer = HeaderValue::from_str(&format!("Bearer {}", token.access_token.secret()))
+            .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid"));
+        bearer.set_sensitive(true);
+        let mut request = self
+            .inner
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(AUTHORIZATION, bearer)
+            .header("client-request-id", client_request_id)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        request.send().await
+    }
+}
+
+impl AuthStep {
+    /// Prepares the token request after a 401; false when that was already tried.
+    fn reauthenticate(&mut self, claims: Option<String>) -> bool {
+        match claims {
+            Some(claims) if !self.challenged => {
+                self.challenged = true;
+                self.next.claims = Some(claims);
+                self.next.force_refresh = true;
+                true
+            }
+            _ if !self.refreshed => {
+                self.refreshed = true;
+                self.next.force_refresh = true;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn classify(status: u16, headers: &HeaderMap, error: GraphError) -> Attempt {
+    match status {
+        401 => {
+            let claims = headers
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(parse_claims_challenge)
+                .map(|c| c.claims);
+            Attempt::Reauthenticate(claims, error)
+        }
+        s if super::retry::RetryPolicy::is_retryable_status(s) => {
+            let after = headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            Attempt::Retry(after, error)
+        }
+        _ => Attempt::Fail(error),
+    }
+}
+
+fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {
+    let (code, what) = if error.is_timeout() {
+        (codes::TIMEOUT, "the request timed out")
+    } else if error.is_connect() {
+        (
+            codes::CONNECTION_FAILED,
+            "could not connect to Microsoft Graph",
+        )
+    } else if error.is_builder() {
+        return Attempt::Fail(GraphError::transport(
+            operation,
+            codes::INVALID_RESPONSE,
+            format!("could not build the request: {error}"),
+        ));
+    } else {
+        (
+            codes::CONNECTION_FAILED,
+            "the connection failed before the response was complete",
+        )
+    };
+    let detail = std::error::Error::source(error)
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    Attempt::Retry(
+        None,
+        GraphError::transport(operation, code, format!("{what}{detail}")).with_hint(
+            "check the network connection and the Graph URL (--graph-url), then try again",
+        ),
+    )
+}
+
+fn header_ids(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    (get("request-id"), get("client-request-id"))
+}
+
+fn finish(error: GraphError, retry: &RetryState, client_request_id: &str) -> Error {
+    error
+        .with_attempts(retry.attempts())
+        .with_client_request_id(client_request_id)
+        .into()
+}
+
+fn gave_up(
+    error: GraphError,
+    stop: &GiveUp,
+    retry: &RetryState,
+    client_request_id: &str,
+) -> GraphError {
+    let hint = match &error.hint {
+        Some(hint) => format!("{stop}; {hint}"),
+        None => stop.to_string(),
+    };
+    error
+        .with_hint(hint)
+        .with_attempts(retry.attempts())
+        .with_client_request_id(client_request_id)
+}
