@@ -1,1 +1,400 @@
-//! The cancel workflow.
+//! The cancel workflow: resolve which jobs, pre-check their state, cancel them with bounded
+//! concurrency (through `$batch` when there are several), optionally wait until each reaches a
+//! final state, and report what happened to every job in a [`CancelReport`].
+//!
+//! ```no_run
+//! # async fn demo(client: printjob::graph::PrintClient) -> Result<(), printjob::Error> {
+//! use printjob::cancel::{run, CancelRequest};
+//! use printjob::graph::PrintTarget;
+//! use printjob::{PrintJobId, PrinterId};
+//!
+//! let printer = PrintTarget::Printer(PrinterId::new("2f3453b7-4686-4b5b-9575-4f1e5b909ba7")?);
+//! let request = CancelRequest::jobs(printer, vec![PrintJobId::new("31")?]);
+//! let report = run(&client, &request, &|_| {}).await?;
+//! assert_eq!(report.totals.canceled, 1);
+//! # Ok(()) }
+//! ```
+
+pub mod report;
+
+pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
+
+use crate::error::{Error, ErrorKind};
+use crate::graph::batch::MAX_BATCH;
+use crate::graph::model::{PrintJob, PrintJobProcessingState};
+use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
+use crate::ids::PrintJobId;
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+/// Which jobs to cancel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobSelection {
+    /// These jobs (duplicates are cancelled and reported once).
+    Ids(Vec<PrintJobId>),
+    /// Every job of the target in one of `states` (default pending, processing, paused),
+    /// only the signed-in user's own when `mine`.
+    All {
+        /// The states to cancel.
+        states: Vec<PrintJobProcessingState>,
+        /// Only jobs the signed-in user created.
+        mine: bool,
+    },
+}
+
+/// How long and how often `--wait` polls a cancelled job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Stop waiting after this long (all jobs together). Default 60 s.
+    pub deadline: Duration,
+    /// Time between polls of one job. Default 1 s.
+    pub interval: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(60),
+            interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What to cancel and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelRequest {
+    /// The printer or share.
+    pub target: PrintTarget,
+    /// Which jobs.
+    pub selection: JobSelection,
+    /// Read each explicitly named job's state first; finished jobs are reported, not sent.
+    /// Default true.
+    pub pre_check: bool,
+    /// Requests (or batches) in flight at once. Default 4.
+    pub concurrency: usize,
+    /// Use `$batch` when there are several jobs. Default true.
+    pub use_batch: bool,
+    /// Wait until each cancelled job reaches a final state.
+    pub wait: Option<WaitOptions>,
+    /// Resolve and pre-check only; send no cancel.
+    pub dry_run: bool,
+}
+
+impl CancelRequest {
+    /// Cancel these jobs.
+    pub fn jobs(target: PrintTarget, jobs: Vec<PrintJobId>) -> Self {
+        Self::new(target, JobSelection::Ids(jobs))
+    }
+
+    /// Cancel every pending, processing or paused job of the target.
+    pub fn all(target: PrintTarget) -> Self {
+        Self::new(
+            target,
+            JobSelection::All {
+                states: JobFilter::default_cancel_states(),
+                mine: false,
+            },
+        )
+    }
+
+    fn new(target: PrintTarget, selection: JobSelection) -> Self {
+        Self {
+            target,
+            selection,
+            pre_check: true,
+            concurrency: 4,
+            use_batch: true,
+            wait: None,
+            dry_run: false,
+        }
+    }
+}
+
+/// Progress of a run, for a progress bar.
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// The jobs to act on are known.
+    Resolved {
+        /// How many jobs will be reported.
+        total: usize,
+    },
+    /// One job's outcome is known (reported once per job).
+    Finished(&'a JobReport),
+}
+
+/// The progress callback type: called from the task running [`run`].
+pub type ProgressFn<'a> = dyn Fn(Progress<'_>) + Send + Sync + 'a;
+
+/// A job still to be acted on, with its state when known.
+#[derive(Debug, Clone)]
+struct Candidate {
+    index: usize,
+    id: PrintJobId,
+    state: Option<PrintJobProcessingState>,
+}
+
+/// Collects outcomes by request order and reports each once.
+struct Outcomes<'p, 'f> {
+    done: BTreeMap<usize, JobReport>,
+    progress: &'p ProgressFn<'f>,
+}
+
+impl Outcomes<'_, '_> {
+    fn record(&mut self, index: usize, report: JobReport) {
+        if self.done.contains_key(&index) {
+            return;
+        }
+        (self.progress)(Progress::Finished(&report));
+        self.done.insert(index, report);
+    }
+}
+
+/// Runs the workflow and reports every job. `Err` only when nothing could be attempted:
+/// the job listing failed, sign-in failed, or `--mine` cannot tell who is signed in.
+pub async fn run(
+    client: &PrintClient,
+    request: &CancelRequest,
+    progress: &ProgressFn<'_>,
+) -> Result<CancelReport, Error> {
+    let mut outcomes = Outcomes {
+        done: BTreeMap::new(),
+        progress,
+    };
+    let candidates = resolve(client, request).await?;
+    progress(Progress::Resolved {
+        total: candidates.len(),
+    });
+    let candidates = if request.pre_check && matches!(request.selection, JobSelection::Ids(_)) {
+        pre_check(client, request, candidates, &mut outcomes).await?
+    } else {
+        candidates
+    };
+    if request.dry_run {
+        for c in candidates {
+            outcomes.record(
+                c.index,
+                JobReport::new(c.id, JobOutcome::WouldCancel { state: c.state }),
+            );
+        }
+    } else {
+        cancel_all(client, request, candidates, &mut outcomes).await?;
+    }
+    let mut results: Vec<JobReport> = outcomes.done.into_values().collect();
+    if let (Some(wait), false) = (request.wait, request.dry_run) {
+        wait_until_final(client, request, &mut results, wait).await;
+    }
+    Ok(CancelReport::new(
+        request.target.clone(),
+        request.dry_run,
+        results,
+    ))
+}
+
+/// The jobs to act on, in request (or listing) order, without duplicates.
+async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Candidate>, Error> {
+    let candidates = match &request.selection {
+        JobSelection::Ids(ids) => {
+            let mut seen = HashSet::new();
+            ids.iter()
+                .filter(|id| seen.insert((*id).clone()))
+                .map(|id| (id.clone(), None))
+                .collect::<Vec<_>>()
+        }
+        JobSelection::All { states, mine } => {
+            let filter = JobFilter {
+                states: states.clone(),
+                created_by: if *mine {
+                    Some(signed_in_user(client).await?)
+                } else {
+                    None
+                },
+            };
+            let jobs = client.jobs(&request.target, &filter).await?;
+            listed_candidates(jobs)?
+        }
+    };
+    Ok(candidates
+        .into_iter()
+        .enumerate()
+        .map(|(index, (id, state))| Candidate { index, id, state })
+        .collect())
+}
+
+fn listed_candidates(
+    jobs: Vec<PrintJob>,
+) -> Result<Vec<(PrintJobId, Option<PrintJobProcessingState>)>, Error> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let id = PrintJobId::new(job.id)?;
+        if seen.insert(id.clone()) {
+            out.push((id, Some(job.status.state)));
+        }
+    }
+    Ok(out)
+}
+
+async fn signed_in_user(client: &PrintClient) -> Result<String, Error> {
+    client.signed_in_user().await?.ok_or_else(|| {
+        Error::other(
+            ErrorKind::Usage,
+            "--mine needs the signed-in user's name, but the token does not say who it was issued to; \
+             list the jobs with `printjob jobs PRINTER` and cancel them by id",
+        )
+    })
+}
+
+/// Reads each job's state; finished, missing and forbidden jobs are reported right away.
+async fn pre_check(
+    client: &PrintClient,
+    request: &CancelRequest,
+    candidates: Vec<Candidate>,
+    outcomes: &mut Outcomes<'_, '_>,
+) -> Result<Vec<Candidate>, Error> {
+    let target = &request.target;
+    let mut checks = stream::iter(candidates)
+        .map(|c| async move {
+            let found = client.job(target, &c.id).await;
+            (c, found)
+        })
+        .buffer_unordered(request.concurrency.max(1));
+    let mut keep = Vec::new();
+    while let Some((mut candidate, found)) = checks.next().await {
+        match found {
+            Ok(job) if job.status.state.is_terminal() => {
+                let outcome = JobOutcome::AlreadyFinished {
+                    state: job.status.state,
+                };
+                outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+            }
+            Ok(job) => {
+                candidate.state = Some(job.status.state);
+                keep.push(candidate);
+            }
+            Err(Error::Graph(error)) => {
+                outcomes.record(
+                    candidate.index,
+                    JobReport::new(candidate.id, JobOutcome::from_error(error)),
+                );
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    keep.sort_by_key(|c| c.index);
+    Ok(keep)
+}
+
+/// Sends the cancels: one request per job, or `$batch` chunks when there are several.
+async fn cancel_all(
+    client: &PrintClient,
+    request: &CancelRequest,
+    candidates: Vec<Candidate>,
+    outcomes: &mut Outcomes<'_, '_>,
+) -> Result<(), Error> {
+    let concurrency = request.concurrency.max(1);
+    let target = &request.target;
+    if request.use_batch && candidates.len() > 1 {
+        let chunks: Vec<Vec<Candidate>> = candidates
+            .chunks(MAX_BATCH)
+            .map(<[Candidate]>::to_vec)
+            .collect();
+        let mut batches = stream::iter(chunks)
+            .map(|chunk| async move {
+                let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
+                (chunk, client.cancel_batch(target, &ids).await)
+            })
+            .buffer_unordered(concurrency);
+        while let Some((chunk, results)) = batches.next().await {
+            for (candidate, cancel) in chunk.into_iter().zip(results?) {
+                let outcome = outcome_of(client, target, &candidate, cancel.result).await;
+                outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+            }
+        }
+    } else {
+        let mut singles = stream::iter(candidates)
+            .map(|c| async move {
+                let result = client.cancel_job(target, &c.id).await;
+                (c, result)
+            })
+            .buffer_unordered(concurrency);
+        while let Some((candidate, result)) = singles.next().await {
+            let result = match result {
+                Ok(()) => Ok(()),
+                Err(Error::Graph(error)) => Err(error),
+                Err(other) => return Err(other),
+            };
+            let outcome = outcome_of(client, target, &candidate, result).await;
+            outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+        }
+    }
+    Ok(())
+}
+
+/// Turns a cancel result into an outcome. A refusal that is neither "not found" nor
+/// "forbidden" is explained by the job's state when the job turns out to be finished.
+async fn outcome_of(
+    client: &PrintClient,
+    target: &PrintTarget,
+    candidate: &Candidate,
+    result: Result<(), GraphError>,
+) -> JobOutcome {
+    let error = match result {
+        Ok(()) => return JobOutcome::Canceled,
+        Err(error) => error,
+    };
+    if error.is_not_found() || error.is_forbidden() || error.is_transient() {
+        return JobOutcome::from_error(error);
+    }
+    match client.job(target, &candidate.id).await {
+        Ok(job) if job.status.state.is_terminal() => JobOutcome::AlreadyFinished {
+            state: job.status.state,
+        },
+        _ => JobOutcome::from_error(error),
+    }
+}
+
+/// Polls every cancelled job until it is final or the deadline passes.
+async fn wait_until_final(
+    client: &PrintClient,
+    request: &CancelRequest,
+    results: &mut [JobReport],
+    wait: WaitOptions,
+) {
+    let deadline = Instant::now() + wait.deadline;
+    let target = &request.target;
+    let waiting = results
+        .iter_mut()
+        .filter(|r| matches!(r.outcome, JobOutcome::Canceled));
+    stream::iter(waiting)
+        .for_each_concurrent(request.concurrency.max(1), |report| async move {
+            poll_job(client, target, report, deadline, wait.interval).await;
+        })
+        .await;
+}
+
+async fn poll_job(
+    client: &PrintClient,
+    target: &PrintTarget,
+    report: &mut JobReport,
+    deadline: Instant,
+    interval: Duration,
+) {
+    loop {
+        if let Ok(job) = client.job(target, &report.job_id).await {
+            let state = job.status.state;
+            let terminal = state.is_terminal();
+            report.final_state = Some(state);
+            if terminal {
+                report.wait_timed_out = false;
+                return;
+            }
+        }
+        let now = Instant::now();
+        if now + interval > deadline {
+            report.wait_timed_out = true;
+            return;
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

@@ -1,0 +1,358 @@
+//! [`CancelReport`]: what happened to each requested job, with totals. Its JSON form is the
+//! `--json` output of `printjob cancel` (schema documented in `docs/cancel.md`, version
+//! [`SCHEMA_VERSION`]).
+
+use crate::error::ErrorKind;
+use crate::graph::model::PrintJobProcessingState;
+use crate::graph::{GraphError, PrintTarget};
+use crate::ids::PrintJobId;
+use serde::{Deserialize, Serialize};
+
+/// The version of the report's JSON schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The result of a cancel run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The printer or share the jobs belong to.
+    pub target: PrintTarget,
+    /// Whether this was a dry run (nothing was sent).
+    pub dry_run: bool,
+    /// One entry per requested job, in the order requested (or listed, for `--all`).
+    pub results: Vec<JobReport>,
+    /// Counts per outcome.
+    pub totals: Totals,
+}
+
+/// What happened to one job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobReport {
+    /// The job.
+    pub job_id: PrintJobId,
+    /// The outcome (`"outcome"` tag plus its fields in JSON).
+    #[serde(flatten)]
+    pub outcome: JobOutcome,
+    /// With `--wait`: the last state seen while waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_state: Option<PrintJobProcessingState>,
+    /// With `--wait`: the deadline passed before the job reached a final state.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wait_timed_out: bool,
+}
+
+/// One job's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum JobOutcome {
+    /// Graph accepted the cancel (`204`), or a retried cancel found the job `canceled`.
+    Canceled,
+    /// The job had already reached a final state; no cancel was sent for it (or the service
+    /// refused it because of that state).
+    AlreadyFinished {
+        /// `completed`, `canceled` or `aborted`.
+        state: PrintJobProcessingState,
+    },
+    /// The job (or its printer/share) does not exist or is not visible to the user.
+    NotFound {
+        /// Graph's error.
+        error: GraphError,
+    },
+    /// The user may not cancel this job.
+    Forbidden {
+        /// Which permission or ownership rule denied it and what to do.
+        reason: String,
+        /// Graph's error.
+        error: GraphError,
+    },
+    /// Anything else, after the retries.
+    Failed {
+        /// Graph's error (code, message, status, request ids).
+        error: GraphError,
+    },
+    /// Dry run: would be cancelled.
+    WouldCancel {
+        /// The job's state, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state: Option<PrintJobProcessingState>,
+    },
+}
+
+impl JobOutcome {
+    /// The outcome for a Graph error: not found, forbidden or failed.
+    pub fn from_error(error: GraphError) -> Self {
+        if error.is_not_found() {
+            JobOutcome::NotFound { error }
+        } else if error.is_forbidden() {
+            JobOutcome::Forbidden {
+                reason: error
+                    .hint
+                    .clone()
+                    .unwrap_or_else(|| "the service refused the request".into()),
+                error,
+            }
+        } else {
+            JobOutcome::Failed { error }
+        }
+    }
+
+    /// The JSON tag: `canceled`, `alreadyFinished`, `notFound`, `forbidden`, `failed`,
+    /// `wouldCancel`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobOutcome::Canceled => "canceled",
+            JobOutcome::AlreadyFinished { .. } => "alreadyFinished",
+            JobOutcome::NotFound { .. } => "notFound",
+            JobOutcome::Forbidden { .. } => "forbidden",
+            JobOutcome::Failed { .. } => "failed",
+            JobOutcome::WouldCancel { .. } => "wouldCancel",
+        }
+    }
+}
+
+impl JobReport {
+    /// A report without wait information.
+    pub fn new(job_id: PrintJobId, outcome: JobOutcome) -> Self {
+        Self {
+            job_id,
+            outcome,
+            final_state: None,
+            wait_timed_out: false,
+        }
+    }
+
+    /// Whether the job ended the way the user asked: cancelled (now or before), or would be
+    /// in a dry run; with `--wait`, only if it was seen `canceled` in time.
+    pub fn succeeded(&self) -> bool {
+        let outcome_ok = match &self.outcome {
+            JobOutcome::Canceled | JobOutcome::WouldCancel { .. } => true,
+            JobOutcome::AlreadyFinished { state } => *state == PrintJobProcessingState::Canceled,
+            _ => false,
+        };
+        let ended_canceled = self
+            .final_state
+            .as_ref()
+            .is_none_or(|s| *s == PrintJobProcessingState::Canceled || !s.is_terminal());
+        outcome_ok && ended_canceled && !self.wait_timed_out
+    }
+
+    /// The exit-code category of a job that did not succeed.
+    fn failure_kind(&self) -> ErrorKind {
+        match &self.outcome {
+            JobOutcome::NotFound { .. } => ErrorKind::NotFound,
+            JobOutcome::Forbidden { .. } => ErrorKind::Permission,
+            JobOutcome::Failed { error } => error.kind(),
+            _ => ErrorKind::PartialFailure,
+        }
+    }
+
+    /// A one-line description for people: `canceled`, `already completed`, `not found: …`.
+    pub fn describe(&self) -> String {
+        let mut text = match &self.outcome {
+            JobOutcome::Canceled => "canceled".to_string(),
+            JobOutcome::AlreadyFinished { state } => format!("already {state}"),
+            JobOutcome::NotFound { error } => format!("not found: {error}"),
+            JobOutcome::Forbidden { reason, error } => {
+                format!("forbidden: {reason} ({} {})", error.code, ids(error))
+            }
+            JobOutcome::Failed { error } => format!("failed: {error}"),
+            JobOutcome::WouldCancel { state: Some(state) } => format!("would cancel ({state})"),
+            JobOutcome::WouldCancel { state: None } => "would cancel".to_string(),
+        };
+        if self.wait_timed_out {
+            let last = self
+                .final_state
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "unknown".into());
+            text.push_str(&format!("; still {last} when the wait deadline passed"));
+        }
+        text
+    }
+}
+
+fn ids(error: &GraphError) -> String {
+    match (&error.request_id, &error.client_request_id) {
+        (Some(r), Some(c)) => format!("request-id {r}, client-request-id {c}"),
+        (Some(r), None) => format!("request-id {r}"),
+        (None, Some(c)) => format!("client-request-id {c}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Counts per outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    /// Jobs requested (after removing duplicate ids).
+    pub requested: usize,
+    /// `canceled`.
+    pub canceled: usize,
+    /// `alreadyFinished`.
+    pub already_finished: usize,
+    /// `notFound`.
+    pub not_found: usize,
+    /// `forbidden`.
+    pub forbidden: usize,
+    /// `failed`.
+    pub failed: usize,
+    /// `wouldCancel` (dry run).
+    pub would_cancel: usize,
+    /// With `--wait`: cancelled jobs still not final at the deadline.
+    pub wait_timed_out: usize,
+}
+
+impl Totals {
+    /// Counts `results`.
+    pub fn count(results: &[JobReport]) -> Self {
+        let mut totals = Totals {
+            requested: results.len(),
+            ..Totals::default()
+        };
+        for r in results {
+            let slot = match r.outcome {
+                JobOutcome::Canceled => &mut totals.canceled,
+                JobOutcome::AlreadyFinished { .. } => &mut totals.already_finished,
+                JobOutcome::NotFound { .. } => &mut totals.not_found,
+                JobOutcome::Forbidden { .. } => &mut totals.forbidden,
+                JobOutcome::Failed { .. } => &mut totals.failed,
+                JobOutcome::WouldCancel { .. } => &mut totals.would_cancel,
+            };
+            *slot += 1;
+            totals.wait_timed_out += usize::from(r.wait_timed_out);
+        }
+        totals
+    }
+}
+
+impl CancelReport {
+    /// A report for `results` (totals computed).
+    pub fn new(target: PrintTarget, dry_run: bool, results: Vec<JobReport>) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            target,
+            dry_run,
+            totals: Totals::count(&results),
+            results,
+        }
+    }
+
+    /// `None` when every requested job ended cancelled (exit 0). Otherwise: when no job
+    /// succeeded and all failed for the same reason, that reason (`NotFound`, `Permission`,
+    /// `Service`, …); else `PartialFailure`.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        let failures: Vec<&JobReport> = self.results.iter().filter(|r| !r.succeeded()).collect();
+        let first = failures.first()?;
+        let any_success = failures.len() < self.results.len();
+        let kind = first.failure_kind();
+        if !any_success && failures.iter().all(|r| r.failure_kind() == kind) {
+            Some(kind)
+        } else {
+            Some(ErrorKind::PartialFailure)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::error::codes;
+    use crate::ids::PrinterId;
+
+    fn target() -> PrintTarget {
+        PrintTarget::Printer(PrinterId::new("p1").unwrap())
+    }
+
+    fn job(id: &str, outcome: JobOutcome) -> JobReport {
+        JobReport::new(PrintJobId::new(id).unwrap(), outcome)
+    }
+
+    fn not_found() -> JobOutcome {
+        JobOutcome::from_error(GraphError::from_response("x", 404, b"", (None, None)))
+    }
+
+    #[test]
+    fn all_canceled_is_success() {
+        let report = CancelReport::new(target(), false, vec![job("1", JobOutcome::Canceled)]);
+        assert_eq!(report.error_kind(), None);
+        assert_eq!(report.totals.canceled, 1);
+    }
+
+    #[test]
+    fn all_not_found_is_not_found() {
+        let report = CancelReport::new(
+            target(),
+            false,
+            vec![job("1", not_found()), job("2", not_found())],
+        );
+        assert_eq!(report.error_kind(), Some(ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn a_mix_is_partial_failure() {
+        let report = CancelReport::new(
+            target(),
+            false,
+            vec![job("1", JobOutcome::Canceled), job("2", not_found())],
+        );
+        assert_eq!(report.error_kind(), Some(ErrorKind::PartialFailure));
+    }
+
+    #[test]
+    fn already_canceled_counts_as_success_but_completed_does_not() {
+        let canceled = JobOutcome::AlreadyFinished {
+            state: PrintJobProcessingState::Canceled,
+        };
+        let completed = JobOutcome::AlreadyFinished {
+            state: PrintJobProcessingState::Completed,
+        };
+        assert!(job("1", canceled).succeeded());
+        assert!(!job("2", completed).succeeded());
+    }
+
+    #[test]
+    fn json_has_the_documented_shape() {
+        let failed = JobOutcome::Failed {
+            error: GraphError::transport(
+                "cancel job 3 on printer p1",
+                codes::TIMEOUT,
+                "the request timed out",
+            ),
+        };
+        let report = CancelReport::new(
+            target(),
+            false,
+            vec![
+                job("1", JobOutcome::Canceled),
+                job(
+                    "2",
+                    JobOutcome::AlreadyFinished {
+                        state: PrintJobProcessingState::Completed,
+                    },
+                ),
+                job("3", failed),
+            ],
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["schemaVersion"], 1);
+        assert_eq!(
+            json["target"],
+            serde_json::json!({"kind": "printer", "id": "p1"})
+        );
+        assert_eq!(
+            json["results"][0],
+            serde_json::json!({"jobId": "1", "outcome": "canceled"})
+        );
+        assert_eq!(
+            json["results"][1],
+            serde_json::json!({"jobId": "2", "outcome": "alreadyFinished", "state": "completed"})
+        );
+        assert_eq!(json["results"][2]["error"]["code"], "timeout");
+        assert_eq!(json["totals"]["failed"], 1);
+        let back: CancelReport = serde_json::from_value(json).unwrap();
+        assert_eq!(back, report);
+    }
+}
