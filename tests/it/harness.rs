@@ -15,5 +15,12 @@ pub fn example_bin(name: &str) -> PathBuf {
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target/<profile> directory");
-    target_profile.join("examples").join(name)
+    let path = target_profile.join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: examples are built by a plain `cargo test` (or `cargo build --examples`), \
+         not by `cargo test --test it`",
+        path.display()
+    );
+    path
 }
