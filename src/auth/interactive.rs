@@ -684,7 +684,7 @@ mod tests {
         let verifier = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(
             pkce_challenge_s256(&verifier),
-            "E9Melhoa2OwvFrEXTD8_ceJG_3Jm6iFT6TYUSpQBEvM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
@@ -734,7 +734,7 @@ mod tests {
             ("nonce", "nonce-456"),
             (
                 "code_challenge",
-                "E9Melhoa2OwvFrEXTD8_ceJG_3Jm6iFT6TYUSpQBEvM",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
             ),
             ("code_challenge_method", "S256"),
             ("response_mode", "form_post"),
