@@ -215,7 +215,7 @@ impl Config {
         let merged = flags.or(ConfigInputs::from_env(env)).or(file);
         let mut warnings = Vec::new();
         let tenant = resolve_tenant(merged.tenant.as_deref(), &mut warnings)?;
-        let client_id = resolve_client_id(merged.client_id.as_deref())?;
+        let client_id = require_client_id(merged.client_id.as_deref())?;
         let cloud = merged
             .cloud
             .as_deref()
@@ -268,7 +268,8 @@ fn resolve_tenant(
     Ok(tenant)
 }
 
-fn resolve_client_id(value: Option<&str>) -> Result<ClientId, ConfigError> {
+/// The client id, or a usage error that explains how to register an application.
+pub fn require_client_id(value: Option<&str>) -> Result<ClientId, ConfigError> {
     let Some(value) = value else {
         return Err(ConfigError::new(
             "no client id: printjob signs in through an application you register in your tenant \

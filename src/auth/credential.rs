@@ -1,7 +1,763 @@
-//! `DelegatedCredential`: the entry point (placeholder until the sign-in issue lands).
+//! `DelegatedCredential`: the one entry point library users call.
+//!
+//! `token(scopes)` works like MSAL's `acquire_token_silent` → `acquire_token_interactive`: a
+//! fresh cached access token, else a refresh (under the cache's cross-process lock, re-reading
+//! the cache after taking it), else an interactive sign-in in the browser (when allowed).
 
-/// A delegated (user) credential for Microsoft Graph.
+use super::authority::{self, environment_of, Authority};
+use super::cache::{AccountEntry, CacheData, CacheScope, TokenCache};
+use super::interactive::{
+    claims_with_client_capabilities, AuthorizationParams, Browser, PendingAuthorization,
+    ResponseMode, SystemBrowser,
+};
+use super::loopback::{LoopbackListener, LoopbackOptions, RedirectHost};
+use super::token::{self, needs_interaction, DeviceCodePrompt, TokenClient, TokenSet};
+use super::{AuthError, GrantedToken, TokenRequest, TokenSource};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, Config};
+use crate::ids::{ClientId, Scope, TenantId};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// How sign-in talks to the person: the library never prints, so a command line, a GUI or a
+/// test supplies this. Every method has a do-nothing default.
+pub trait SignInUi: Send + Sync {
+    /// The sign-in page was opened in the browser.
+    fn browser_opened(&self, _url: &Url) {}
+    /// The user must open `url` themselves (`--no-browser`, or the browser could not be
+    /// started: `browser_error` says why).
+    fn show_url(&self, _url: &Url, _browser_error: Option<&str>) {}
+    /// The device code to enter, and where.
+    fn show_device_code(&self, _prompt: &DeviceCodePrompt) {}
+    /// Waiting for the user (a spinner's message).
+    fn waiting(&self, _message: &str) {}
+    /// The wait is over (successfully or not).
+    fn finished(&self) {}
+    /// Something the user should know (e.g. an unreadable cache file was set aside).
+    fn notice(&self, _message: &str) {}
+}
+
+/// A [`SignInUi`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoUi;
+
+impl SignInUi for NoUi {}
+
+/// Where the builder keeps tokens.
 #[derive(Debug, Clone)]
+enum CacheChoice {
+    Default,
+    File(PathBuf),
+    Memory,
+}
+
+/// Builds a [`DelegatedCredential`]; see [`DelegatedCredential::builder`].
+pub struct DelegatedCredentialBuilder {
+    tenant: Option<String>,
+    client_id: Option<String>,
+    authority: Option<String>,
+    scopes: Vec<Scope>,
+    cache: CacheChoice,
+    browser: Arc<dyn Browser>,
+    ui: Arc<dyn SignInUi>,
+    open_browser: bool,
+    response_mode: ResponseMode,
+    login_hint: Option<String>,
+    domain_hint: Option<String>,
+    port: u16,
+    redirect_host: RedirectHost,
+    timeout: Duration,
+    allow_interactive: bool,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for DelegatedCredentialBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DelegatedCredentialBuilder")
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("authority", &self.authority)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for DelegatedCredentialBuilder {
+    fn default() -> Self {
+        Self {
+            tenant: None,
+            client_id: None,
+            authority: None,
+            scopes: Vec::new(),
+            cache: CacheChoice::Default,
+            browser: Arc::new(SystemBrowser),
+            ui: Arc::new(NoUi),
+            open_browser: true,
+            response_mode: ResponseMode::default(),
+            login_hint: None,
+            domain_hint: None,
+            port: 0,
+            redirect_host: RedirectHost::default(),
+            timeout: Duration::from_secs(300),
+            allow_interactive: true,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl DelegatedCredentialBuilder {
+    /// Everything a [`Config`] holds: tenant, client id, authority, default scopes, cache file.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            tenant: Some(config.tenant.as_str().to_owned()),
+            client_id: Some(config.client_id.as_str().to_owned()),
+            authority: Some(config.authority.to_string()),
+            scopes: config.scopes.clone(),
+            cache: CacheChoice::File(config.cache_path.clone()),
+            ..Self::default()
+        }
+    }
+
+    /// The tenant: GUID, verified domain, or `organizations` (the default).
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// The application (client) id of your public client registration (required).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The identity provider host (default `https://login.microsoftonline.com`).
+    pub fn authority(mut self, authority: impl Into<String>) -> Self {
+        self.authority = Some(authority.into());
+        self
+    }
+
+    /// The scopes used when a caller asks for none (default `PrintJob.ReadWriteBasic`).
+    pub fn default_scopes(mut self, scopes: Vec<Scope>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// Keep tokens in this file (default: the platform cache directory).
+    pub fn cache_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cache = CacheChoice::File(path.into());
+        self
+    }
+
+    /// Keep tokens in memory only (gone when the credential is dropped).
+    pub fn in_memory_cache(mut self) -> Self {
+        self.cache = CacheChoice::Memory;
+        self
+    }
+
+    /// How the sign-in page is opened (default: `$BROWSER`, else the system browser).
+    pub fn browser(mut self, browser: Arc<dyn Browser>) -> Self {
+        self.browser = browser;
+        self
+    }
+
+    /// Whether to open a browser at all; `false` hands the URL to [`SignInUi::show_url`].
+    pub fn open_browser(mut self, open: bool) -> Self {
+        self.open_browser = open;
+        self
+    }
+
+    /// How progress, URLs and device codes are shown (default: not at all).
+    pub fn ui(mut self, ui: Arc<dyn SignInUi>) -> Self {
+        self.ui = ui;
+        self
+    }
+
+    /// `form_post` (default) or `query`.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.response_mode = mode;
+        self
+    }
+
+    /// The account to sign in as (and to pick from the cache).
+    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
+        self.login_hint = Some(hint.into());
+        self
+    }
+
+    /// A domain hint that skips home-realm discovery.
+    pub fn domain_hint(mut self, hint: impl Into<String>) -> Self {
+        self.domain_hint = Some(hint.into());
+        self
+    }
+
+    /// The loopback port (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// `localhost` (default) or `127.0.0.1` in the redirect URI.
+    pub fn redirect_host(mut self, host: RedirectHost) -> Self {
+        self.redirect_host = host;
+        self
+    }
+
+    /// How long to wait for the browser (default 5 minutes).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether [`DelegatedCredential::token`] may open a browser (default true).
+    pub fn allow_interactive(mut self, allow: bool) -> Self {
+        self.allow_interactive = allow;
+        self
+    }
+
+    /// The clock that decides token expiry (tests move it).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Validates the settings.
+    pub fn build(self) -> Result<DelegatedCredential, crate::Error> {
+        let tenant = match &self.tenant {
+            Some(t) => TenantId::new(t.as_str())?,
+            None => TenantId::organizations(),
+        };
+        let client_id = config::require_client_id(self.client_id.as_deref())?;
+        let authority = config::parse_endpoint(
+            "authority",
+            self.authority
+                .as_deref()
+                .unwrap_or(config::Cloud::Public.authority_host()),
+        )?;
+        let scopes = if self.scopes.is_empty() {
+            default_scopes()
+        } else {
+            self.scopes.clone()
+        };
+        let cache = match &self.cache {
+            CacheChoice::Default => TokenCache::file(config::default_cache_path()?),
+            CacheChoice::File(p) => TokenCache::file(p),
+            CacheChoice::Memory => TokenCache::in_memory(),
+        };
+        let http = token::http_client()?;
+        Ok(DelegatedCredential {
+            inner: Arc::new(Inner {
+                cache_scope: CacheScope {
+                    environment: environment_of(&authority),
+                    client_id: client_id.as_str().to_owned(),
+                    tenant: tenant.as_str().to_owned(),
+                },
+                tenant,
+                client_id,
+                authority_host: authority,
+                scopes,
+                cache,
+                http,
+                discovered: tokio::sync::OnceCell::new(),
+                options: self,
+            }),
+        })
+    }
+}
+
+fn default_scopes() -> Vec<Scope> {
+    Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
+        .map(|s| vec![s])
+        .unwrap_or_default()
+}
+
+struct Inner {
+    tenant: TenantId,
+    client_id: ClientId,
+    authority_host: Url,
+    scopes: Vec<Scope>,
+    cache: TokenCache,
+    cache_scope: CacheScope,
+    http: reqwest::Client,
+    discovered: tokio::sync::OnceCell<Authority>,
+    options: DelegatedCredentialBuilder,
+}
+
+/// A signed-in account and what the cache holds for it (for `printjob status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStatus {
+    /// The account.
+    pub account: AccountEntry,
+    /// Cached access tokens: (granted scopes, expiry in Unix seconds).
+    pub access_tokens: Vec<(Vec<Scope>, i64)>,
+    /// Whether a refresh token is cached (silent renewal possible).
+    pub has_refresh_token: bool,
+}
+
+/// A delegated (user) credential for Microsoft Graph: cached token → silent refresh →
+/// interactive sign-in in the browser.
+///
+/// ```no_run
+/// use printjob::auth::{DelegatedCredential, TokenRequest, TokenSource};
+/// use printjob::Scope;
+///
+/// # async fn run() -> Result<(), printjob::Error> {
+/// let cred = DelegatedCredential::builder()
+///     .tenant("contoso.onmicrosoft.com")
+///     .client_id("00000000-0000-0000-0000-000000000000")
+///     .build()?;
+/// let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)?];
+/// let token = cred.token(&scopes).await?; // cache, refresh, then the browser if needed
+/// assert!(!token.access_token.secret().is_empty());
+/// // Scripts that must never open a browser:
+/// let silent = cred.token_silent(&scopes).await;
+/// # let _ = silent;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
 pub struct DelegatedCredential {
-    _private: (),
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for DelegatedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DelegatedCredential")
+            .field("tenant", &self.inner.tenant)
+            .field("client_id", &self.inner.client_id)
+            .field("authority", &self.inner.authority_host.as_str())
+            .field("cache", &self.inner.cache.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DelegatedCredential {
+    /// A builder; `client_id` is required, everything else has a default.
+    pub fn builder() -> DelegatedCredentialBuilder {
+        DelegatedCredentialBuilder::default()
+    }
+
+    /// The tenant in use.
+    pub fn tenant(&self) -> &TenantId {
+        &self.inner.tenant
+    }
+
+    /// The token cache file, if the cache is a file.
+    pub fn cache_path(&self) -> Option<&std::path::Path> {
+        self.inner.cache.path()
+    }
+
+    fn scopes_or_default(&self, scopes: &[Scope]) -> Vec<Scope> {
+        if scopes.is_empty() {
+            self.inner.scopes.clone()
+        } else {
+            scopes.to_vec()
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.options.clock.unix_now()
+    }
+
+    /// A token for `scopes`: cached, refreshed, or (when allowed) by signing in in the browser.
+    pub async fn token(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
+        self.acquire(
+            &TokenRequest::new(scopes.iter().cloned()),
+            self.inner.options.allow_interactive,
+        )
+        .await
+    }
+
+    /// A token for `scopes` from the cache or a refresh; never opens a browser. Fails with
+    /// [`AuthError::InteractionRequired`] when the user has to sign in.
+    pub async fn token_silent(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
+        self.acquire(&TokenRequest::new(scopes.iter().cloned()), false)
+            .await
+    }
+
+    async fn acquire(
+        &self,
+        request: &TokenRequest,
+        interactive: bool,
+    ) -> Result<GrantedToken, AuthError> {
+        let scopes = self.scopes_or_default(&request.scopes);
+        match self.silent(&scopes, request).await {
+            Ok(token) => Ok(token),
+            Err(e) if interactive && needs_interaction(&e) => {
+                tracing::info!("silent sign-in failed ({e}); signing in interactively");
+                self.interactive(&scopes, request.claims.as_deref()).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn report_notices(&self) {
+        for notice in self.inner.cache.take_notices() {
+            self.inner.options.ui.notice(&notice);
+        }
+    }
+
+    fn pick_account(&self, data: &CacheData) -> Result<AccountEntry, AuthError> {
+        let accounts: Vec<AccountEntry> = data
+            .accounts(&self.inner.cache_scope)
+            .into_iter()
+            .filter(|a| {
+                !self.inner.tenant.is_guid()
+                    || a.realm.eq_ignore_ascii_case(self.inner.tenant.as_str())
+            })
+            .collect();
+        let chosen = match &self.inner.options.login_hint {
+            Some(hint) => accounts
+                .into_iter()
+                .find(|a| a.username.eq_ignore_ascii_case(hint)),
+            None => accounts.into_iter().next(),
+        };
+        chosen.ok_or_else(|| AuthError::InteractionRequired {
+            reason: match &self.inner.options.login_hint {
+                Some(hint) => format!("{hint} is not signed in"),
+                None => "no account is signed in".into(),
+            },
+        })
+    }
+
+    fn cached(
+        &self,
+        data: &CacheData,
+        account: &AccountEntry,
+        scopes: &[Scope],
+    ) -> Option<GrantedToken> {
+        let entry = data.access_token(account, &self.inner.cache_scope, scopes, self.now())?;
+        Some(GrantedToken {
+            access_token: entry.secret.clone(),
+            expires_on: entry.expires_on.trim().parse().unwrap_or(0),
+            scopes: Scope::parse_list(&entry.target),
+            username: Some(account.username.clone()).filter(|u| !u.is_empty()),
+        })
+    }
+
+    async fn silent(
+        &self,
+        scopes: &[Scope],
+        request: &TokenRequest,
+    ) -> Result<GrantedToken, AuthError> {
+        let use_cached = !request.force_refresh && request.claims.is_none();
+        if use_cached {
+            let snapshot = self.inner.cache.read().await?;
+            if let Ok(account) = self.pick_account(&snapshot) {
+                if let Some(token) = self.cached(&snapshot, &account, scopes) {
+                    tracing::debug!("using the cached access token");
+                    return Ok(token);
+                }
+            }
+        }
+        let mut guard = self.inner.cache.lock().await?;
+        self.report_notices();
+        let account = self.pick_account(guard.data())?;
+        if use_cached {
+            if let Some(token) = self.cached(guard.data(), &account, scopes) {
+                tracing::debug!("another process refreshed the token meanwhile");
+                return Ok(token);
+            }
+        }
+        let refresh_token = guard
+            .data()
+            .refresh_token(&account, &self.inner.cache_scope)
+            .map(|e| e.secret.clone())
+            .ok_or_else(|| AuthError::InteractionRequired {
+                reason: format!("no refresh token is cached for {}", display_name(&account)),
+            })?;
+        let client = self.token_client().await?;
+        let claims = request
+            .claims
+            .as_deref()
+            .map(|c| claims_with_client_capabilities(Some(c)));
+        let set = client
+            .refresh(&refresh_token, scopes, claims.as_deref())
+            .await?;
+        let stored = guard
+            .data_mut()
+            .store(&self.inner.cache_scope, &set, self.now(), None);
+        guard.save().await?;
+        Ok(self.granted(&set, &stored))
+    }
+
+    fn granted(&self, set: &TokenSet, account: &AccountEntry) -> GrantedToken {
+        let now = self.now();
+        GrantedToken {
+            access_token: set.access_token.clone(),
+            expires_on: set
+                .expires_in
+                .map(|s| now + s as i64)
+                .or(set.jwt_expires_on)
+                .unwrap_or(now + 600),
+            scopes: set.scopes.clone(),
+            username: Some(account.username.clone()).filter(|u| !u.is_empty()),
+        }
+    }
+
+    async fn authority(&self) -> Result<&Authority, AuthError> {
+        self.inner
+            .discovered
+            .get_or_try_init(|| {
+                authority::discover(
+                    &self.inner.http,
+                    &self.inner.authority_host,
+                    &self.inner.tenant,
+                )
+            })
+            .await
+    }
+
+    async fn token_client(&self) -> Result<TokenClient, AuthError> {
+        let authority = self.authority().await?;
+        Ok(TokenClient::new(
+            self.inner.http.clone(),
+            &self.inner.client_id,
+            self.inner.tenant.as_str(),
+            &authority.token_endpoint,
+            authority.device_authorization_endpoint.as_ref(),
+        ))
+    }
+
+    async fn store(&self, set: &TokenSet, grant_type: &str) -> Result<GrantedToken, AuthError> {
+        let mut guard = self.inner.cache.lock().await?;
+        self.report_notices();
+        let account =
+            guard
+                .data_mut()
+                .store(&self.inner.cache_scope, set, self.now(), Some(grant_type));
+        guard.save().await?;
+        Ok(self.granted(set, &account))
+    }
+
+    /// Signs in interactively in the browser (authorization code + PKCE through the loopback
+    /// listener), whatever the cache holds, and stores the tokens.
+    pub async fn login(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
+        let scopes = self.scopes_or_default(scopes);
+        self.interactive(&scopes, None).await
+    }
+
+    async fn interactive(
+        &self,
+        scopes: &[Scope],
+        claims: Option<&str>,
+    ) -> Result<GrantedToken, AuthError> {
+        let options = &self.inner.options;
+        let authority = self.authority().await?.clone();
+        let listener = LoopbackListener::bind(&LoopbackOptions {
+            port: options.port,
+            host: options.redirect_host,
+            timeout: options.timeout,
+            ..LoopbackOptions::default()
+        })?;
+        let mut params = AuthorizationParams::new(
+            authority.authorization_endpoint.clone(),
+            self.inner.client_id.clone(),
+            listener.redirect_uri(),
+            scopes.to_vec(),
+        );
+        params.response_mode = options.response_mode;
+        params.login_hint = options.login_hint.clone();
+        params.domain_hint = options.domain_hint.clone();
+        params.claims = claims.map(str::to_owned);
+        let pending = PendingAuthorization::new(params);
+        self.present(pending.url());
+        options
+            .ui
+            .waiting("waiting for you to sign in in the browser");
+        let (state, mode) = (pending.state().to_owned(), pending.response_mode());
+        let redirect = listener.wait(&state, mode).await;
+        options.ui.finished();
+        let grant = pending.finish(redirect?)?;
+        let client = self.token_client().await?;
+        let set = client
+            .exchange_code(&grant.code, &grant.verifier, &grant.redirect_uri, scopes)
+            .await?;
+        check_nonce(&set, &grant.nonce)?;
+        self.store(&set, "authorization_code").await
+    }
+
+    fn present(&self, url: &Url) {
+        let options = &self.inner.options;
+        if !options.open_browser {
+            options.ui.show_url(url, None);
+            return;
+        }
+        match options.browser.open(url) {
+            Ok(()) => options.ui.browser_opened(url),
+            Err(e) => options.ui.show_url(url, Some(&e)),
+        }
+    }
+
+    /// Signs in with the device code flow (for machines without a browser): shows the code
+    /// through [`SignInUi::show_device_code`] and polls until the user finishes.
+    pub async fn login_device_code(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
+        let scopes = self.scopes_or_default(scopes);
+        let client = self.token_client().await?;
+        let flow = client.start_device_code(&scopes).await?;
+        let ui = &self.inner.options.ui;
+        ui.show_device_code(flow.prompt());
+        ui.waiting("waiting for you to enter the code");
+        let result = client.poll_device_code(flow).await;
+        ui.finished();
+        self.store(&result?, "urn:ietf:params:oauth:grant-type:device_code")
+            .await
+    }
+
+    /// The accounts signed in with this client at this authority, most recently used first.
+    pub async fn accounts(&self) -> Result<Vec<AccountEntry>, AuthError> {
+        let data = self.inner.cache.read().await?;
+        Ok(data.accounts(&self.inner.cache_scope))
+    }
+
+    /// What the cache holds for each account (scopes and expiry of its access tokens).
+    pub async fn status(&self) -> Result<Vec<AccountStatus>, AuthError> {
+        let data = self.inner.cache.read().await?;
+        let scope = &self.inner.cache_scope;
+        Ok(data
+            .accounts(scope)
+            .into_iter()
+            .map(|account| AccountStatus {
+                access_tokens: data
+                    .access_tokens
+                    .values()
+                    .filter(|e| {
+                        e.home_account_id == account.home_account_id
+                            && e.environment == account.environment
+                            && e.client_id == scope.client_id
+                    })
+                    .map(|e| {
+                        (
+                            Scope::parse_list(&e.target),
+                            e.expires_on.trim().parse().unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+                has_refresh_token: data.refresh_token(&account, scope).is_some(),
+                account,
+            })
+            .collect())
+    }
+
+    /// Forgets an account's tokens (this cache only; the browser session stays signed in).
+    pub async fn sign_out(&self, account: &AccountEntry) -> Result<(), AuthError> {
+        let mut guard = self.inner.cache.lock().await?;
+        guard.data_mut().remove_account(account);
+        guard.save().await
+    }
+
+    /// Forgets every account of this client and authority.
+    pub async fn sign_out_all(&self) -> Result<usize, AuthError> {
+        let mut guard = self.inner.cache.lock().await?;
+        let accounts = guard.data().accounts(&self.inner.cache_scope);
+        for account in &accounts {
+            guard.data_mut().remove_account(account);
+        }
+        guard.save().await?;
+        Ok(accounts.len())
+    }
+}
+
+fn display_name(account: &AccountEntry) -> String {
+    if account.username.is_empty() {
+        account.home_account_id.clone()
+    } else {
+        account.username.clone()
+    }
+}
+
+/// Refuses an ID token whose `nonce` is not the one this request sent (a replayed response).
+fn check_nonce(set: &TokenSet, expected: &str) -> Result<(), AuthError> {
+    let Some(id_token) = &set.id_token else {
+        return Ok(());
+    };
+    let nonce = id_token
+        .secret()
+        .split('.')
+        .nth(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("nonce").and_then(|n| n.as_str()).map(str::to_owned));
+    match nonce {
+        Some(n) if !super::interactive::constant_time_eq(&n, expected) => Err(AuthError::Discovery(
+            "the ID token's nonce does not match this sign-in (a replayed or mixed-up response); run `printjob login` again".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl TokenSource for DelegatedCredential {
+    fn token<'a>(
+        &'a self,
+        request: &'a TokenRequest,
+    ) -> BoxFuture<'a, Result<GrantedToken, AuthError>> {
+        Box::pin(self.acquire(request, self.inner.options.allow_interactive))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_without_client_id_explains_registration() {
+        let err = DelegatedCredential::builder()
+            .in_memory_cache()
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("Register an application"), "{err}");
+    }
+
+    #[test]
+    fn builder_refuses_consumers_tenant() {
+        let err = DelegatedCredential::builder()
+            .tenant("consumers")
+            .client_id("c")
+            .in_memory_cache()
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("personal Microsoft accounts"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builder_refuses_plain_http_authority() {
+        let err = DelegatedCredential::builder()
+            .client_id("c")
+            .authority("http://login.example.com")
+            .in_memory_cache()
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("plain http"), "{err}");
+    }
+
+    #[test]
+    fn debug_shows_no_secrets_and_names_the_tenant() {
+        let cred = DelegatedCredential::builder()
+            .client_id("c")
+            .in_memory_cache()
+            .build()
+            .unwrap();
+        assert!(format!("{cred:?}").contains("organizations"));
+    }
+
+    #[tokio::test]
+    async fn token_silent_with_empty_cache_requires_interaction() {
+        let cred = DelegatedCredential::builder()
+            .client_id("c")
+            .authority("http://127.0.0.1:9")
+            .in_memory_cache()
+            .build()
+            .unwrap();
+        let err = cred.token_silent(&[]).await.unwrap_err();
+        assert!(
+            matches!(err, AuthError::InteractionRequired { .. }),
+            "{err}"
+        );
+    }
 }
