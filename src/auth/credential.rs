@@ -340,6 +340,11 @@ impl DelegatedCredential {
         DelegatedCredentialBuilder::default()
     }
 
+    /// A builder holding everything a resolved [`Config`] says.
+    pub fn builder_from(config: &Config) -> DelegatedCredentialBuilder {
+        DelegatedCredentialBuilder::from_config(config)
+    }
+
     /// The tenant in use.
     pub fn tenant(&self) -> &TenantId {
         &self.inner.tenant

@@ -1,8 +1,43 @@
-//! `printjob login`, `status`, `token`, `logout`.
+//! `printjob login`, `status`, `token`, `logout`, and [`credential`] for the other commands.
 
-use super::{not_yet_available, GlobalArgs};
-use clap::Args;
-use printjob::Error;
+use super::GlobalArgs;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use printjob::auth::credential::{AccountStatus, DelegatedCredentialBuilder, SignInUi};
+use printjob::auth::interactive::ResponseMode;
+use printjob::auth::loopback::RedirectHost;
+use printjob::auth::token::DeviceCodePrompt;
+use printjob::auth::{AuthError, DelegatedCredential, GrantedToken};
+use printjob::config::{Config, ConfigInputs, EnvSource};
+use printjob::{Error, ErrorKind, Scope};
+use serde::Serialize;
+use std::future::Future;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// The redirect URI host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedirectHostArg {
+    /// http://localhost:{port}
+    #[value(name = "localhost")]
+    Localhost,
+    /// http://127.0.0.1:{port}
+    #[value(name = "127.0.0.1")]
+    Ip,
+}
+
+/// How the provider returns the sign-in response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResponseModeArg {
+    /// The browser POSTs the code to the listener (the code never sits in the URL bar)
+    #[value(name = "form_post")]
+    FormPost,
+    /// The code arrives in the redirect URL (for providers without form_post)
+    #[value(name = "query")]
+    Query,
+}
 
 /// `printjob login`
 #[derive(Debug, Args)]
@@ -16,6 +51,24 @@ pub struct LoginArgs {
     /// Use the device code flow (for machines without a browser)
     #[arg(long, conflicts_with = "no_browser")]
     pub device_code: bool,
+    /// Loopback port for the redirect (default: any free port)
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Host name in the redirect URI
+    #[arg(long, value_enum, default_value = "localhost", value_name = "HOST")]
+    pub redirect_host: RedirectHostArg,
+    /// How the sign-in response comes back
+    #[arg(long, value_enum, default_value = "form_post", value_name = "MODE")]
+    pub response_mode: ResponseModeArg,
+    /// The account to sign in as (skips the account picker)
+    #[arg(long, value_name = "USER")]
+    pub login_hint: Option<String>,
+    /// Your organization's domain (skips home-realm discovery)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain_hint: Option<String>,
+    /// Seconds to wait for the browser before giving up
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub timeout: u64,
 }
 
 /// `printjob status`
@@ -28,6 +81,12 @@ pub struct TokenArgs {
     /// Delegated scope the token must carry (repeatable); default PrintJob.ReadWriteBasic
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// Sign in in the browser if no token can be obtained silently
+    #[arg(long)]
+    pub interactive: bool,
+    /// Sign in as / pick this account from the cache
+    #[arg(long, value_name = "USER")]
+    pub login_hint: Option<String>,
 }
 
 /// `printjob logout`
@@ -36,24 +95,327 @@ pub struct LogoutArgs {
     /// Forget every cached account
     #[arg(long)]
     pub all: bool,
+    /// The account to sign out (default: the most recently used one)
+    #[arg(long, value_name = "USER", conflicts_with = "all")]
+    pub account: Option<String>,
+}
+
+/// Shows sign-in progress on stderr: a spinner on a terminal, plain lines otherwise.
+struct CliUi {
+    tty: bool,
+    spinner: Mutex<Option<ProgressBar>>,
+}
+
+impl CliUi {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            tty: std::io::stderr().is_terminal(),
+            spinner: Mutex::new(None),
+        })
+    }
+}
+
+impl SignInUi for CliUi {
+    fn browser_opened(&self, _url: &Url) {
+        eprintln!("Opened the sign-in page in your browser.");
+    }
+
+    fn show_url(&self, url: &Url, browser_error: Option<&str>) {
+        if let Some(e) = browser_error {
+            eprintln!("Could not open a browser: {e}");
+        }
+        eprintln!("Open this URL in a browser to sign in:");
+        eprintln!("{url}");
+    }
+
+    fn show_device_code(&self, prompt: &DeviceCodePrompt) {
+        match &prompt.message {
+            Some(message) => eprintln!("{message}"),
+            None => eprintln!(
+                "To sign in, open {} and enter the code {}",
+                prompt.verification_uri, prompt.user_code
+            ),
+        }
+    }
+
+    fn waiting(&self, message: &str) {
+        if !self.tty {
+            eprintln!("{message}…");
+            return;
+        }
+        let bar = ProgressBar::new_spinner();
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} (Ctrl-C to cancel)") {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if let Ok(mut slot) = self.spinner.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    fn finished(&self) {
+        if let Some(bar) = self.spinner.lock().ok().and_then(|mut s| s.take()) {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn notice(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// Resolves the configuration from the global flags, the environment and the config file, and
+/// prints its warnings.
+pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Error> {
+    let flags = ConfigInputs {
+        tenant: global.tenant.clone(),
+        client_id: global.client_id.clone(),
+        cloud: global.cloud.clone(),
+        authority: global.authority.clone(),
+        graph_url: global.graph_url.clone(),
+        cache: global.cache.clone(),
+        scopes: (!scopes.is_empty()).then(|| scopes.to_vec()),
+    };
+    let config = Config::load(flags, &EnvSource::from_process())?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(config)
+}
+
+fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
+    DelegatedCredential::builder_from(config).ui(ui)
+}
+
+/// The configuration and a credential for the other commands: silent first, then an
+/// interactive sign-in when needed and standard input is a terminal.
+pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredential), Error> {
+    let config = load_config(global, &[])?;
+    let credential = builder(&config, CliUi::new())
+        .allow_interactive(std::io::stdin().is_terminal())
+        .build()?;
+    Ok((config, credential))
+}
+
+/// Runs `fut`, or stops it on Ctrl-C (dropping it closes the listener and frees the port).
+async fn cancellable<T>(
+    ui: &CliUi,
+    fut: impl Future<Output = Result<T, AuthError>>,
+) -> Result<T, Error> {
+    tokio::select! {
+        result = fut => result.map_err(Error::from),
+        _ = tokio::signal::ctrl_c() => {
+            ui.finished();
+            Err(AuthError::Cancelled { detail: Some("interrupted (Ctrl-C)".into()) }.into())
+        }
+    }
 }
 
 /// Runs `printjob login`.
-pub async fn login(_global: &GlobalArgs, _args: LoginArgs) -> Result<(), Error> {
-    Err(not_yet_available("login"))
+pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
+    let config = load_config(global, &args.scopes)?;
+    let ui = CliUi::new();
+    let mut b = builder(&config, ui.clone())
+        .open_browser(!args.no_browser)
+        .port(args.port.unwrap_or(0))
+        .timeout(Duration::from_secs(args.timeout))
+        .redirect_host(match args.redirect_host {
+            RedirectHostArg::Localhost => RedirectHost::Localhost,
+            RedirectHostArg::Ip => RedirectHost::Ip,
+        })
+        .response_mode(match args.response_mode {
+            ResponseModeArg::FormPost => ResponseMode::FormPost,
+            ResponseModeArg::Query => ResponseMode::Query,
+        });
+    if let Some(hint) = &args.login_hint {
+        b = b.login_hint(hint);
+    }
+    if let Some(hint) = &args.domain_hint {
+        b = b.domain_hint(hint);
+    }
+    let credential = b.build()?;
+    let token = if args.device_code {
+        cancellable(&ui, credential.login_device_code(&config.scopes)).await?
+    } else {
+        cancellable(&ui, credential.login(&config.scopes)).await?
+    };
+    report_login(global, &token)
+}
+
+fn report_login(global: &GlobalArgs, token: &GrantedToken) -> Result<(), Error> {
+    let scopes = scope_names(&token.scopes);
+    if global.json {
+        return super::output::print_json(&serde_json::json!({
+            "signed_in": true,
+            "username": token.username,
+            "scopes": scopes,
+            "expires_on": rfc3339(token.expires_on),
+        }));
+    }
+    println!(
+        "Signed in as {} (scopes: {}; the access token expires {}).",
+        token.username.as_deref().unwrap_or("an unnamed account"),
+        scopes.join(" "),
+        rfc3339(token.expires_on)
+    );
+    Ok(())
+}
+
+fn scope_names(scopes: &[Scope]) -> Vec<String> {
+    scopes
+        .iter()
+        .filter(|s| !s.is_oidc())
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// One account in `printjob status --json`.
+#[derive(Debug, Serialize)]
+struct StatusJson {
+    username: String,
+    home_account_id: String,
+    tenant_id: String,
+    environment: String,
+    refresh_token: bool,
+    access_tokens: Vec<TokenJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct TokenJson {
+    scopes: Vec<String>,
+    expires_on: String,
+    expired: bool,
+}
+
+fn status_json(status: &AccountStatus, now: i64) -> StatusJson {
+    StatusJson {
+        username: status.account.username.clone(),
+        home_account_id: status.account.home_account_id.clone(),
+        tenant_id: status.account.realm.clone(),
+        environment: status.account.environment.clone(),
+        refresh_token: status.has_refresh_token,
+        access_tokens: status
+            .access_tokens
+            .iter()
+            .map(|(scopes, exp)| TokenJson {
+                scopes: scope_names(scopes),
+                expires_on: rfc3339(*exp),
+                expired: *exp <= now,
+            })
+            .collect(),
+    }
 }
 
 /// Runs `printjob status`.
-pub async fn status(_global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error> {
-    Err(not_yet_available("status"))
+pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error> {
+    let config = load_config(global, &[])?;
+    let credential = builder(&config, CliUi::new())
+        .allow_interactive(false)
+        .build()?;
+    let statuses = credential.status().await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let accounts: Vec<StatusJson> = statuses.iter().map(|s| status_json(s, now)).collect();
+    if global.json {
+        super::output::print_json(&serde_json::json!({
+            "signed_in": !accounts.is_empty(),
+            "tenant": config.tenant.as_str(),
+            "authority": config.authority.as_str(),
+            "cache": config.cache_path,
+            "accounts": accounts,
+        }))?;
+    } else {
+        print_status(&config, &accounts);
+    }
+    if accounts.is_empty() {
+        return Err(Error::other(
+            ErrorKind::SignIn,
+            "not signed in; run `printjob login`",
+        ));
+    }
+    Ok(())
 }
 
-/// Runs `printjob token`.
-pub async fn token(_global: &GlobalArgs, _args: TokenArgs) -> Result<(), Error> {
-    Err(not_yet_available("token"))
+fn print_status(config: &Config, accounts: &[StatusJson]) {
+    if accounts.is_empty() {
+        println!("Not signed in (authority {}).", config.authority);
+        return;
+    }
+    for a in accounts {
+        let name = if a.username.is_empty() {
+            a.home_account_id.as_str()
+        } else {
+            a.username.as_str()
+        };
+        println!("Signed in as {name}");
+        println!("  tenant:        {}", a.tenant_id);
+        println!("  authority:     {}", a.environment);
+        println!(
+            "  refresh token: {}",
+            if a.refresh_token {
+                "yes (silent renewal)"
+            } else {
+                "no"
+            }
+        );
+        for t in &a.access_tokens {
+            let state = if t.expired { "expired" } else { "expires" };
+            println!(
+                "  access token:  {} ({state} {})",
+                t.scopes.join(" "),
+                t.expires_on
+            );
+        }
+    }
+}
+
+/// Runs `printjob token`: prints only the access token on stdout.
+pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
+    let config = load_config(global, &args.scopes)?;
+    let ui = CliUi::new();
+    let mut b = builder(&config, ui.clone()).allow_interactive(args.interactive);
+    if let Some(hint) = &args.login_hint {
+        b = b.login_hint(hint);
+    }
+    let credential = b.build()?;
+    let token = cancellable(&ui, credential.token(&config.scopes)).await?;
+    println!("{}", token.access_token.secret());
+    Ok(())
 }
 
 /// Runs `printjob logout`.
-pub async fn logout(_global: &GlobalArgs, _args: LogoutArgs) -> Result<(), Error> {
-    Err(not_yet_available("logout"))
+pub async fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<(), Error> {
+    let config = load_config(global, &[])?;
+    let credential = builder(&config, CliUi::new())
+        .allow_interactive(false)
+        .build()?;
+    if args.all {
+        let n = credential.sign_out_all().await?;
+        println!("Signed out {n} account(s).");
+        return Ok(());
+    }
+    let accounts = credential.accounts().await?;
+    let chosen = match &args.account {
+        Some(name) => accounts
+            .into_iter()
+            .find(|a| a.username.eq_ignore_ascii_case(name)),
+        None => accounts.into_iter().next(),
+    };
+    let Some(account) = chosen else {
+        println!("No account to sign out.");
+        return Ok(());
+    };
+    credential.sign_out(&account).await?;
+    println!("Signed out {}.", account.username);
+    Ok(())
 }
