@@ -1,12 +1,24 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
-use super::{not_yet_available, GlobalArgs};
+use super::output::{print_json, print_table};
+use super::GlobalArgs;
 use clap::Args;
-use printjob::Error;
+use indicatif::{ProgressBar, ProgressStyle};
+use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
+use printjob::graph::model::{PrintJob, PrintJobProcessingState};
+use printjob::graph::{JobFilter, PrintClient, PrintTarget};
+use printjob::{Error, ErrorKind, PrintJobId};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `printjob printers`
 #[derive(Debug, Args)]
-pub struct PrintersArgs {}
+pub struct PrintersArgs {
+    /// List printer shares (what most users print to) instead of printers
+    #[arg(long)]
+    pub shares: bool,
+}
 
 /// `printjob jobs`
 #[derive(Debug, Args)]
@@ -16,8 +28,8 @@ pub struct JobsArgs {
     /// Treat PRINTER as a printer share id
     #[arg(long)]
     pub share: bool,
-    /// Only jobs in this state (repeatable): pending, processing, paused, stopped, completed, canceled, aborted
-    #[arg(long = "state", value_name = "STATE")]
+    /// Only jobs in this state (comma separated or repeated): pending, processing, paused, stopped, completed, canceled, aborted
+    #[arg(long = "state", value_name = "STATE", value_delimiter = ',')]
     pub states: Vec<String>,
     /// Only your own jobs
     #[arg(long)]
@@ -38,36 +50,314 @@ pub struct CancelArgs {
     #[arg(long, conflicts_with = "jobs")]
     pub all: bool,
     /// With --all: states to cancel (comma separated or repeated); default pending,processing,paused
-    #[arg(long = "state", value_name = "STATE", value_delimiter = ',')]
+    #[arg(
+        long = "state",
+        value_name = "STATE",
+        value_delimiter = ',',
+        requires = "all"
+    )]
     pub states: Vec<String>,
     /// With --all: only your own jobs
-    #[arg(long)]
+    #[arg(long, requires = "all")]
     pub mine: bool,
     /// Show what would be cancelled; send nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Wait until each job reaches a final state
+    /// Wait until each job reaches a final state (at most --wait-timeout seconds)
     #[arg(long)]
     pub wait: bool,
-    /// How many cancel requests may be in flight at once
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub concurrency: usize,
+    /// With --wait: the most seconds to wait for all jobs together
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", requires = "wait")]
+    pub wait_timeout: u64,
+    /// How many cancel requests (or batches of 20) may be in flight at once (1-16)
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub concurrency: u16,
     /// Do not ask for confirmation (required for --all when not on a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
 }
 
 /// Runs `printjob printers`.
-pub async fn printers(_global: &GlobalArgs, _args: PrintersArgs) -> Result<(), Error> {
-    Err(not_yet_available("printers"))
+pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Error> {
+    let client = print_client(global).await?;
+    if args.shares {
+        let shares = client.shares().await?;
+        if global.json {
+            return print_json(&shares);
+        }
+        let rows = shares
+            .iter()
+            .map(|s| {
+                vec![
+                    s.base.id.clone(),
+                    s.base.display_name.clone(),
+                    s.base.status.state.to_string(),
+                ]
+            })
+            .collect::<Vec<_>>();
+        print_table(&["SHARE ID", "NAME", "STATE"], &rows);
+        return Ok(());
+    }
+    let printers = client.printers().await?;
+    if global.json {
+        return print_json(&printers);
+    }
+    let rows = printers
+        .iter()
+        .map(|p| {
+            vec![
+                p.base.id.clone(),
+                p.base.display_name.clone(),
+                p.base.status.state.to_string(),
+                if p.is_shared { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect::<Vec<_>>();
+    print_table(&["PRINTER ID", "NAME", "STATE", "SHARED"], &rows);
+    Ok(())
 }
 
 /// Runs `printjob jobs`.
-pub async fn jobs(_global: &GlobalArgs, _args: JobsArgs) -> Result<(), Error> {
-    Err(not_yet_available("jobs"))
+pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
+    let target = PrintTarget::parse(&args.printer, args.share)?;
+    let states = parse_states(&args.states)?;
+    let client = print_client(global).await?;
+    let created_by = if args.mine {
+        Some(signed_in_user(&client).await?)
+    } else {
+        None
+    };
+    let jobs = client
+        .jobs(&target, &JobFilter { states, created_by })
+        .await?;
+    if global.json {
+        return print_json(&jobs);
+    }
+    print_table(
+        &["JOB ID", "STATE", "OWNER", "CREATED"],
+        &jobs.iter().map(job_row).collect::<Vec<_>>(),
+    );
+    Ok(())
 }
 
 /// Runs `printjob cancel`.
-pub async fn cancel(_global: &GlobalArgs, _args: CancelArgs) -> Result<(), Error> {
-    Err(not_yet_available("cancel"))
+pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> {
+    let mut request = cancel_request(&args)?;
+    if args.all && !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
+        return Err(usage(
+            "--all cancels every matching job; add --yes to confirm when not running on a terminal (or try --dry-run first)",
+        ));
+    }
+    let client = print_client(global).await?;
+    if args.all && !args.yes && !args.dry_run {
+        match confirm_all(&client, &request).await? {
+            Some(confirmed) => request = confirmed,
+            None => return Err(Error::other(ErrorKind::Usage, "nothing was cancelled")),
+        }
+    }
+    let report = run_with_progress(&client, &request, global.json).await?;
+    if global.json {
+        print_json(&report)?;
+    } else {
+        print_report(&report);
+    }
+    match report.error_kind() {
+        None => Ok(()),
+        Some(kind) => Err(Error::other(kind, summary(&report))),
+    }
+}
+
+/// The Graph client, signed in with the cached (or, when needed and allowed, interactive)
+/// delegated credential.
+async fn print_client(global: &GlobalArgs) -> Result<PrintClient, Error> {
+    let (config, credential) = super::signin::credential(global).await?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    PrintClient::builder(Arc::new(credential), config.graph_url.as_str())
+        .scopes(config.scopes.clone())
+        .build()
+}
+
+async fn signed_in_user(client: &PrintClient) -> Result<String, Error> {
+    client.signed_in_user().await?.ok_or_else(|| {
+        usage("--mine needs the signed-in user's name, but the token does not say who it was issued to")
+    })
+}
+
+fn cancel_request(args: &CancelArgs) -> Result<CancelRequest, Error> {
+    let target = PrintTarget::parse(&args.printer, args.share)?;
+    let mut request = if args.all {
+        let mut states = parse_states(&args.states)?;
+        if states.is_empty() {
+            states = JobFilter::default_cancel_states();
+        }
+        let mut request = CancelRequest::all(target);
+        request.selection = JobSelection::All {
+            states,
+            mine: args.mine,
+        };
+        request
+    } else {
+        if args.jobs.is_empty() {
+            return Err(usage(
+                "name the jobs to cancel (printjob cancel PRINTER JOB…) or use --all",
+            ));
+        }
+        let ids = args
+            .jobs
+            .iter()
+            .map(PrintJobId::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        CancelRequest::jobs(target, ids)
+    };
+    request.dry_run = args.dry_run;
+    request.concurrency = usize::from(args.concurrency);
+    request.wait = args.wait.then(|| WaitOptions {
+        deadline: Duration::from_secs(args.wait_timeout),
+        ..WaitOptions::default()
+    });
+    Ok(request)
+}
+
+fn parse_states(names: &[String]) -> Result<Vec<PrintJobProcessingState>, Error> {
+    names
+        .iter()
+        .map(|name| {
+            let state = PrintJobProcessingState::MEMBERS
+                .iter()
+                .find(|m| m.eq_ignore_ascii_case(name.trim()))
+                .map(|m| PrintJobProcessingState::from_wire(m));
+            state.ok_or_else(|| {
+                usage(&format!(
+                    "unknown job state {name:?}; use one of pending, processing, paused, stopped, completed, canceled, aborted"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Lists what `--all` would cancel and asks on the terminal; `Some(request for those ids)`
+/// when the user agrees.
+async fn confirm_all(
+    client: &PrintClient,
+    request: &CancelRequest,
+) -> Result<Option<CancelRequest>, Error> {
+    let mut preview = request.clone();
+    preview.dry_run = true;
+    let listed = cancel::run(client, &preview, &|_| {}).await?;
+    let ids: Vec<PrintJobId> = listed.results.iter().map(|r| r.job_id.clone()).collect();
+    if ids.is_empty() {
+        return Ok(Some(preview));
+    }
+    let question = format!("Cancel {} job(s) on {}? [y/N] ", ids.len(), request.target);
+    let answer = tokio::task::spawn_blocking(move || {
+        eprint!("{question}");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| Error::other(ErrorKind::Internal, format!("cannot read the answer: {e}")))?
+    .map_err(|e| Error::other(ErrorKind::Internal, format!("cannot read the answer: {e}")))?;
+    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        return Ok(None);
+    }
+    let mut confirmed = request.clone();
+    confirmed.selection = JobSelection::Ids(ids);
+    confirmed.pre_check = false;
+    Ok(Some(confirmed))
+}
+
+/// Runs the workflow with a progress bar on stderr when it is a terminal.
+async fn run_with_progress(
+    client: &PrintClient,
+    request: &CancelRequest,
+    json: bool,
+) -> Result<CancelReport, Error> {
+    let show = !json && std::io::stderr().is_terminal();
+    let bar = ProgressBar::hidden();
+    if show {
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} jobs {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    let on_progress = |event: Progress<'_>| match event {
+        Progress::Resolved { total } if show && total > 1 => {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(total as u64);
+        }
+        Progress::Finished(_) => bar.inc(1),
+        _ => {}
+    };
+    let report = cancel::run(client, request, &on_progress).await;
+    bar.finish_and_clear();
+    report
+}
+
+fn print_report(report: &CancelReport) {
+    let rows: Vec<Vec<String>> = report
+        .results
+        .iter()
+        .map(|r| {
+            vec![
+                r.job_id.to_string(),
+                r.outcome.name().to_string(),
+                r.describe(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        print_table(&["JOB ID", "OUTCOME", "DETAIL"], &rows);
+    }
+    println!("{}", summary(report));
+}
+
+fn summary(report: &CancelReport) -> String {
+    let t = &report.totals;
+    if report.dry_run {
+        return format!(
+            "dry run on {}: {} job(s) would be cancelled, nothing was sent",
+            report.target, t.would_cancel
+        );
+    }
+    let mut parts = vec![format!("{} canceled", t.canceled)];
+    for (n, what) in [
+        (t.already_finished, "already finished"),
+        (t.not_found, "not found"),
+        (t.forbidden, "forbidden"),
+        (t.failed, "failed"),
+        (t.wait_timed_out, "not final by the wait deadline"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    format!(
+        "{} job(s) on {}: {}",
+        t.requested,
+        report.target,
+        parts.join(", ")
+    )
+}
+
+fn job_row(job: &PrintJob) -> Vec<String> {
+    let owner = job
+        .created_by
+        .as_ref()
+        .and_then(|c| {
+            c.user_principal_name
+                .clone()
+                .or_else(|| c.display_name.clone())
+        })
+        .unwrap_or_default();
+    let created = job
+        .created_date_time
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    vec![job.id.clone(), job.status.state.to_string(), owner, created]
+}
+
+fn usage(message: &str) -> Error {
+    Error::other(ErrorKind::Usage, message)
 }
