@@ -1,1 +1,760 @@
-//! Integration tests: emulator_graph.
+//! Integration tests: the Graph print emulator over real HTTP on 127.0.0.1.
+
+use printjob::emulator::directory::{Tenant, User};
+use printjob::emulator::faults::FaultConfig;
+use printjob::emulator::graph::seed::{
+    PrintSeed, FINANCE_PRINTER, FINANCE_SHARE, LOBBY_PRINTER, LOBBY_SHARE,
+};
+use printjob::emulator::seed::{self, Seed, ADELE, ADMIN, CONTOSO_TENANT, MEGAN, NESTOR};
+use printjob::emulator::Emulator;
+use printjob::graph::model::{Collection, PrintJob, PrintJobProcessingState};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const BASIC: &[&str] = &["PrintJob.ReadWriteBasic"];
+const CANCEL_ROUTE: &str = "POST /v1.0/print/printers/{printerId}/jobs/{printJobId}/cancel";
+
+async fn start() -> Emulator {
+    Emulator::builder().start().await.expect("emulator starts")
+}
+
+async fn start_with_print(print: PrintSeed) -> Emulator {
+    let seed = Seed {
+        print,
+        ..Seed::default()
+    };
+    Emulator::builder()
+        .seed(seed)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+fn token(emulator: &Emulator, upn: &str, scopes: &[&str]) -> String {
+    emulator
+        .mint_user_token(upn, scopes, 3600)
+        .expect("seeded user")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+async fn call(method: Method, url: &str, bearer: Option<&str>) -> reqwest::Response {
+    let mut request = client().request(method, url);
+    if let Some(t) = bearer {
+        request = request.bearer_auth(t);
+    }
+    request.send().await.expect("response")
+}
+
+fn cancel_url(emulator: &Emulator, printer: &str, job: &str) -> String {
+    format!(
+        "{}/print/printers/{printer}/jobs/{job}/cancel",
+        emulator.graph_url()
+    )
+}
+
+fn job_state(emulator: &Emulator, printer: &str, job: &str) -> Option<PrintJobProcessingState> {
+    emulator.state().print().job_state(printer, job)
+}
+
+async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("json error body");
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn cancel_own_pending_job_answers_204_and_job_becomes_canceled() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(response.headers().contains_key("request-id"));
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn app_only_token_is_refused_for_cancel() {
+    let emulator = start().await;
+    let t = emulator.mint_app_token(&["PrintJob.Manage.All", "PrintJob.ReadWrite.All"]);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(response).await, "accessDenied");
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn basic_scope_cannot_cancel_another_users_job() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "107"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(response).await, "accessDenied");
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "107"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn all_scope_without_admin_role_cannot_cancel_another_users_job() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, &["PrintJob.ReadWriteBasic.All"]);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "107"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn printer_admin_with_all_scope_cancels_another_users_job() {
+    let emulator = start().await;
+    let t = token(&emulator, ADMIN, &["PrintJob.ReadWrite.All"]);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "107"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "107"),
+        Some(PrintJobProcessingState::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn token_without_printjob_scope_is_refused_naming_the_scopes() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, &["User.Read"]);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PrintJob.ReadWriteBasic"));
+}
+
+#[tokio::test]
+async fn expired_token_is_refused_with_401_and_bearer_challenge() {
+    let emulator = start().await;
+    let t = emulator
+        .mint_user_token(ADELE, BASIC, -60)
+        .expect("seeded user");
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    assert_eq!(error_code(response).await, "InvalidAuthenticationToken");
+}
+
+#[tokio::test]
+async fn token_with_bad_signature_is_refused() {
+    let emulator = start().await;
+    let mut t = token(&emulator, ADELE, BASIC).into_bytes();
+    // Flip a character well inside the signature (the last one may only carry padding bits).
+    let at = t.len() - 10;
+    t[at] = if t[at] == b'A' { b'B' } else { b'A' };
+    let t = String::from_utf8(t).unwrap();
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(response).await, "InvalidAuthenticationToken");
+}
+
+#[tokio::test]
+async fn request_without_authorization_is_refused() {
+    let emulator = start().await;
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn cancel_of_completed_job_answers_409_not_allowed() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "105"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(response).await, "notAllowed");
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "105"),
+        Some(PrintJobProcessingState::Completed)
+    );
+}
+
+#[tokio::test]
+async fn repeated_cancel_answers_409_and_get_shows_canceled() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let url = cancel_url(&emulator, LOBBY_PRINTER, "102");
+    assert_eq!(
+        call(Method::POST, &url, Some(&t)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let again = call(Method::POST, &url, Some(&t)).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let job: PrintJob = call(
+        Method::GET,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs/102",
+            emulator.graph_url()
+        ),
+        Some(&t),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(job.status.state, PrintJobProcessingState::Canceled);
+}
+
+#[tokio::test]
+async fn unknown_job_answers_404_item_not_found_with_request_ids() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = client()
+        .post(cancel_url(&emulator, LOBBY_PRINTER, "99999"))
+        .bearer_auth(&t)
+        .header("client-request-id", "5e0c7c3a-1111-4222-8333-944445555666")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let request_id = response.headers()["request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        response.headers()["client-request-id"],
+        "5e0c7c3a-1111-4222-8333-944445555666"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "itemNotFound");
+    assert_eq!(
+        body["error"]["innerError"]["request-id"],
+        request_id.as_str()
+    );
+    assert_eq!(
+        body["error"]["innerError"]["client-request-id"],
+        "5e0c7c3a-1111-4222-8333-944445555666"
+    );
+    assert!(body["error"]["innerError"]["date"].is_string());
+}
+
+#[tokio::test]
+async fn malformed_printer_id_answers_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, "not-a-guid", "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "invalidRequest");
+}
+
+#[tokio::test]
+async fn unknown_printer_answers_404() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, unknown, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(response).await, "itemNotFound");
+}
+
+fn cancel_requests(printer: &str, jobs: impl Iterator<Item = u64>) -> Value {
+    let requests: Vec<Value> = jobs
+        .enumerate()
+        .map(|(i, job)| {
+            json!({"id": (i + 1).to_string(), "method": "POST",
+                   "url": format!("/print/printers/{printer}/jobs/{job}/cancel")})
+        })
+        .collect();
+    json!({ "requests": requests })
+}
+
+async fn batch(emulator: &Emulator, token: &str, body: &Value) -> reqwest::Response {
+    client()
+        .post(format!("{}/$batch", emulator.graph_url()))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn batch_of_21_requests_is_refused_with_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = batch(&emulator, &t, &cancel_requests(LOBBY_PRINTER, 1000..1021)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "BadRequest");
+}
+
+#[tokio::test]
+async fn batch_of_20_cancels_answers_20_no_content() {
+    let print = PrintSeed::default_for(CONTOSO_TENANT).with_jobs(
+        LOBBY_PRINTER,
+        ADELE,
+        20,
+        PrintJobProcessingState::Pending,
+    );
+    let emulator = start_with_print(print).await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = batch(&emulator, &t, &cancel_requests(LOBBY_PRINTER, 204..224)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let statuses: Vec<u64> = body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![204; 20]);
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "223"),
+        Some(PrintJobProcessingState::Canceled)
+    );
+    assert_eq!(
+        emulator.counters()[&format!("batch:inner {CANCEL_ROUTE}")],
+        20
+    );
+}
+
+#[tokio::test]
+async fn batch_inner_request_needs_its_own_permission() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101, 107].into_iter()),
+    )
+    .await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["responses"][0]["status"], 204);
+    assert_eq!(body["responses"][1]["status"], 403);
+    assert_eq!(
+        body["responses"][1]["body"]["error"]["code"],
+        "accessDenied"
+    );
+}
+
+async fn list(token: &str, url: &str) -> Collection<PrintJob> {
+    let response = call(Method::GET, url, Some(token)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn jobs_paging_follows_absolute_next_link_to_the_end() {
+    let print = PrintSeed::default_for(CONTOSO_TENANT).with_jobs(
+        LOBBY_PRINTER,
+        ADELE,
+        250,
+        PrintJobProcessingState::Pending,
+    );
+    let emulator = start_with_print(print).await;
+    let t = token(&emulator, ADELE, BASIC);
+    let mut url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs?$top=100",
+        emulator.graph_url()
+    );
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = list(&t, &url).await;
+        pages += 1;
+        ids.extend(page.value.into_iter().map(|j| j.id));
+        match page.next_link {
+            Some(next) => {
+                assert!(next.starts_with(emulator.base_url()), "{next}");
+                assert!(next.contains("$skiptoken="), "{next}");
+                url = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(ids.len(), 256, "6 of Adele's seeded jobs + 250");
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+}
+
+#[tokio::test]
+async fn filter_by_state_returns_only_that_state() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let page = list(
+        &t,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs?$filter=status/state eq 'pending' or status/state eq 'paused'",
+            emulator.graph_url()
+        ),
+    )
+    .await;
+    let ids: Vec<&str> = page.value.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, ["101", "102", "104"]);
+}
+
+#[tokio::test]
+async fn filter_by_created_by_returns_only_that_owner() {
+    let emulator = start().await;
+    let t = token(&emulator, ADMIN, &["PrintJob.ReadBasic.All"]);
+    let page = list(
+        &t,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs?$filter=createdBy/userPrincipalName eq '{MEGAN}'",
+            emulator.graph_url()
+        ),
+    )
+    .await;
+    let ids: Vec<&str> = page.value.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, ["107"]);
+}
+
+#[tokio::test]
+async fn basic_scope_lists_only_the_callers_own_jobs() {
+    let emulator = start().await;
+    let t = token(&emulator, MEGAN, &["PrintJob.ReadBasic"]);
+    let page = list(
+        &t,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs",
+            emulator.graph_url()
+        ),
+    )
+    .await;
+    let ids: Vec<&str> = page.value.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, ["107"]);
+}
+
+#[tokio::test]
+async fn invalid_filter_answers_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::GET,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs?$filter=documentName eq 'x'",
+            emulator.graph_url()
+        ),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn share_route_cancels_job_of_the_shared_printer() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let url = format!(
+        "{}/print/shares/{LOBBY_SHARE}/jobs/102/cancel",
+        emulator.graph_url()
+    );
+    assert_eq!(
+        call(Method::POST, &url, Some(&t)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "102"),
+        Some(PrintJobProcessingState::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn share_not_allowed_for_the_user_answers_404() {
+    let emulator = start().await;
+    let t = token(&emulator, MEGAN, BASIC);
+    let url = format!(
+        "{}/print/shares/{FINANCE_SHARE}/jobs/203/cancel",
+        emulator.graph_url()
+    );
+    assert_eq!(
+        call(Method::POST, &url, Some(&t)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        job_state(&emulator, FINANCE_PRINTER, "203"),
+        Some(PrintJobProcessingState::Stopped)
+    );
+}
+
+#[tokio::test]
+async fn listing_printers_needs_a_printer_scope() {
+    let emulator = start().await;
+    let url = format!("{}/print/printers", emulator.graph_url());
+    let basic = token(&emulator, ADELE, BASIC);
+    assert_eq!(
+        call(Method::GET, &url, Some(&basic)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let read = token(&emulator, ADELE, &["Printer.Read.All"]);
+    let page: Collection<printjob::graph::model::Printer> = call(Method::GET, &url, Some(&read))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.value.len(), 2);
+}
+
+#[tokio::test]
+async fn listing_shares_shows_only_shares_the_user_may_use() {
+    let emulator = start().await;
+    let t = token(&emulator, MEGAN, &["PrinterShare.ReadBasic.All"]);
+    let page: Collection<printjob::graph::model::PrinterShare> = call(
+        Method::GET,
+        &format!("{}/print/shares", emulator.graph_url()),
+        Some(&t),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let ids: Vec<&str> = page.value.iter().map(|s| s.base.id.as_str()).collect();
+    assert_eq!(ids, [LOBBY_SHARE]);
+}
+
+#[tokio::test]
+async fn tenant_without_subscription_is_refused() {
+    let emulator = start().await;
+    let t = token(&emulator, NESTOR, BASIC);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(response).await, "notAllowed");
+}
+
+#[tokio::test]
+async fn user_of_another_licensed_tenant_cannot_see_this_tenants_printer() {
+    let mut seed = Seed::default();
+    let northwind = "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a";
+    seed.directory.tenants.push(Tenant {
+        id: northwind.into(),
+        display_name: "Northwind".into(),
+        domains: vec!["northwind.onmicrosoft.com".into()],
+        universal_print: true,
+    });
+    seed.directory.users.push(User {
+        id: "1a2b3c4d-0009-4000-8000-00000000a009".into(),
+        tenant_id: northwind.into(),
+        user_principal_name: "nina@northwind.onmicrosoft.com".into(),
+        display_name: "Nina".into(),
+        password: seed::DEFAULT_PASSWORD.into(),
+        roles: vec![],
+    });
+    let emulator = Emulator::builder().seed(seed).start().await.unwrap();
+    let t = token(
+        &emulator,
+        "nina@northwind.onmicrosoft.com",
+        &["PrintJob.ReadBasic"],
+    );
+    let response = call(
+        Method::GET,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs",
+            emulator.graph_url()
+        ),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn revoked_session_gets_claims_challenge_and_new_token_passes() {
+    let emulator = start().await;
+    let old = token(&emulator, ADELE, BASIC);
+    let revoke = client()
+        .post(format!(
+            "{}/_emulator/graph/revoke-sessions?user={ADELE}",
+            emulator.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(revoke.status().is_success());
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs/101",
+        emulator.graph_url()
+    );
+    let refused = call(Method::GET, &url, Some(&old)).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let challenge = refused.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        challenge.contains("error=\"insufficient_claims\""),
+        "{challenge}"
+    );
+    let claims_b64 = challenge
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(claims_b64)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["access_token"]["nbf"]["essential"], true);
+    emulator.state().clock.advance(Duration::from_secs(1));
+    let fresh = token(&emulator, ADELE, BASIC);
+    assert_eq!(
+        call(Method::GET, &url, Some(&fresh)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn injected_429_carries_retry_after_and_the_route_is_counted() {
+    let emulator = start().await;
+    emulator.set_faults(FaultConfig {
+        next: 1,
+        force: 429,
+        retry_after_secs: 1,
+        ..Default::default()
+    });
+    let t = token(&emulator, ADELE, BASIC);
+    let url = cancel_url(&emulator, LOBBY_PRINTER, "101");
+    let throttled = call(Method::POST, &url, Some(&t)).await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(throttled.headers()["retry-after"], "1");
+    assert_eq!(
+        call(Method::POST, &url, Some(&t)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(emulator.counters()[CANCEL_ROUTE], 2);
+}
+
+#[tokio::test]
+async fn injected_drop_is_a_connection_error() {
+    let emulator = start().await;
+    emulator.set_faults(FaultConfig {
+        next: 1,
+        force: 0,
+        ..Default::default()
+    });
+    let t = token(&emulator, ADELE, BASIC);
+    let result = client()
+        .post(cancel_url(&emulator, LOBBY_PRINTER, "101"))
+        .bearer_auth(&t)
+        .send()
+        .await;
+    assert!(
+        result.is_err(),
+        "dropped connection must not yield a response"
+    );
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn inner_batch_request_can_be_throttled_with_retry_after() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    // Only print routes are faulted: the outer POST /$batch passes, both inner requests are throttled.
+    emulator.set_faults(FaultConfig {
+        next: 2,
+        force: 429,
+        retry_after_secs: 2,
+        only: "/v1.0/print".into(),
+        ..Default::default()
+    });
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101, 102].into_iter()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["responses"][0]["status"], 429);
+    assert_eq!(body["responses"][0]["headers"]["Retry-After"], "2");
+    assert_eq!(body["responses"][1]["status"], 429);
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
