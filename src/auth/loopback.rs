@@ -265,6 +265,7 @@ fn serve(
     let (sender, receiver) = mpsc::channel();
     let deadline = Instant::now() + timeout;
     let slice = POLL / u32::try_from(servers.len().max(1)).unwrap_or(1);
+    let mut turn = 0;
     loop {
         if let Ok(params) = receiver.try_recv() {
             return Ok(params);
@@ -284,15 +285,30 @@ fn serve(
                 seconds: timeout.as_secs(),
             });
         }
+        let mut idle = true;
         for server in servers {
-            let request = server
-                .recv_timeout(slice)
-                .map_err(|e| listener_error(&format!("could not accept a connection ({e})")))?;
+            let request = server.try_recv().map_err(accept_error)?;
+            idle &= request.is_none();
+            if let Some(params) = request.and_then(|r| dispatch(r, context, &sender)) {
+                return Ok(params);
+            }
+        }
+        if idle {
+            // Nothing queued anywhere: block briefly on one server, taking turns.
+            turn = (turn + 1) % servers.len().max(1);
+            let request = match servers.get(turn) {
+                Some(server) => server.recv_timeout(slice).map_err(accept_error)?,
+                None => None,
+            };
             if let Some(params) = request.and_then(|r| dispatch(r, context, &sender)) {
                 return Ok(params);
             }
         }
     }
+}
+
+fn accept_error(error: io::Error) -> AuthError {
+    listener_error(&format!("could not accept a connection ({error})"))
 }
 
 /// How a request's body must be treated so that reading or discarding it never blocks the loop.
@@ -365,17 +381,26 @@ fn spawn_worker(request: Request, context: &Arc<Context>, sender: &mpsc::Sender<
         abandon(request, context);
         return;
     }
-    let (context, sender) = (Arc::clone(context), sender.clone());
+    let slot = WorkerSlot(Arc::clone(context));
+    let sender = sender.clone();
     let spawned = std::thread::Builder::new()
         .name("printjob-loopback-body".into())
         .spawn(move || {
-            if let Some(params) = process(request, &context) {
+            if let Some(params) = process(request, &slot.0) {
                 let _ = sender.send(params);
             }
-            context.workers.fetch_sub(1, Ordering::AcqRel);
         });
     if let Err(e) = spawned {
         tracing::debug!(error = %e, "could not start a thread for a request body");
+    }
+}
+
+/// A worker's place in [`MAX_BODY_WORKERS`], given back when the worker ends (or never starts).
+struct WorkerSlot(Arc<Context>);
+
+impl Drop for WorkerSlot {
+    fn drop(&mut self) {
+        self.0.workers.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
