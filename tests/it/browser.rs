@@ -79,17 +79,19 @@ impl Drop for Killed {
 
 async fn start_chromedriver(driver: &Path) -> (Killed, String) {
     let port = free_port();
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
+    let child = Killed(
+        Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return (Killed(child), url);
+            return (child, url);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
