@@ -171,9 +171,6 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
 /// delegated credential.
 async fn print_client(global: &GlobalArgs) -> Result<PrintClient, Error> {
     let (config, credential) = super::signin::credential(global).await?;
-    for warning in &config.warnings {
-        eprintln!("warning: {warning}");
-    }
     PrintClient::builder(Arc::new(credential), config.graph_url.as_str())
         .scopes(config.scopes.clone())
         .build()

@@ -1,7 +1,7 @@
 //! [`PrintClient`]: the typed operations on Graph's print API.
 
 use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
-use super::error::{codes, explain_forbidden, GraphError};
+use super::error::{codes, explain_forbidden, GraphError, Resource};
 use super::filter::JobFilter;
 use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
 use super::request::{Answer, Call};
@@ -33,8 +33,13 @@ pub struct PrintClientOptions {
     pub request_timeout: Duration,
     /// The `User-Agent` header. Default `printjob/{version}`.
     pub user_agent: String,
-    /// The scopes asked of the token source. Default `PrintJob.ReadWriteBasic`.
+    /// The scopes asked of the token source for job operations. Default
+    /// `PrintJob.ReadWriteBasic`.
     pub scopes: Vec<Scope>,
+    /// The scopes asked for listing printers. Default `Printer.Read.All`.
+    pub printer_scopes: Vec<Scope>,
+    /// The scopes asked for listing printer shares. Default `PrinterShare.ReadBasic.All`.
+    pub share_scopes: Vec<Scope>,
     /// How to wait between retries (real sleeping by default).
     pub sleeper: Arc<dyn Sleeper>,
     /// Where backoff jitter comes from (random by default).
@@ -51,6 +56,10 @@ impl Default for PrintClientOptions {
             scopes: Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
                 .into_iter()
                 .collect(),
+            printer_scopes: Scope::new("Printer.Read.All").into_iter().collect(),
+            share_scopes: Scope::new("PrinterShare.ReadBasic.All")
+                .into_iter()
+                .collect(),
             sleeper: Arc::new(TokioSleeper),
             jitter: Arc::new(RandomJitter),
         }
@@ -65,6 +74,8 @@ impl fmt::Debug for PrintClientOptions {
             .field("request_timeout", &self.request_timeout)
             .field("user_agent", &self.user_agent)
             .field("scopes", &self.scopes)
+            .field("printer_scopes", &self.printer_scopes)
+            .field("share_scopes", &self.share_scopes)
             .finish_non_exhaustive()
     }
 }
@@ -110,9 +121,22 @@ impl PrintClientBuilder {
         self
     }
 
-    /// The scopes asked of the token source (default `PrintJob.ReadWriteBasic`).
+    /// The scopes asked of the token source for job operations (default
+    /// `PrintJob.ReadWriteBasic`).
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
         self.options.scopes = scopes.into_iter().collect();
+        self
+    }
+
+    /// The scopes asked for listing printers (default `Printer.Read.All`).
+    pub fn printer_scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
+        self.options.printer_scopes = scopes.into_iter().collect();
+        self
+    }
+
+    /// The scopes asked for listing printer shares (default `PrinterShare.ReadBasic.All`).
+    pub fn share_scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
+        self.options.share_scopes = scopes.into_iter().collect();
         self
     }
 
@@ -131,18 +155,20 @@ impl PrintClientBuilder {
     /// Checks the Graph URL and builds the HTTP client.
     pub fn build(self) -> Result<PrintClient, Error> {
         let base = parse_graph_url(&self.graph_url)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(self.options.user_agent.clone())
             .connect_timeout(self.options.connect_timeout)
             .timeout(self.options.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Error::other(
-                    ErrorKind::Internal,
-                    format!("cannot create the HTTP client: {e}"),
-                )
-            })?;
+            .redirect(reqwest::redirect::Policy::none());
+        if is_loopback(&base) {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| {
+            Error::other(
+                ErrorKind::Internal,
+                format!("cannot create the HTTP client: {e}"),
+            )
+        })?;
         Ok(PrintClient {
             inner: Arc::new(Inner {
                 http,
@@ -228,19 +254,20 @@ impl PrintClient {
 
     /// The signed-in user's principal name, as the token source knows it (for `--mine`).
     pub async fn signed_in_user(&self) -> Result<Option<String>, Error> {
-        let request = TokenRequest::new(self.inner.options.scopes.clone());
+        let request = TokenRequest::new(self.scopes_for(Resource::Jobs));
         Ok(self.token(&request).await?.username)
     }
 
     /// `GET /print/printers`: every printer the user can see (all pages).
     pub async fn printers(&self) -> Result<Vec<Printer>, Error> {
-        self.list("list printers", self.url("/print/printers", None)?)
-            .await
+        let url = self.url("/print/printers", None)?;
+        self.list("list printers", Resource::Printers, url).await
     }
 
     /// `GET /print/shares`: every printer share the user can see (all pages).
     pub async fn shares(&self) -> Result<Vec<PrinterShare>, Error> {
-        self.list("list printer shares", self.url("/print/shares", None)?)
+        let url = self.url("/print/shares", None)?;
+        self.list("list printer shares", Resource::Shares, url)
             .await
     }
 
@@ -251,18 +278,19 @@ impl PrintClient {
         filter: &JobFilter,
     ) -> Result<Vec<PrintJob>, Error> {
         let url = self.url(&target.jobs_path(), filter.to_odata().as_deref())?;
-        let jobs: Vec<PrintJob> = self.list(&format!("list jobs of {target}"), url).await?;
+        let jobs: Vec<PrintJob> = self
+            .list(&format!("list jobs of {target}"), Resource::Jobs, url)
+            .await?;
         Ok(jobs.into_iter().filter(|j| filter.matches(j)).collect())
     }
 
     /// `GET {target}/jobs/{job}`.
     pub async fn job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<PrintJob, Error> {
-        let call = Call {
-            operation: format!("get job {job} on {target}"),
-            method: Method::GET,
-            url: self.url(&target.job_path(job), None)?,
-            body: None,
-        };
+        let call = Call::jobs(
+            format!("get job {job} on {target}"),
+            Method::GET,
+            self.url(&target.job_path(job), None)?,
+        );
         let answer = self.execute(&call).await?;
         Ok(parse_json(&call.operation, &answer)?)
     }
@@ -272,12 +300,11 @@ impl PrintClient {
     /// A cancel that had to be retried and then fails (the first try may have reached the
     /// service) is checked with a `GET`: a job found `canceled` counts as success.
     pub async fn cancel_job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<(), Error> {
-        let call = Call {
-            operation: format!("cancel job {job} on {target}"),
-            method: Method::POST,
-            url: self.url(&target.cancel_path(job), None)?,
-            body: None,
-        };
+        let call = Call::jobs(
+            format!("cancel job {job} on {target}"),
+            Method::POST,
+            self.url(&target.cancel_path(job), None)?,
+        );
         match self.execute(&call).await {
             Ok(answer) => expect_no_content(&call.operation, &answer).map_err(Error::from),
             Err(Error::Graph(error)) if needs_verification(&error, error.attempts > 1) => self
@@ -346,6 +373,7 @@ impl PrintClient {
             method: Method::POST,
             url: self.url("/$batch", None)?,
             body: Some(serde_json::to_value(round.request()).map_err(internal)?),
+            resource: Resource::Jobs,
         };
         round.sends += 1;
         let answer = match self.execute(&call).await {
@@ -410,6 +438,7 @@ impl PrintClient {
     async fn list<T: DeserializeOwned>(
         &self,
         operation: &str,
+        resource: Resource,
         first: Url,
     ) -> Result<Vec<T>, Error> {
         let mut items = Vec::new();
@@ -424,10 +453,8 @@ impl PrintClient {
                 .into());
             }
             let call = Call {
-                operation: operation.to_string(),
-                method: Method::GET,
-                url,
-                body: None,
+                resource,
+                ..Call::jobs(operation.to_string(), Method::GET, url)
             };
             let answer = self.execute(&call).await?;
             let page: Collection<T> = parse_json(operation, &answer)?;
@@ -569,7 +596,7 @@ impl BatchRound {
                 ids,
             );
             if error.is_forbidden() {
-                error.hint = Some(explain_forbidden(scopes));
+                error.hint = Some(explain_forbidden(Resource::Jobs, &error.code, scopes));
             }
             if (200..300).contains(&item.status) {
                 error = invalid(
@@ -678,6 +705,11 @@ fn internal(error: impl fmt::Display) -> Error {
     Error::other(ErrorKind::Internal, error.to_string())
 }
 
+/// Whether the URL's host is this machine (a local emulator): no proxy, plain http allowed.
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+}
+
 /// Checks a Graph endpoint: absolute http(s) URL, `http` only on loopback, no query.
 fn parse_graph_url(text: &str) -> Result<Url, Error> {
     let usage = |why: &str| {
@@ -687,10 +719,9 @@ fn parse_graph_url(text: &str) -> Result<Url, Error> {
         )
     };
     let url = Url::parse(text.trim()).map_err(|e| usage(&e.to_string()))?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match url.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if is_loopback(&url) => {}
         "http" => {
             return Err(usage(
                 "plain http is only allowed for a local emulator on 127.0.0.1",

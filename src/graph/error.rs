@@ -218,17 +218,45 @@ fn default_hint(error: &GraphError) -> Option<String> {
     Some(hint.to_string())
 }
 
-/// Explains a 403 on a print job from the scopes the token was granted: which permission or
-/// ownership rule denied it and what to do.
-pub fn explain_forbidden(granted: &[Scope]) -> String {
+/// What a request works on, to explain a `403` and to pick the scopes to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Print jobs (list, get, cancel): the `PrintJob.*` permissions.
+    Jobs,
+    /// Printers (list): the `Printer.*` permissions.
+    Printers,
+    /// Printer shares (list): the `PrinterShare.*` permissions.
+    Shares,
+}
+
+/// Explains a 403: which permission or ownership rule denied it and what to do, from Graph's
+/// error `code`, what the request worked on, and the scopes the token was granted.
+pub fn explain_forbidden(resource: Resource, code: &str, granted: &[Scope]) -> String {
+    if code == "notAllowed" {
+        return "the service does not allow this for your account or tenant (for example, the \
+                tenant has no Universal Print subscription); ask your administrator"
+            .to_string();
+    }
+    match resource {
+        Resource::Jobs => explain_job_forbidden(granted),
+        Resource::Printers => "listing printers needs the delegated permission Printer.Read.All \
+             (an administrator must consent, and only Printer Administrators see every printer); \
+             most users list the shares they print to with `printjob printers --shares`"
+            .to_string(),
+        Resource::Shares => "listing printer shares needs the delegated permission \
+             PrinterShare.ReadBasic.All; run `printjob login --scope PrinterShare.ReadBasic.All`"
+            .to_string(),
+    }
+}
+
+fn explain_job_forbidden(granted: &[Scope]) -> String {
     let has = |name: &str| granted.iter().any(|s| s.short().eq_ignore_ascii_case(name));
     let all_scope =
         has(Scope::PRINT_JOB_READ_WRITE_BASIC_ALL) || has(Scope::PRINT_JOB_READ_WRITE_ALL);
     let own_scope = has(Scope::PRINT_JOB_READ_WRITE_BASIC) || has(Scope::PRINT_JOB_READ_WRITE);
     if all_scope {
-        "your token has an .All PrintJob permission, but the service still refused: jobs of other \
-         users can only be managed by a Printer Administrator (or the printer's owner); ask one to \
-         cancel it"
+        "your token has an .All PrintJob permission, but other users' jobs can only be managed \
+         by a Printer Administrator; ask one to cancel it"
             .to_string()
     } else if own_scope {
         let granted_names: Vec<&str> = granted
@@ -237,21 +265,21 @@ pub fn explain_forbidden(granted: &[Scope]) -> String {
             .map(Scope::short)
             .collect();
         format!(
-            "your token carries {}, which allows cancelling only your own jobs and this job belongs \
-             to someone else; ask its owner or a Printer Administrator, or sign in with \
-             `printjob login --scope {}` if you administer the printer",
+            "your token carries {}, which allows acting only on your own jobs, and this job \
+             belongs to someone else; ask its owner or a Printer Administrator (administrators \
+             sign in with `printjob login --scope {}`)",
             granted_names.join(" "),
             Scope::PRINT_JOB_READ_WRITE_BASIC_ALL
         )
     } else if granted.is_empty() {
         format!(
-            "the service refused the request; cancelling needs one of the delegated permissions {} \
-             (and, for other users' jobs, an .All permission and the Printer Administrator role)",
+            "cancelling needs one of the delegated permissions {} (and, for other users' jobs, \
+             an .All permission and the Printer Administrator role)",
             Scope::CANCEL_SCOPES.join(", ")
         )
     } else {
         format!(
-            "your token carries none of the permissions cancelling needs ({}); run `printjob login \
+            "your token carries none of the permissions this needs ({}); run `printjob login \
              --scope {}`",
             Scope::CANCEL_SCOPES.join(", "),
             Scope::PRINT_JOB_READ_WRITE_BASIC
@@ -346,14 +374,23 @@ mod tests {
 
     #[test]
     fn forbidden_with_basic_scope_names_the_ownership_rule() {
-        let text = explain_forbidden(&[Scope::new("PrintJob.ReadWriteBasic").unwrap()]);
+        let granted = [Scope::new("PrintJob.ReadWriteBasic").unwrap()];
+        let text = explain_forbidden(Resource::Jobs, "accessDenied", &granted);
         assert!(text.contains("PrintJob.ReadWriteBasic"), "{text}");
-        assert!(text.contains("only your own jobs"), "{text}");
+        assert!(text.contains("only on your own jobs"), "{text}");
+    }
+
+    #[test]
+    fn forbidden_listing_printers_names_the_printer_permission() {
+        let granted = [Scope::new("PrintJob.ReadWriteBasic").unwrap()];
+        let text = explain_forbidden(Resource::Printers, "accessDenied", &granted);
+        assert!(text.contains("Printer.Read.All"), "{text}");
     }
 
     #[test]
     fn forbidden_with_all_scope_names_the_administrator_rule() {
-        let text = explain_forbidden(&[Scope::new("PrintJob.ReadWrite.All").unwrap()]);
+        let granted = [Scope::new("PrintJob.ReadWrite.All").unwrap()];
+        let text = explain_forbidden(Resource::Jobs, "accessDenied", &granted);
         assert!(text.contains("Printer Administrator"), "{text}");
     }
 }

@@ -2,7 +2,7 @@
 //! error. Every typed operation of [`PrintClient`] goes through [`PrintClient::execute`].
 
 use super::challenge::parse_claims_challenge;
-use super::error::{codes, explain_forbidden, GraphError};
+use super::error::{codes, explain_forbidden, GraphError, Resource};
 use super::retry::{parse_retry_after, GiveUp, RetryState};
 use super::PrintClient;
 use crate::auth::{claims, GrantedToken, TokenRequest};
@@ -20,6 +20,21 @@ pub(crate) struct Call {
     pub method: Method,
     pub url: Url,
     pub body: Option<serde_json::Value>,
+    /// What it works on (picks the scopes and explains a 403).
+    pub resource: Resource,
+}
+
+impl Call {
+    /// A call on print jobs without a body.
+    pub fn jobs(operation: String, method: Method, url: Url) -> Self {
+        Self {
+            operation,
+            method,
+            url,
+            body: None,
+            resource: Resource::Jobs,
+        }
+    }
 }
 
 /// A successful (2xx) answer.
@@ -59,7 +74,7 @@ impl PrintClient {
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut retry = self.inner.options.retry.start();
         let mut auth = AuthStep {
-            next: TokenRequest::new(self.inner.options.scopes.clone()),
+            next: TokenRequest::new(self.scopes_for(call.resource)),
             ..AuthStep::default()
         };
         loop {
@@ -108,6 +123,16 @@ impl PrintClient {
         }
     }
 
+    /// The scopes to ask the token source for, for requests on `resource`.
+    pub(crate) fn scopes_for(&self, resource: Resource) -> Vec<Scope> {
+        let options = &self.inner.options;
+        match resource {
+            Resource::Jobs => options.scopes.clone(),
+            Resource::Printers => options.printer_scopes.clone(),
+            Resource::Shares => options.share_scopes.clone(),
+        }
+    }
+
     /// Asks the token source and refuses a readable app-only token before it is sent.
     pub(crate) async fn token(&self, request: &TokenRequest) -> Result<GrantedToken, Error> {
         let token = self.inner.source.token(request).await?;
@@ -137,7 +162,7 @@ impl PrintClient {
         let mut error =
             GraphError::from_response(&call.operation, status, &body, header_ids(&headers));
         if error.is_forbidden() {
-            error.hint = Some(explain_forbidden(&token.scopes));
+            error.hint = Some(explain_forbidden(call.resource, &error.code, &token.scopes));
         }
         classify(status, &headers, error)
     }

@@ -1,1 +1,819 @@
-//! Integration tests: cancel.
+//! Integration tests: the cancel workflow — `PrintClient`, `cancel::run` and the `printjob`
+//! binary — against the in-process emulator over real sockets on 127.0.0.1.
+
+use crate::harness::printjob_bin;
+use futures::future::BoxFuture;
+use printjob::auth::{AuthError, GrantedToken, StaticToken, TokenRequest, TokenSource};
+use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
+use printjob::clock::OffsetClock;
+use printjob::emulator::faults::FaultConfig;
+use printjob::emulator::graph::seed::{PrintSeed, LOBBY_PRINTER, LOBBY_SHARE};
+use printjob::emulator::seed::{Seed, ADELE, CONTOSO_TENANT};
+use printjob::emulator::Emulator;
+use printjob::graph::model::PrintJobProcessingState as State;
+use printjob::graph::retry::RecordingSleeper;
+use printjob::graph::{PrintClient, PrintTarget, RetryPolicy};
+use printjob::secret::AccessToken;
+use printjob::{Error, ErrorKind, PrintJobId, PrinterId, Scope};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BASIC: &str = "PrintJob.ReadWriteBasic";
+const CANCEL_ROUTE: &str = "POST /v1.0/print/printers/{printerId}/jobs/{printJobId}/cancel";
+const SHARE_CANCEL_ROUTE: &str =
+    "POST /v1.0/print/shares/{printerShareId}/jobs/{printJobId}/cancel";
+const GET_JOB_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs/{printJobId}";
+const LIST_JOBS_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs";
+const BATCH_ROUTE: &str = "POST /v1.0/$batch";
+const INNER_CANCEL: &str =
+    "batch:inner POST /v1.0/print/printers/{printerId}/jobs/{printJobId}/cancel";
+
+/// A token source that keeps one user token from the emulator, signs a fresh one when asked to
+/// refresh (or for claims), and remembers every request it was asked.
+struct MintingSource {
+    emulator: Arc<Emulator>,
+    first_lifetime: i64,
+    current: Mutex<Option<String>>,
+    requests: Mutex<Vec<TokenRequest>>,
+}
+
+impl MintingSource {
+    fn new(emulator: &Arc<Emulator>, first_lifetime: i64) -> Arc<Self> {
+        Arc::new(Self {
+            emulator: emulator.clone(),
+            first_lifetime,
+            current: Mutex::new(None),
+            requests: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn requests(&self) -> Vec<TokenRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn current_or_mint(&self, request: &TokenRequest) -> String {
+        let mut current = self.current.lock().unwrap();
+        let renew = request.force_refresh || request.claims.is_some();
+        match current.as_ref() {
+            Some(jwt) if !renew => jwt.clone(),
+            _ => {
+                let lifetime = if current.is_none() {
+                    self.first_lifetime
+                } else {
+                    3600
+                };
+                let jwt = self
+                    .emulator
+                    .mint_user_token(ADELE, &[BASIC], lifetime)
+                    .unwrap();
+                *current = Some(jwt.clone());
+                jwt
+            }
+        }
+    }
+}
+
+impl TokenSource for MintingSource {
+    fn token<'a>(
+        &'a self,
+        request: &'a TokenRequest,
+    ) -> BoxFuture<'a, Result<GrantedToken, AuthError>> {
+        Box::pin(async move {
+            self.requests.lock().unwrap().push(request.clone());
+            Ok(GrantedToken {
+                access_token: AccessToken::new(self.current_or_mint(request)),
+                expires_on: i64::MAX,
+                scopes: vec![Scope::new(BASIC).unwrap()],
+                username: Some(ADELE.into()),
+            })
+        })
+    }
+}
+
+/// Hands out whatever token it was given, without any check (to prove the client checks).
+struct RawSource(String);
+
+impl TokenSource for RawSource {
+    fn token<'a>(&'a self, _: &'a TokenRequest) -> BoxFuture<'a, Result<GrantedToken, AuthError>> {
+        Box::pin(async move {
+            Ok(GrantedToken {
+                access_token: AccessToken::new(self.0.clone()),
+                expires_on: i64::MAX,
+                scopes: vec![],
+                username: None,
+            })
+        })
+    }
+}
+
+async fn emulator_with(print: PrintSeed, clock: OffsetClock) -> Arc<Emulator> {
+    let seed = Seed {
+        print,
+        ..Seed::default()
+    };
+    Arc::new(
+        Emulator::builder()
+            .seed(seed)
+            .clock(clock)
+            .start()
+            .await
+            .expect("emulator"),
+    )
+}
+
+async fn emulator() -> Arc<Emulator> {
+    emulator_with(PrintSeed::default_for(CONTOSO_TENANT), OffsetClock::new()).await
+}
+
+fn fast_policy(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        max_total_wait: Duration::from_secs(30),
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(10),
+    }
+}
+
+fn client(emulator: &Emulator, source: Arc<dyn TokenSource>) -> PrintClient {
+    PrintClient::builder(source, &emulator.graph_url())
+        .retry_policy(fast_policy(4))
+        .sleeper(Arc::new(RecordingSleeper::default()))
+        .build()
+        .unwrap()
+}
+
+fn adele(emulator: &Arc<Emulator>) -> PrintClient {
+    client(emulator, MintingSource::new(emulator, 3600))
+}
+
+fn lobby() -> PrintTarget {
+    PrintTarget::Printer(PrinterId::new(LOBBY_PRINTER).unwrap())
+}
+
+fn job(id: &str) -> PrintJobId {
+    PrintJobId::new(id).unwrap()
+}
+
+fn count(emulator: &Emulator, key: &str) -> u64 {
+    emulator.counters().get(key).copied().unwrap_or(0)
+}
+
+fn graph_requests(emulator: &Emulator) -> u64 {
+    emulator
+        .counters()
+        .iter()
+        .filter(|(k, _)| k.contains(" /v1.0/"))
+        .map(|(_, v)| v)
+        .sum()
+}
+
+fn state(emulator: &Emulator, printer: &str, id: &str) -> Option<State> {
+    emulator.state().print().job_state(printer, id)
+}
+
+async fn cancel_one(client: &PrintClient, id: &str) -> CancelReport {
+    let request = CancelRequest::jobs(lobby(), vec![job(id)]);
+    cancel::run(client, &request, &|_| {}).await.unwrap()
+}
+
+fn graph_error(result: Result<(), Error>) -> printjob::graph::GraphError {
+    match result {
+        Err(Error::Graph(e)) => e,
+        other => panic!("expected a Graph error, got {other:?}"),
+    }
+}
+
+// ---- one job -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn cancel_one_job_sends_exactly_one_post_without_body_and_reports_canceled() {
+    let emulator = emulator().await;
+    let report = cancel_one(&adele(&emulator), "101").await;
+    assert_eq!(report.results.len(), 1);
+    assert_eq!(report.results[0].outcome, JobOutcome::Canceled);
+    assert_eq!(report.error_kind(), None);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 1);
+    assert_eq!(count(&emulator, "print:canceled"), 1);
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "101"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn cancel_through_a_share_uses_the_share_route() {
+    let emulator = emulator().await;
+    let share = PrintTarget::parse(LOBBY_SHARE, true).unwrap();
+    adele(&emulator)
+        .cancel_job(&share, &job("102"))
+        .await
+        .unwrap();
+    assert_eq!(count(&emulator, SHARE_CANCEL_ROUTE), 1);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 0);
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "102"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn unknown_job_is_reported_not_found_with_code_and_request_id() {
+    let emulator = emulator().await;
+    let report = cancel_one(&adele(&emulator), "999").await;
+    let JobOutcome::NotFound { error } = &report.results[0].outcome else {
+        panic!("expected not found: {report:?}");
+    };
+    assert_eq!(error.status, Some(404));
+    assert_eq!(error.code, "itemNotFound");
+    assert!(error.request_id.is_some());
+    let text = report.results[0].describe();
+    assert!(
+        text.contains("get job 999") && text.contains("itemNotFound"),
+        "{text}"
+    );
+    assert!(text.contains("printjob jobs PRINTER"), "{text}");
+    assert_eq!(report.error_kind(), Some(ErrorKind::NotFound));
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 0);
+}
+
+#[tokio::test]
+async fn someone_elses_job_with_basic_scope_is_forbidden_naming_the_ownership_rule() {
+    let emulator = emulator().await;
+    let report = cancel_one(&adele(&emulator), "107").await;
+    let JobOutcome::Forbidden { reason, error } = &report.results[0].outcome else {
+        panic!("expected forbidden: {report:?}");
+    };
+    assert_eq!(error.code, "accessDenied");
+    assert!(reason.contains("PrintJob.ReadWriteBasic"), "{reason}");
+    assert!(reason.contains("only on your own jobs"), "{reason}");
+    assert_eq!(report.error_kind(), Some(ErrorKind::Permission));
+    assert_eq!(state(&emulator, LOBBY_PRINTER, "107"), Some(State::Pending));
+}
+
+#[tokio::test]
+async fn completed_job_is_reported_already_finished_without_a_cancel() {
+    let emulator = emulator().await;
+    let report = cancel_one(&adele(&emulator), "105").await;
+    assert_eq!(
+        report.results[0].outcome,
+        JobOutcome::AlreadyFinished {
+            state: State::Completed
+        }
+    );
+    assert_eq!(report.results[0].describe(), "already completed");
+    assert_eq!(report.error_kind(), Some(ErrorKind::PartialFailure));
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 0);
+}
+
+#[tokio::test]
+async fn completed_job_without_pre_check_is_explained_by_its_state() {
+    let emulator = emulator().await;
+    let mut request = CancelRequest::jobs(lobby(), vec![job("105")]);
+    request.pre_check = false;
+    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        report.results[0].outcome,
+        JobOutcome::AlreadyFinished {
+            state: State::Completed
+        }
+    );
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 1);
+}
+
+#[tokio::test]
+async fn direct_cancel_of_a_completed_job_fails_with_the_graph_code() {
+    let emulator = emulator().await;
+    let error = graph_error(adele(&emulator).cancel_job(&lobby(), &job("105")).await);
+    assert_eq!(error.status, Some(409));
+    assert_eq!(error.code, "notAllowed");
+    assert!(
+        error.to_string().contains("cancel job 105 on printer"),
+        "{error}"
+    );
+}
+
+// ---- tokens --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn expired_token_is_refreshed_once_then_the_cancel_succeeds() {
+    let emulator = emulator().await;
+    let source = MintingSource::new(&emulator, -120);
+    client(&emulator, source.clone())
+        .cancel_job(&lobby(), &job("101"))
+        .await
+        .unwrap();
+    let requests = source.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(!requests[0].force_refresh);
+    assert!(requests[1].force_refresh);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "101"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn token_refused_twice_stops_with_a_sign_in_error() {
+    let emulator = emulator().await;
+    let expired = emulator.mint_user_token(ADELE, &[BASIC], -120).unwrap();
+    let error = graph_error(
+        client(&emulator, Arc::new(RawSource(expired)))
+            .cancel_job(&lobby(), &job("101"))
+            .await,
+    );
+    assert_eq!(error.status, Some(401));
+    assert_eq!(error.kind(), ErrorKind::SignIn);
+    assert!(error.to_string().contains("printjob login"), "{error}");
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+}
+
+#[tokio::test]
+async fn claims_challenge_asks_the_token_source_for_those_claims() {
+    let clock = OffsetClock::new();
+    let emulator = emulator_with(PrintSeed::default_for(CONTOSO_TENANT), clock.clone()).await;
+    let source = MintingSource::new(&emulator, 3600);
+    let client = client(&emulator, source.clone());
+    client.job(&lobby(), &job("101")).await.unwrap();
+    let revoke = format!(
+        "{}/_emulator/graph/revoke-sessions?user={ADELE}",
+        emulator.base_url()
+    );
+    let status = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(revoke)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
+    clock.advance(Duration::from_secs(5));
+    client.cancel_job(&lobby(), &job("101")).await.unwrap();
+    let requests = source.requests();
+    let claims = requests
+        .last()
+        .and_then(|r| r.claims.clone())
+        .expect("a request with claims");
+    let claims: serde_json::Value = serde_json::from_str(&claims).expect("claims decoded to JSON");
+    assert!(claims["access_token"]["nbf"]["essential"]
+        .as_bool()
+        .unwrap());
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "101"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn app_only_token_is_refused_by_static_token_before_any_graph_call() {
+    let emulator = emulator().await;
+    let app = emulator.mint_app_token(&["PrintJob.Manage.All"]);
+    let refused = StaticToken::new(AccessToken::new(app), None);
+    assert!(matches!(refused, Err(AuthError::AppOnlyToken)));
+    assert_eq!(graph_requests(&emulator), 0);
+}
+
+#[tokio::test]
+async fn app_only_token_from_any_source_is_refused_by_the_client_before_any_graph_call() {
+    let emulator = emulator().await;
+    let app = emulator.mint_app_token(&["PrintJob.Manage.All"]);
+    let result = client(&emulator, Arc::new(RawSource(app)))
+        .cancel_job(&lobby(), &job("101"))
+        .await;
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, Error::Auth(AuthError::AppOnlyToken)),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("sign in as a user"), "{error}");
+    assert_eq!(graph_requests(&emulator), 0);
+}
+
+#[test]
+fn malformed_ids_are_refused_before_any_request() {
+    for bad in ["1/cancel", "1?x=2", "1#f", "..", "a\u{7}b", "a b"] {
+        let error = PrintJobId::new(bad).unwrap_err();
+        assert!(
+            error.to_string().contains("invalid print job id"),
+            "{error}"
+        );
+        assert!(PrintTarget::parse(bad, false).is_err());
+        assert!(PrintTarget::parse(bad, true).is_err());
+    }
+}
+
+// ---- retries -------------------------------------------------------------------------------
+
+fn force(emulator: &Emulator, next: u32, status: u16, retry_after_secs: u64) {
+    emulator.set_faults(FaultConfig {
+        next,
+        force: status,
+        retry_after_secs,
+        only: "/v1.0".into(),
+        ..FaultConfig::default()
+    });
+}
+
+#[tokio::test]
+async fn cancel_retries_after_429_honouring_retry_after() {
+    let emulator = emulator().await;
+    let client = PrintClient::builder(MintingSource::new(&emulator, 3600), &emulator.graph_url())
+        .retry_policy(fast_policy(3))
+        .build()
+        .unwrap();
+    force(&emulator, 1, 429, 1);
+    let started = Instant::now();
+    client.cancel_job(&lobby(), &job("101")).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(count(&emulator, "fault:429"), 1);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "101"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn cancel_retries_after_503_then_succeeds() {
+    let emulator = emulator().await;
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let client = PrintClient::builder(MintingSource::new(&emulator, 3600), &emulator.graph_url())
+        .retry_policy(fast_policy(3))
+        .sleeper(sleeper.clone())
+        .build()
+        .unwrap();
+    force(&emulator, 1, 503, 2);
+    client.cancel_job(&lobby(), &job("101")).await.unwrap();
+    assert_eq!(sleeper.waits(), vec![Duration::from_secs(2)]);
+    assert_eq!(count(&emulator, "fault:503"), 1);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+}
+
+#[tokio::test]
+async fn persistent_503_stops_at_the_attempt_cap_with_a_clear_error() {
+    let emulator = emulator().await;
+    force(&emulator, 100, 503, 0);
+    let error = graph_error(adele(&emulator).cancel_job(&lobby(), &job("101")).await);
+    assert_eq!(error.status, Some(503));
+    assert_eq!(error.attempts, 4);
+    assert_eq!(error.kind(), ErrorKind::Service);
+    let text = error.to_string();
+    assert!(text.contains("gave up after 4 attempts"), "{text}");
+    assert!(text.contains("serviceNotAvailable"), "{text}");
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 4);
+    assert_eq!(state(&emulator, LOBBY_PRINTER, "101"), Some(State::Pending));
+}
+
+#[tokio::test]
+async fn dropped_connection_is_retried() {
+    let emulator = emulator().await;
+    force(&emulator, 1, 0, 0);
+    adele(&emulator)
+        .cancel_job(&lobby(), &job("101"))
+        .await
+        .unwrap();
+    assert_eq!(count(&emulator, "fault:drop"), 1);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "101"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test]
+async fn listing_follows_next_link_across_pages() {
+    let mut print = PrintSeed::default_for(CONTOSO_TENANT);
+    print.jobs.clear();
+    let emulator = emulator_with(
+        print.with_jobs(LOBBY_PRINTER, ADELE, 150, State::Pending),
+        OffsetClock::new(),
+    )
+    .await;
+    let jobs = adele(&emulator)
+        .jobs(&lobby(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 150);
+    assert_eq!(count(&emulator, LIST_JOBS_ROUTE), 2);
+}
+
+/// A one-shot HTTP server on 127.0.0.1 answering every request with `body` (200, JSON).
+async fn fixed_json_server(body: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+        }
+    });
+    format!("http://127.0.0.1:{}/v1.0", addr.port())
+}
+
+#[tokio::test]
+async fn next_link_to_another_host_is_refused() {
+    let emulator = emulator().await;
+    let page = serde_json::json!({"value": [], "@odata.nextLink": "https://graph.evil.example/v1.0/print/printers?$skiptoken=x"});
+    let graph = fixed_json_server(page.to_string()).await;
+    let client = PrintClient::new(MintingSource::new(&emulator, 3600), &graph).unwrap();
+    let error = match client.jobs(&lobby(), &Default::default()).await {
+        Err(Error::Graph(e)) => e,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(error.code, "invalidResponse");
+    assert!(
+        error
+            .message
+            .contains("refusing to follow @odata.nextLink to https://graph.evil.example"),
+        "{error}"
+    );
+}
+
+// ---- bulk ----------------------------------------------------------------------------------
+
+async fn thousand_jobs() -> Arc<Emulator> {
+    let mut print = PrintSeed::default_for(CONTOSO_TENANT);
+    print.jobs.clear();
+    emulator_with(
+        print.with_jobs(LOBBY_PRINTER, ADELE, 1000, State::Pending),
+        OffsetClock::new(),
+    )
+    .await
+}
+
+fn assert_all_canceled_once(emulator: &Emulator, report: &CancelReport) {
+    assert_eq!(report.totals.requested, 1000);
+    assert_eq!(report.totals.canceled, 1000, "{:?}", report.totals);
+    let ids: HashSet<&str> = report.results.iter().map(|r| r.job_id.as_str()).collect();
+    assert_eq!(ids.len(), 1000);
+    assert_eq!(count(emulator, "print:canceled"), 1000);
+    assert_eq!(report.error_kind(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_of_a_thousand_jobs_are_canceled_through_batches_of_twenty() {
+    let emulator = thousand_jobs().await;
+    let request = CancelRequest::all(lobby());
+    let done = Arc::new(Mutex::new(0usize));
+    let progress = {
+        let done = done.clone();
+        move |event: cancel::Progress<'_>| {
+            if let cancel::Progress::Finished(_) = event {
+                *done.lock().unwrap() += 1;
+            }
+        }
+    };
+    let report = cancel::run(&adele(&emulator), &request, &progress)
+        .await
+        .unwrap();
+    assert_all_canceled_once(&emulator, &report);
+    assert_eq!(*done.lock().unwrap(), 1000);
+    assert!(
+        count(&emulator, BATCH_ROUTE) <= 50,
+        "{:?}",
+        emulator.counters()
+    );
+    assert_eq!(count(&emulator, INNER_CANCEL), 1000);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 0);
+    assert_eq!(count(&emulator, LIST_JOBS_ROUTE), 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thousand_jobs_are_all_canceled_once_despite_twenty_percent_faults() {
+    let emulator = thousand_jobs().await;
+    emulator.set_faults(FaultConfig {
+        rate_429: 0.08,
+        rate_503: 0.06,
+        rate_drop: 0.06,
+        retry_after_secs: 0,
+        only: "/v1.0".into(),
+        ..FaultConfig::default()
+    });
+    let client = PrintClient::builder(MintingSource::new(&emulator, 3600), &emulator.graph_url())
+        .retry_policy(fast_policy(15))
+        .build()
+        .unwrap();
+    let mut request = CancelRequest::all(lobby());
+    request.concurrency = 8;
+    let report = cancel::run(&client, &request, &|_| {}).await.unwrap();
+    assert_all_canceled_once(&emulator, &report);
+    let faults: u64 = [
+        "fault:429",
+        "fault:503",
+        "fault:drop",
+        "batch:fault:429",
+        "batch:fault:503",
+        "batch:fault:504",
+    ]
+    .iter()
+    .map(|k| count(&emulator, k))
+    .sum();
+    assert!(
+        faults >= 100,
+        "faults were injected: {:?}",
+        emulator.counters()
+    );
+}
+
+#[tokio::test]
+async fn dry_run_sends_no_post() {
+    let emulator = emulator().await;
+    let mut request = CancelRequest::all(lobby());
+    request.dry_run = true;
+    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+        .await
+        .unwrap();
+    let ids: Vec<&str> = report.results.iter().map(|r| r.job_id.as_str()).collect();
+    assert_eq!(ids, ["101", "102", "103", "104"]);
+    assert!(report
+        .results
+        .iter()
+        .all(|r| matches!(r.outcome, JobOutcome::WouldCancel { .. })));
+    assert_eq!(report.totals.would_cancel, 4);
+    let posts: u64 = emulator
+        .counters()
+        .iter()
+        .filter(|(k, _)| k.starts_with("POST "))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(posts, 0, "{:?}", emulator.counters());
+    assert_eq!(state(&emulator, LOBBY_PRINTER, "101"), Some(State::Pending));
+}
+
+#[tokio::test]
+async fn mine_filters_on_the_signed_in_user() {
+    let emulator = emulator().await;
+    let request = CancelRequest {
+        selection: JobSelection::All {
+            states: vec![State::Pending],
+            mine: true,
+        },
+        dry_run: true,
+        ..CancelRequest::all(lobby())
+    };
+    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+        .await
+        .unwrap();
+    let ids: Vec<&str> = report.results.iter().map(|r| r.job_id.as_str()).collect();
+    assert_eq!(ids, ["101", "102"]);
+}
+
+#[tokio::test]
+async fn wait_reports_the_final_state() {
+    let emulator = emulator().await;
+    let mut request = CancelRequest::jobs(lobby(), vec![job("103")]);
+    request.wait = Some(cancel::WaitOptions {
+        deadline: Duration::from_secs(5),
+        interval: Duration::from_millis(50),
+    });
+    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.results[0].final_state, Some(State::Canceled));
+    assert!(!report.results[0].wait_timed_out);
+    assert_eq!(report.error_kind(), None);
+}
+
+// ---- report schema -------------------------------------------------------------------------
+
+/// Checks a report against the schema in docs/cancel.md.
+fn assert_matches_documented_schema(json: &serde_json::Value) {
+    assert_eq!(json["schemaVersion"], 1);
+    assert!(matches!(
+        json["target"]["kind"].as_str(),
+        Some("printer" | "share")
+    ));
+    assert!(json["target"]["id"].is_string());
+    assert!(json["dryRun"].is_boolean());
+    for key in [
+        "requested",
+        "canceled",
+        "alreadyFinished",
+        "notFound",
+        "forbidden",
+        "failed",
+        "wouldCancel",
+        "waitTimedOut",
+    ] {
+        assert!(json["totals"][key].is_u64(), "totals.{key} in {json}");
+    }
+    for result in json["results"].as_array().expect("results array") {
+        assert!(result["jobId"].is_string());
+        match result["outcome"].as_str().expect("outcome") {
+            "canceled" => {}
+            "alreadyFinished" => assert!(result["state"].is_string()),
+            "wouldCancel" => {}
+            "forbidden" => {
+                assert!(result["reason"].is_string());
+                assert_error_object(&result["error"]);
+            }
+            "notFound" | "failed" => assert_error_object(&result["error"]),
+            other => panic!("undocumented outcome {other}"),
+        }
+    }
+}
+
+fn assert_error_object(error: &serde_json::Value) {
+    assert!(
+        error["code"].is_string() && error["message"].is_string(),
+        "{error}"
+    );
+    assert!(
+        error["status"].is_u64() || error["status"].is_null(),
+        "{error}"
+    );
+    assert!(
+        error["requestId"].is_string() || error["requestId"].is_null(),
+        "{error}"
+    );
+    assert!(
+        error["clientRequestId"].is_string() || error["clientRequestId"].is_null(),
+        "{error}"
+    );
+    assert!(error["attempts"].is_u64(), "{error}");
+}
+
+#[tokio::test]
+async fn json_report_matches_the_documented_schema() {
+    let emulator = emulator().await;
+    let request = CancelRequest::jobs(lobby(), ["101", "105", "107", "999"].map(job).to_vec());
+    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+        .await
+        .unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    assert_matches_documented_schema(&json);
+    let outcomes: Vec<&str> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["canceled", "alreadyFinished", "forbidden", "notFound"]
+    );
+    assert_eq!(report.error_kind(), Some(ErrorKind::PartialFailure));
+}
+
+// ---- the binary ----------------------------------------------------------------------------
+
+fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(printjob_bin())
+        .args(args)
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("PRINTJOB_AUTHORITY", emulator.base_url())
+        .env("PRINTJOB_GRAPH_URL", emulator.graph_url())
+        .env("PRINTJOB_TENANT_ID", "contoso.onmicrosoft.com")
+        .env(
+            "PRINTJOB_CLIENT_ID",
+            printjob::emulator::seed::PUBLIC_CLIENT_ID,
+        )
+        .env("PRINTJOB_CACHE", dir.path().join("cache.json"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run printjob")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_refuses_a_malformed_job_id_before_any_request() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "12/../13"]);
+    assert_eq!(out.status.code(), Some(ErrorKind::Usage.exit_code() as i32));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid print job id"), "{stderr}");
+    assert_eq!(
+        emulator.counters().values().sum::<u64>(),
+        0,
+        "{:?}",
+        emulator.counters()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_all_without_yes_off_a_terminal_is_refused() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "--all"]);
+    assert_eq!(out.status.code(), Some(ErrorKind::Usage.exit_code() as i32));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert_eq!(emulator.counters().values().sum::<u64>(), 0);
+}
