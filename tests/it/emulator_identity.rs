@@ -857,3 +857,35 @@ async fn robot_browser_example_fails_on_a_wrong_password() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("AADSTS50126"));
 }
+
+#[tokio::test]
+async fn token_from_the_form_flow_cancels_the_users_own_job_through_graph() {
+    use printjob::emulator::graph::seed::LOBBY_PRINTER;
+    let em = emulator().await;
+    let (captured, redirect) = sign_in_as(&em, adele(), &[]).await;
+    let (status, body) = redeem(&em, &captured.params["code"], &redirect, VERIFIER).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let cancel = |job: &'static str| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/print/printers/{LOBBY_PRINTER}/jobs/{job}/cancel",
+                em.graph_url()
+            ))
+            .bearer_auth(token)
+            .send()
+    };
+    let own = cancel("101").await.unwrap();
+    assert_eq!(own.status().as_u16(), 204);
+    assert_eq!(own.text().await.unwrap(), "", "204 has no body");
+    let state = em.state().print().job_state(LOBBY_PRINTER, "101");
+    assert_eq!(
+        state.map(|s| s.as_str().to_string()).as_deref(),
+        Some("canceled")
+    );
+    // PrintJob.ReadWriteBasic: Megan's job is not Adele's to cancel.
+    let other = cancel("107").await.unwrap();
+    assert_eq!(other.status().as_u16(), 403);
+    let error: Value = other.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "accessDenied");
+}
