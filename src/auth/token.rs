@@ -326,6 +326,7 @@ impl TokenClient {
             .set_pkce_verifier(oauth2::PkceCodeVerifier::new(verifier.secret().to_owned()))
             .set_redirect_uri(Cow::Owned(redirect))
             .add_extra_param("scope", scope_param(requested))
+            .add_extra_param("client_info", "1")
             .request_async(&self.http)
             .await;
         let ctx = self.context(requested, Some(redirect_uri));
@@ -345,7 +346,8 @@ impl TokenClient {
         let mut request = self
             .oauth
             .exchange_refresh_token(&token)
-            .add_scopes(oauth_scopes(requested));
+            .add_scopes(oauth_scopes(requested))
+            .add_extra_param("client_info", "1");
         if let Some(c) = claims {
             request = request.add_extra_param("claims", c.to_owned());
         }

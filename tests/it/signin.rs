@@ -1,1 +1,435 @@
-//! Integration tests: signin.
+//! Integration tests: signin. The real `printjob` binary against an in-process emulator, with
+//! the robot browser (`examples/robot_browser.rs`) as `$BROWSER`.
+
+use crate::harness::{example_bin, printjob_bin};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use printjob::auth::{AuthError, StaticToken};
+use printjob::emulator::robot::{self, Consent, RobotUser};
+use printjob::emulator::{seed, Emulator};
+use printjob::secret::AccessToken;
+use printjob::Scope;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+
+struct Setup {
+    emulator: Emulator,
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    async fn start() -> Self {
+        Self {
+            emulator: Emulator::builder().start().await.expect("emulator"),
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache").join("token_cache.json")
+    }
+
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut c = tokio::process::Command::new(printjob_bin());
+        c.args(args)
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("PRINTJOB_AUTHORITY", self.emulator.base_url())
+            .env("PRINTJOB_GRAPH_URL", self.emulator.graph_url())
+            .env("PRINTJOB_TENANT_ID", TENANT)
+            .env("PRINTJOB_CLIENT_ID", seed::PUBLIC_CLIENT_ID)
+            .env("PRINTJOB_CACHE", self.cache())
+            .env("BROWSER", example_bin("robot_browser"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        c
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().await.expect("run printjob")
+    }
+
+    async fn login(&self) -> Output {
+        let out = self.run(&["login"]).await;
+        assert_success(&out);
+        out
+    }
+
+    fn count(&self, key: &str) -> u64 {
+        self.emulator.counters().get(key).copied().unwrap_or(0)
+    }
+
+    fn cache_json(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.cache()).expect("cache file");
+        serde_json::from_str(&text).expect("cache is valid JSON")
+    }
+
+    /// What the cache looks like once its access tokens have expired (the client decides expiry
+    /// from its own clock, so the cache is what has to say so).
+    fn expire_cached_access_tokens(&self) {
+        let mut cache = self.cache_json();
+        let past = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - 60)
+            .to_string();
+        for entry in cache["AccessToken"].as_object_mut().unwrap().values_mut() {
+            entry["expires_on"] = past.clone().into();
+        }
+        std::fs::write(self.cache(), cache.to_string()).unwrap();
+    }
+
+    fn secrets_in_cache(&self) -> Vec<String> {
+        let cache = self.cache_json();
+        ["AccessToken", "RefreshToken", "IdToken"]
+            .iter()
+            .flat_map(|section| {
+                cache[section]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|m| m.values())
+                    .filter_map(|e| e["secret"].as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+const AUTHORIZE: &str = "GET /{tenant}/oauth2/v2.0/authorize";
+const TOKEN: &str = "POST /{tenant}/oauth2/v2.0/token";
+
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_through_the_browser_caches_tokens_in_a_0600_file() {
+    let s = Setup::start().await;
+    let out = s.login().await;
+    assert!(stdout(&out).contains(seed::ADELE), "{}", stdout(&out));
+    assert_eq!(s.count(AUTHORIZE), 1);
+    let cache = s.cache_json();
+    assert_eq!(cache["printjob_schema_version"], 1);
+    assert_eq!(cache["RefreshToken"].as_object().unwrap().len(), 1);
+    let account = cache["Account"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(account["username"], seed::ADELE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(s.cache()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_while_fresh_calls_neither_authorize_nor_token_endpoint() {
+    let s = Setup::start().await;
+    s.login().await;
+    let (authorize, token) = (s.count(AUTHORIZE), s.count(TOKEN));
+    let out = s.run(&["token"]).await;
+    assert_success(&out);
+    let printed = stdout(&out).trim().to_owned();
+    assert!(
+        s.secrets_in_cache().contains(&printed),
+        "prints the cached access token"
+    );
+    assert_eq!(s.count(AUTHORIZE), authorize);
+    assert_eq!(s.count(TOKEN), token);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_after_expiry_refreshes_once_without_the_browser() {
+    let s = Setup::start().await;
+    s.login().await;
+    s.expire_cached_access_tokens();
+    let old_refresh = s.cache_json()["RefreshToken"].clone();
+    let out = s.run(&["token"]).await;
+    assert_success(&out);
+    assert_eq!(s.count("grant:refresh_token"), 1);
+    assert_eq!(s.count(AUTHORIZE), 1, "no second sign-in");
+    assert_ne!(
+        s.cache_json()["RefreshToken"],
+        old_refresh,
+        "the rotated refresh token is kept"
+    );
+    let again = s.run(&["token"]).await;
+    assert_success(&again);
+    assert_eq!(
+        s.count("grant:refresh_token"),
+        1,
+        "the new token is used from the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_without_sign_in_fails_without_opening_a_browser() {
+    let s = Setup::start().await;
+    let out = s.run(&["token"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("printjob login"), "{}", stderr(&out));
+    assert_eq!(s.count(AUTHORIZE), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eight_concurrent_token_runs_on_an_expired_token_refresh_once() {
+    let s = Setup::start().await;
+    s.login().await;
+    s.expire_cached_access_tokens();
+    let runs: Vec<_> = (0..8).map(|_| s.run(&["token"])).collect();
+    let outputs = futures::future::join_all(runs).await;
+    for out in &outputs {
+        assert_success(out);
+    }
+    let printed: std::collections::BTreeSet<String> = outputs
+        .iter()
+        .map(|o| stdout(o).trim().to_owned())
+        .collect();
+    assert_eq!(printed.len(), 1, "all runs print the one refreshed token");
+    assert_eq!(s.count("grant:refresh_token"), 1);
+    assert_eq!(s.count("token_error:invalid_grant"), 0);
+    assert_eq!(s.cache_json()["RefreshToken"].as_object().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consumers_tenant_is_refused_before_any_request() {
+    let s = Setup::start().await;
+    let out = s.run(&["login", "--tenant", "consumers"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("personal Microsoft accounts are not supported"));
+    assert!(s
+        .emulator
+        .counters()
+        .keys()
+        .all(|k| !k.starts_with("GET /")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_authority_off_loopback_is_refused() {
+    let s = Setup::start().await;
+    let out = s
+        .run(&["login", "--authority", "http://login.example.com"])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn app_only_token_from_the_emulator_is_refused() {
+    let s = Setup::start().await;
+    let token = s.emulator.mint_app_token(&["PrintJob.ReadWrite.All"]);
+    let err = StaticToken::new(AccessToken::new(token), None).unwrap_err();
+    assert!(matches!(err, AuthError::AppOnlyToken), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_token_without_printjob_scope_is_refused_naming_the_scopes() {
+    let s = Setup::start().await;
+    let token = s
+        .emulator
+        .mint_user_token(seed::ADELE, &["User.Read"], 3600)
+        .unwrap();
+    let err = StaticToken::new(AccessToken::new(token), None).unwrap_err();
+    assert!(
+        err.to_string().contains(Scope::PRINT_JOB_READ_WRITE_BASIC),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_browser_prints_the_authorize_url_on_its_own_line() {
+    let s = Setup::start().await;
+    let mut child = s.command(&["login", "--no-browser"]).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let prefix = authorize_prefix(&s);
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("URL line");
+        if line.starts_with(&prefix) && line.contains("/oauth2/v2.0/authorize?") {
+            break url::Url::parse(&line).unwrap();
+        }
+    };
+    let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
+    robot::sign_in(&url, &user, Consent::Accept).await.unwrap();
+    let status = child.wait().await.unwrap();
+    assert!(status.success());
+    assert_eq!(s.count("grant:authorization_code"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn device_code_login_completes_end_to_end() {
+    let s = Setup::start().await;
+    let mut child = s.command(&["login", "--device-code"]).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (uri, code) = loop {
+        let line = lines.next_line().await.unwrap().expect("device code line");
+        if let Some(found) = device_prompt(&line) {
+            break found;
+        }
+    };
+    let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
+    robot::device_login(&uri, &code, &user, Consent::Accept)
+        .await
+        .unwrap();
+    let status = child.wait().await.unwrap();
+    assert!(status.success());
+    let grant = "grant:urn:ietf:params:oauth:grant-type:device_code";
+    assert!(s.count(grant) >= 1);
+    assert_eq!(s.count(AUTHORIZE), 0);
+    let token = s.run(&["token"]).await;
+    assert_success(&token);
+}
+
+/// The start of the authorize URL line: the emulator's base URL (the discovery document names
+/// the tenant segment).
+fn authorize_prefix(s: &Setup) -> String {
+    format!("{}/", s.emulator.base_url())
+}
+
+/// Finds the verification URL and the code in the prompt line (the provider's message or
+/// printjob's own wording).
+fn device_prompt(line: &str) -> Option<(url::Url, String)> {
+    let uri = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .and_then(|w| url::Url::parse(w.trim_end_matches(['.', ','])).ok())?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "code")?;
+    let code = words.get(at + 1)?.trim_end_matches(['.', ',']).to_owned();
+    Some((uri, code))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_logs_contain_no_token_code_or_verifier() {
+    let s = Setup::start().await;
+    let mut child = s.command(&["login", "--no-browser", "--response-mode", "query"]);
+    child.env("RUST_LOG", "trace");
+    let mut child = child.spawn().unwrap();
+    let mut err_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let prefix = authorize_prefix(&s);
+    let mut logged = String::new();
+    let url = loop {
+        let line = err_lines.next_line().await.unwrap().expect("URL line");
+        logged.push_str(&line);
+        logged.push('\n');
+        if line.starts_with(&prefix) && line.contains("/oauth2/v2.0/authorize?") {
+            break url::Url::parse(&line).unwrap();
+        }
+    };
+    let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
+    robot::sign_in(&url, &user, Consent::Accept).await.unwrap();
+    while let Some(line) = err_lines.next_line().await.unwrap() {
+        logged.push_str(&line);
+        logged.push('\n');
+    }
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{logged}");
+    logged.push_str(&stdout(&out));
+    let mut secrets = s.secrets_in_cache();
+    s.expire_cached_access_tokens();
+    let mut status_run = s.command(&["status"]);
+    status_run.env("RUST_LOG", "trace");
+    let mut token_run = s.command(&["token"]);
+    token_run.env("RUST_LOG", "trace");
+    let token_out = token_run.output().await.unwrap();
+    assert_success(&token_out);
+    logged.push_str(&stderr(&token_out));
+    let status_out = status_run.output().await.unwrap();
+    logged.push_str(&stdout(&status_out));
+    logged.push_str(&stderr(&status_out));
+
+    secrets.extend(s.secrets_in_cache());
+    assert!(
+        secrets.len() >= 6,
+        "tokens before and after the refresh are checked"
+    );
+    for secret in &secrets {
+        assert!(
+            !logged.contains(secret.as_str()),
+            "a token leaked into the logs"
+        );
+    }
+    assert!(
+        !logged.contains("code="),
+        "an authorization code parameter was logged"
+    );
+    let challenge = url
+        .query_pairs()
+        .find(|(k, _)| k == "code_challenge")
+        .map(|(_, v)| v.into_owned())
+        .expect("code_challenge");
+    for word in logged.split(|c: char| !(c.is_ascii_alphanumeric() || "-._~".contains(c))) {
+        if (43..=128).contains(&word.len()) {
+            let hash = URL_SAFE_NO_PAD.encode(Sha256::digest(word.as_bytes()));
+            assert_ne!(hash, challenge, "the PKCE verifier leaked into the logs");
+        }
+    }
+    assert!(
+        logged.len() > 1000,
+        "trace logging was on ({} bytes)",
+        logged.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corrupt_cache_file_is_set_aside_and_reported() {
+    let s = Setup::start().await;
+    std::fs::create_dir_all(s.cache().parent().unwrap()).unwrap();
+    std::fs::write(s.cache(), b"{ not json").unwrap();
+    let out = s.run(&["token"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("was not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+    let aside: Vec<PathBuf> = std::fs::read_dir(s.cache().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), b"{ not json");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_forgets_the_account_and_status_then_says_not_signed_in() {
+    let s = Setup::start().await;
+    s.login().await;
+    let status = s.run(&["status", "--json"]).await;
+    assert_success(&status);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["accounts"][0]["username"], seed::ADELE);
+    assert_success(&s.run(&["logout"]).await);
+    let after = s.run(&["status"]).await;
+    assert_eq!(after.status.code(), Some(3));
+    assert!(s.cache_json()["RefreshToken"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+}
