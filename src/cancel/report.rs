@@ -90,8 +90,9 @@ impl JobOutcome {
             JobOutcome::Forbidden {
                 reason: error
                     .hint
-                    .clone()
-                    .unwrap_or_else(|| "the service refused the request".into()),
+                    .as_deref()
+                    .unwrap_or("the service refused the request")
+                    .to_string(),
                 error,
             }
         } else {

@@ -596,7 +596,7 @@ impl BatchRound {
                 ids,
             );
             if error.is_forbidden() {
-                error.hint = Some(explain_forbidden(Resource::Jobs, &error.code, scopes));
+                error.hint = Some(explain_forbidden(Resource::Jobs, &error.code, scopes).into());
             }
             if (200..300).contains(&item.status) {
                 error = invalid(
@@ -642,7 +642,7 @@ impl BatchRound {
         }
         for index in std::mem::take(&mut self.pending) {
             let mut own = error.clone();
-            own.operation = self.operation(index);
+            own.operation = self.operation(index).into();
             self.results.insert(index, Err(own));
         }
     }

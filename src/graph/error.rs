@@ -43,7 +43,7 @@ pub mod codes {
 #[non_exhaustive]
 pub struct GraphError {
     /// What printjob was doing (`cancel job 42 on printer 9f…`).
-    pub operation: String,
+    pub operation: Box<str>,
     /// The HTTP status; `None` when no response arrived (connection failure, timeout).
     pub status: Option<u16>,
     /// Graph's error code (`itemNotFound`, `accessDenied`, …) or one of printjob's own
@@ -52,11 +52,11 @@ pub struct GraphError {
     /// Graph's message (or a description of the transport failure).
     pub message: String,
     /// Graph's `request-id` for support.
-    pub request_id: Option<String>,
+    pub request_id: Option<Box<str>>,
     /// The `client-request-id` printjob sent (Graph echoes it).
-    pub client_request_id: Option<String>,
+    pub client_request_id: Option<Box<str>>,
     /// What to do about it, or which permission or ownership rule denied it.
-    pub hint: Option<String>,
+    pub hint: Option<Box<str>>,
     /// How many attempts were made (retries included).
     pub attempts: u32,
 }
@@ -93,7 +93,7 @@ impl GraphError {
     /// An error without a response (connection failure, timeout, unreadable answer).
     pub fn transport(operation: &str, code: &str, message: impl Into<String>) -> Self {
         Self {
-            operation: operation.to_string(),
+            operation: operation.into(),
             status: None,
             code: code.to_string(),
             message: message.into(),
@@ -123,12 +123,12 @@ impl GraphError {
         };
         let inner = inner.unwrap_or_default();
         let mut error = Self {
-            operation: operation.to_string(),
+            operation: operation.into(),
             status: Some(status),
             code,
             message,
-            request_id: inner.request_id.or(header_ids.0),
-            client_request_id: inner.client_request_id.or(header_ids.1),
+            request_id: inner.request_id.or(header_ids.0).map(Into::into),
+            client_request_id: inner.client_request_id.or(header_ids.1).map(Into::into),
             hint: None,
             attempts: 1,
         };
@@ -174,7 +174,7 @@ impl GraphError {
 
     /// Replaces the hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(hint.into().into());
         self
     }
 
@@ -187,7 +187,7 @@ impl GraphError {
     /// Sets the `client-request-id` when the response did not echo it.
     pub fn with_client_request_id(mut self, id: &str) -> Self {
         if self.client_request_id.is_none() {
-            self.client_request_id = Some(id.to_string());
+            self.client_request_id = Some(id.into());
         }
         self
     }
@@ -204,7 +204,7 @@ fn default_code(status: u16) -> &'static str {
     }
 }
 
-fn default_hint(error: &GraphError) -> Option<String> {
+fn default_hint(error: &GraphError) -> Option<Box<str>> {
     let hint = match error.kind() {
         ErrorKind::NotFound => {
             "check the id with `printjob printers` or `printjob jobs PRINTER` (use --share for a printer share id)"
@@ -215,7 +215,7 @@ fn default_hint(error: &GraphError) -> Option<String> {
         }
         _ => return None,
     };
-    Some(hint.to_string())
+    Some(hint.into())
 }
 
 /// What a request works on, to explain a `403` and to pick the scopes to ask for.

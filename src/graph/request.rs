@@ -162,7 +162,7 @@ impl PrintClient {
         let mut error =
             GraphError::from_response(&call.operation, status, &body, header_ids(&headers));
         if error.is_forbidden() {
-            error.hint = Some(explain_forbidden(call.resource, &error.code, &token.scopes));
+            error.hint = Some(explain_forbidden(call.resource, &error.code, &token.scopes).into());
         }
         classify(status, &headers, error)
     }

@@ -116,6 +116,7 @@ async fn emulator_with(print: PrintSeed, clock: OffsetClock) -> Arc<Emulator> {
         Emulator::builder()
             .seed(seed)
             .clock(clock)
+            .device_code_interval(1)
             .start()
             .await
             .expect("emulator"),
@@ -772,8 +773,13 @@ async fn json_report_matches_the_documented_schema() {
 
 // ---- the binary ----------------------------------------------------------------------------
 
-fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(printjob_bin())
+fn printjob_command(
+    emulator: &Emulator,
+    dir: &tempfile::TempDir,
+    args: &[&str],
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(printjob_bin());
+    command
         .args(args)
         .env_clear()
         .env("HOME", dir.path())
@@ -787,8 +793,140 @@ fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std:
         )
         .env("PRINTJOB_CACHE", dir.path().join("cache.json"))
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    let command = printjob_command(emulator, dir, args);
+    std::process::Command::from(command.into_std())
         .output()
         .expect("run printjob")
+}
+
+/// Signs Adele in with `printjob login --device-code`, the robot completing the device flow.
+async fn login(emulator: &Emulator, dir: &tempfile::TempDir) {
+    use printjob::emulator::robot::{self, Consent, RobotUser};
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = printjob_command(emulator, dir, &["login", "--device-code"])
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (uri, code) = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("device code prompt");
+        let uri = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http"))
+            .and_then(|w| url::Url::parse(w.trim_end_matches(['.', ','])).ok());
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let code = words
+            .iter()
+            .position(|w| *w == "code")
+            .and_then(|at| words.get(at + 1))
+            .map(|c| c.trim_end_matches(['.', ',']).to_owned());
+        if let (Some(uri), Some(code)) = (uri, code) {
+            break (uri, code);
+        }
+    };
+    let user = RobotUser::new(ADELE, printjob::emulator::seed::DEFAULT_PASSWORD);
+    robot::device_login(&uri, &code, &user, Consent::Accept)
+        .await
+        .unwrap();
+    assert!(child.wait().await.unwrap().success(), "login failed");
+}
+
+fn graph_posts(emulator: &Emulator) -> u64 {
+    emulator
+        .counters()
+        .iter()
+        .filter(|(k, _)| k.starts_with("POST /v1.0"))
+        .map(|(_, v)| v)
+        .sum()
+}
+
+fn json_stdout(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_cancel_one_job_prints_the_documented_json_and_exits_zero() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "101", "--json"]);
+    let json = json_stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{json}");
+    assert_matches_documented_schema(&json);
+    assert_eq!(json["results"][0]["outcome"], "canceled");
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 1);
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "101"),
+        Some(State::Canceled)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_unknown_job_exits_with_the_not_found_code() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "999"]);
+    assert_eq!(
+        out.status.code(),
+        Some(ErrorKind::NotFound.exit_code() as i32)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("999") && stdout.contains("itemNotFound"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_dry_run_lists_the_jobs_and_sends_no_post() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["cancel", LOBBY_PRINTER, "--all", "--dry-run", "--json"],
+    );
+    let json = json_stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{json}");
+    assert_matches_documented_schema(&json);
+    assert_eq!(json["dryRun"], true);
+    assert_eq!(json["totals"]["wouldCancel"], 4);
+    assert_eq!(graph_posts(&emulator), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_all_with_yes_cancels_a_thousand_jobs_in_at_most_fifty_batches() {
+    let emulator = thousand_jobs().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["cancel", LOBBY_PRINTER, "--all", "--yes", "--json"],
+    );
+    let json = json_stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", json["totals"]);
+    assert_eq!(json["totals"]["canceled"], 1000);
+    assert!(count(&emulator, BATCH_ROUTE) <= 50);
+    assert_eq!(count(&emulator, "print:canceled"), 1000);
 }
 
 #[tokio::test(flavor = "multi_thread")]
