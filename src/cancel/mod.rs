@@ -150,8 +150,9 @@ impl Outcomes<'_, '_> {
     }
 }
 
-/// Runs the workflow and reports every job. `Err` only when nothing could be attempted:
-/// the job listing failed, sign-in failed, or `--mine` cannot tell who is signed in.
+/// Runs the workflow and reports every job. `Err` when the jobs could not be resolved (the
+/// listing failed, `--mine` cannot tell who is signed in) or when the token source failed
+/// (sign-in needed, app-only token); Graph failures of single jobs are in the report.
 pub async fn run(
     client: &PrintClient,
     request: &CancelRequest,
