@@ -417,7 +417,7 @@ impl CacheData {
             .filter(|a| self.has_credentials(a, scope))
             .map(|a| (self.last_refresh(a, scope), a.clone()))
             .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|x| std::cmp::Reverse(x.0));
         found.into_iter().map(|(_, a)| a).collect()
     }
 
