@@ -1,6 +1,6 @@
 //! `printjob emulator` and `printjob demo`.
 
-use super::{not_yet_available, GlobalArgs};
+use super::GlobalArgs;
 use clap::Args;
 use printjob::emulator::faults::FaultConfig;
 use printjob::emulator::seed::Seed;
@@ -21,14 +21,6 @@ pub struct EmulatorArgs {
     /// Faults to inject, e.g. 429=0.1,503=0.05,drop=0.02,latency=200ms,retry-after=1
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
-}
-
-/// `printjob demo`
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Sign in as the seeded user by submitting the emulator's forms (no browser needed)
-    #[arg(long)]
-    pub auto: bool,
 }
 
 fn usage(message: String) -> Error {
@@ -106,9 +98,4 @@ fn print_settings(json: bool, emulator: &Emulator) {
         let _ = writeln!(out, "Press Ctrl-C to stop.");
     }
     let _ = out.flush();
-}
-
-/// Runs `printjob demo`.
-pub async fn demo(_global: &GlobalArgs, _args: DemoArgs) -> Result<(), Error> {
-    Err(not_yet_available("demo"))
 }

@@ -1,6 +1,7 @@
 //! Command-line parsing, dispatch, output and exit codes.
 
 pub mod cancel;
+pub mod demo;
 pub mod emulator;
 pub mod output;
 pub mod signin;
@@ -69,7 +70,7 @@ pub enum Command {
     /// Run the local identity-platform + Graph print emulator
     Emulator(emulator::EmulatorArgs),
     /// Run the whole workflow against an in-process emulator (no account needed)
-    Demo(emulator::DemoArgs),
+    Demo(demo::DemoArgs),
 }
 
 /// Parses arguments, runs the command, prints any error and returns the exit code.
@@ -116,14 +117,6 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Jobs(args) => cancel::jobs(&global, args).await,
         Command::Cancel(args) => cancel::cancel(&global, args).await,
         Command::Emulator(args) => emulator::emulator(&global, args).await,
-        Command::Demo(args) => emulator::demo(&global, args).await,
+        Command::Demo(args) => demo::demo(&global, args).await,
     }
-}
-
-/// The error for a command whose behaviour is not built yet: never a fake success.
-pub fn not_yet_available(what: &str) -> Error {
-    Error::other(
-        ErrorKind::NotAvailable,
-        format!("`printjob {what}` is not yet available in this build"),
-    )
 }

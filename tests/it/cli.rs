@@ -79,3 +79,60 @@ mod reqwest {
         })
     }
 }
+
+#[test]
+fn demo_auto_signs_in_cancels_the_users_jobs_and_shows_the_refused_one() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(printjob_bin())
+        .args(["demo", "--auto"])
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run printjob demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("signed in as adele@contoso.onmicrosoft.com"),
+        "{stdout}"
+    );
+    for job in ["101", "102", "103", "104"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(job) && l.contains("canceled")),
+            "job {job} reported canceled:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("107") && l.contains("forbidden")),
+        "another user's job refused:\n{stdout}"
+    );
+    assert!(stdout.contains("Done: 4 of your jobs canceled"), "{stdout}");
+    // The demo keeps its cache in a temporary directory, not in the user's cache.
+    assert!(!home.path().join("cache").join("printjob").exists());
+}
+
+#[test]
+fn demo_without_display_or_browser_signs_in_unattended() {
+    let out = Command::new(printjob_bin())
+        .arg("demo")
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run printjob demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("signing in unattended"), "{stdout}");
+}
