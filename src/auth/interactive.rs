@@ -21,6 +21,7 @@
 //! assert!(pending.url().as_str().contains("code_challenge_method=S256"));
 //! ```
 
+use crate::auth::token::ErrorContext;
 use crate::auth::{AuthError, ProviderError};
 use crate::ids::{ClientId, Scope};
 use crate::secret::{AuthorizationCode, PkceVerifier};
@@ -220,6 +221,8 @@ pub struct PendingAuthorization {
     verifier: PkceVerifier,
     redirect_uri: url::Url,
     response_mode: ResponseMode,
+    /// What an `error=` redirect's advice needs to name (client id, scopes, redirect URI).
+    context: ErrorContext,
 }
 
 impl PendingAuthorization {
@@ -235,6 +238,12 @@ impl PendingAuthorization {
 
     fn with_secrets(params: AuthorizationParams, secrets: RequestSecrets) -> Self {
         let url = authorize_url(&params, &secrets);
+        let context = ErrorContext {
+            client_id: params.client_id.as_str().to_owned(),
+            tenant: String::new(),
+            scopes: params.scopes.clone(),
+            redirect_uri: Some(params.redirect_uri.to_string()),
+        };
         Self {
             url,
             state: secrets.state,
@@ -242,6 +251,7 @@ impl PendingAuthorization {
             verifier: secrets.verifier,
             redirect_uri: params.redirect_uri,
             response_mode: params.response_mode,
+            context,
         }
     }
 
@@ -280,7 +290,7 @@ impl PendingAuthorization {
             return Err(redirect_error(
                 error,
                 redirect.error_description.as_deref(),
-                &self.redirect_uri,
+                &self.context,
             ));
         }
         let code = redirect.code.ok_or_else(|| {
@@ -448,7 +458,7 @@ fn labelled_id(description: &str, label: &str) -> Option<String> {
 }
 
 /// Maps an `error=` redirect to the error the caller sees.
-fn redirect_error(error: &str, description: Option<&str>, redirect_uri: &url::Url) -> AuthError {
+fn redirect_error(error: &str, description: Option<&str>, context: &ErrorContext) -> AuthError {
     let raw = description.unwrap_or_default();
     let detail = Some(sanitize_provider_text(raw)).filter(|d| !d.is_empty());
     if error == "access_denied" {
@@ -461,47 +471,7 @@ fn redirect_error(error: &str, description: Option<&str>, redirect_uri: &url::Ur
         trace_id: labelled_id(raw, "Trace ID:"),
         correlation_id: labelled_id(raw, "Correlation ID:"),
     };
-    let message = redirect_error_message(&provider, redirect_uri);
-    AuthError::Provider {
-        error: provider,
-        message,
-    }
-}
-
-/// What happened and what to do, for an `error=` redirect.
-fn redirect_error_message(error: &ProviderError, redirect_uri: &url::Url) -> String {
-    let advice = if error.codes.contains(&50011) {
-        format!(
-            "the redirect URI is not registered for this app; add `http://localhost` (or `{}`) \
-             under Authentication > Mobile and desktop applications in the app registration",
-            redirect_uri.as_str().trim_end_matches('/')
-        )
-    } else if error.codes.contains(&65001) || error.error == "consent_required" {
-        "the user or an administrator has not consented to the requested permissions; ask an \
-         administrator to grant consent or run `printjob login` again"
-            .into()
-    } else if error.codes.contains(&700016) || error.error == "unauthorized_client" {
-        "the application (client id) is not known in this tenant or may not use this flow; check \
-         --client-id and the tenant, and that the app registration allows public client flows"
-            .into()
-    } else if error.error == "invalid_scope" {
-        "a requested scope is invalid; check the --scope values".into()
-    } else if matches!(
-        error.error.as_str(),
-        "server_error" | "temporarily_unavailable"
-    ) {
-        "the identity provider had a temporary problem; wait a moment and run `printjob login` again"
-            .into()
-    } else {
-        "run `printjob login` again; if it keeps failing, give the details below to your administrator"
-            .into()
-    };
-    let description = error
-        .description
-        .as_deref()
-        .map(|d| format!(" ({d})"))
-        .unwrap_or_default();
-    format!("sign-in failed: {}{description}: {advice}", error.error)
+    super::token::provider_error(provider, context)
 }
 
 /// How the sign-in URL is presented to the user.
@@ -936,9 +906,11 @@ mod tests {
             Some("9f8e7d6c-0000-0000-0000-000000000002")
         );
         assert!(
-            message.contains("redirect URI is not registered"),
+            message
+                .contains("AADSTS50011: the redirect URI http://localhost:8400/ is not registered"),
             "{message}"
         );
+        assert!(message.contains("correlation id 9f8e7d6c"), "{message}");
     }
 
     #[test]

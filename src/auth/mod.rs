@@ -42,8 +42,9 @@ pub enum AuthError {
     /// The identity provider refused the request; `message` says what to do about it.
     #[error("{message}")]
     Provider {
-        /// The provider's error, with its codes and ids for support.
-        error: ProviderError,
+        /// The provider's error, with its codes and ids for support (boxed: it is large and
+        /// errors travel by value through every `Result`).
+        error: Box<ProviderError>,
         /// What happened and what to do, for a person.
         message: String,
     },

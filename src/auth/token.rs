@@ -488,7 +488,10 @@ fn scope_list(scopes: &[Scope]) -> String {
 /// Turns a provider error into an [`AuthError::Provider`] whose message says what to do.
 pub fn provider_error(error: ProviderError, ctx: &ErrorContext) -> AuthError {
     let message = explain(&error, ctx);
-    AuthError::Provider { error, message }
+    AuthError::Provider {
+        error: Box::new(error),
+        message,
+    }
 }
 
 fn explain(e: &ProviderError, ctx: &ErrorContext) -> String {
@@ -499,9 +502,14 @@ fn explain(e: &ProviderError, ctx: &ErrorContext) -> String {
             scope_list(&ctx.scopes)
         )
     } else if has_code(e, 700016) {
+        let tenant = if ctx.tenant.is_empty() {
+            String::new()
+        } else {
+            format!(" in the tenant {}", ctx.tenant)
+        };
         format!(
-            "AADSTS700016: the application {} was not found in the tenant {} — check the client id (PRINTJOB_CLIENT_ID / --client-id) and the tenant (PRINTJOB_TENANT_ID / --tenant); see \"Register an application\" in README.md",
-            ctx.client_id, ctx.tenant
+            "AADSTS700016: the application {} was not found{tenant} — check the client id (PRINTJOB_CLIENT_ID / --client-id) and the tenant (PRINTJOB_TENANT_ID / --tenant); see \"Register an application\" in README.md",
+            ctx.client_id
         )
     } else if has_code(e, 50011) {
         format!(
@@ -515,6 +523,10 @@ fn explain(e: &ProviderError, ctx: &ErrorContext) -> String {
         format!("sign-in was cancelled: {said}")
     } else if e.error == "invalid_grant" {
         format!("{said} — the saved sign-in has expired or was revoked; run `printjob login` to sign in again")
+    } else if e.error == "invalid_scope" {
+        format!("{said} — a requested scope is invalid; check the --scope values")
+    } else if matches!(e.error.as_str(), "server_error" | "temporarily_unavailable") {
+        format!("{said} — the identity provider had a temporary problem; wait a moment and run `printjob login` again")
     } else if matches!(e.error.as_str(), "interaction_required" | "login_required") {
         format!("{said} — the identity provider needs you to sign in interactively; run `printjob login`")
     } else {

@@ -23,7 +23,6 @@ const BASIC: &str = "PrintJob.ReadWriteBasic";
 const CANCEL_ROUTE: &str = "POST /v1.0/print/printers/{printerId}/jobs/{printJobId}/cancel";
 const SHARE_CANCEL_ROUTE: &str =
     "POST /v1.0/print/shares/{printerShareId}/jobs/{printJobId}/cancel";
-const GET_JOB_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs/{printJobId}";
 const LIST_JOBS_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs";
 const BATCH_ROUTE: &str = "POST /v1.0/$batch";
 const INNER_CANCEL: &str =
@@ -801,9 +800,7 @@ fn printjob_command(
 
 fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
     let command = printjob_command(emulator, dir, args);
-    std::process::Command::from(command.into_std())
-        .output()
-        .expect("run printjob")
+    command.into_std().output().expect("run printjob")
 }
 
 /// Signs Adele in with `printjob login --device-code`, the robot completing the device flow.

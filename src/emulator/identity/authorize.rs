@@ -330,6 +330,9 @@ pub fn deliver(redirect_uri: &str, mode: ResponseMode, params: Vec<(String, Stri
 }
 
 /// Looks up the flow a form belongs to and checks its CSRF field and cookie.
+// The error is the page to answer with, as axum handlers return it; boxing it would only add
+// noise at every call site of this request-scoped helper.
+#[allow(clippy::result_large_err)]
 fn checked_flow(
     state: &EmulatorState,
     headers: &HeaderMap,
