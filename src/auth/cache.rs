@@ -775,14 +775,7 @@ impl CacheGuard {
 mod tests {
     use super::*;
 
-    fn jwt(payload: serde_json::Value) -> String {
-        let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        format!(
-            "{}.{}.sig",
-            enc(&serde_json::json!({"alg":"none"})),
-            enc(&payload)
-        )
-    }
+    use crate::auth::claims::test_support::unsigned_jwt as jwt;
 
     fn scope() -> CacheScope {
         CacheScope {

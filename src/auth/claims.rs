@@ -149,17 +149,28 @@ pub fn require_cancel_scope(granted: &[Scope]) -> Result<(), AuthError> {
     })
 }
 
+/// Helpers for this crate's unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// A JWT-shaped string with `payload` (not signed: claims are read, never verified, here).
+    pub(crate) fn unsigned_jwt(payload: serde_json::Value) -> String {
+        let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.sig",
+            enc(&serde_json::json!({"alg":"RS256","typ":"JWT"})),
+            enc(&payload)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn jwt(payload: serde_json::Value) -> AccessToken {
-        let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        AccessToken::new(format!(
-            "{}.{}.sig",
-            enc(&serde_json::json!({"alg":"RS256","typ":"JWT"})),
-            enc(&payload)
-        ))
+        AccessToken::new(test_support::unsigned_jwt(payload))
     }
 
     #[test]

@@ -591,8 +591,6 @@ fn token_set(response: RawTokenResponse, requested: &[Scope]) -> Result<TokenSet
 mod tests {
     use super::*;
     use axum::routing::post;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
 
     fn ctx() -> ErrorContext {
         ErrorContext {
@@ -673,14 +671,7 @@ mod tests {
         assert!(!needs_interaction(&AuthError::Network("x".into())));
     }
 
-    fn jwt(payload: serde_json::Value) -> String {
-        let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        format!(
-            "{}.{}.sig",
-            enc(&serde_json::json!({"alg":"none"})),
-            enc(&payload)
-        )
-    }
+    use crate::auth::claims::test_support::unsigned_jwt as jwt;
 
     async fn serve_token_endpoint(status: u16, body: String) -> Url {
         let app = axum::Router::new().route(

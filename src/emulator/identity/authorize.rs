@@ -71,18 +71,7 @@ fn validate_trusted(
         .directory()
         .client(client_id)
         .cloned()
-        .ok_or_else(|| {
-            AadError::new(
-                "unauthorized_client",
-                700016,
-                format!(
-                    "Application with identifier '{client_id}' was not found in the directory \
-                 '{segment}'. This can happen if the application has not been installed by the \
-                 administrator of the tenant or consented to by any user in the tenant. You may \
-                 have sent your authentication request to the wrong tenant."
-                ),
-            )
-        })?;
+        .ok_or_else(|| AadError::unknown_client(client_id, segment))?;
     let redirect_uri = q
         .get("redirect_uri")
         .ok_or_else(|| AadError::new("invalid_request", 900971, "No reply address provided."))?;

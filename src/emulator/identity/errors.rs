@@ -48,6 +48,20 @@ impl AadError {
         )
     }
 
+    /// `unauthorized_client` AADSTS700016: no application has this client id.
+    pub fn unknown_client(client_id: &str, tenant_segment: &str) -> Self {
+        Self::new(
+            "unauthorized_client",
+            700016,
+            format!(
+                "Application with identifier '{client_id}' was not found in the directory \
+                 '{tenant_segment}'. This can happen if the application has not been installed by \
+                 the administrator of the tenant or consented to by any user in the tenant. You \
+                 may have sent your authentication request to the wrong tenant."
+            ),
+        )
+    }
+
     /// Adds a `suberror`.
     pub fn with_suberror(mut self, suberror: &'static str) -> Self {
         self.suberror = Some(suberror);

@@ -109,16 +109,7 @@ fn authenticate_client(
         .directory()
         .client(&client_id)
         .cloned()
-        .ok_or_else(|| {
-            AadError::new(
-                "unauthorized_client",
-                700016,
-                format!(
-                    "Application with identifier '{client_id}' was not found in the directory \
-                 '{segment}'. You may have sent your authentication request to the wrong tenant."
-                ),
-            )
-        })?;
+        .ok_or_else(|| AadError::unknown_client(&client_id, segment))?;
     let secret = form
         .get("client_secret")
         .cloned()

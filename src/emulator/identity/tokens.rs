@@ -27,6 +27,29 @@ fn unique_id() -> Option<String> {
     Some(super::store::random_token(16))
 }
 
+/// The claims every issued token shares: audience, issuer, tenant, subject and validity.
+fn base_claims(
+    state: &EmulatorState,
+    aud: &str,
+    tenant_id: &str,
+    (oid, sub): (&str, String),
+    lifetime_secs: i64,
+) -> IssuedClaims {
+    let now = state.now();
+    IssuedClaims {
+        aud: aud.into(),
+        iss: issuer(state, tenant_id),
+        tid: tenant_id.into(),
+        oid: oid.into(),
+        sub,
+        iat: now,
+        nbf: now,
+        exp: now + lifetime_secs,
+        ver: Some("2.0".into()),
+        ..Default::default()
+    }
+}
+
 /// A signed delegated Graph access token for `user`, issued to `client_id` with `scp`.
 pub fn user_access_token(
     state: &EmulatorState,
@@ -35,24 +58,21 @@ pub fn user_access_token(
     scp: &str,
     lifetime_secs: i64,
 ) -> String {
-    let now = state.now();
+    let subject = (user.id.as_str(), pairwise_sub(&user.id, client_id));
     let claims = IssuedClaims {
-        aud: GRAPH_AUDIENCE.into(),
-        iss: issuer(state, &user.tenant_id),
-        tid: user.tenant_id.clone(),
-        oid: user.id.clone(),
-        sub: pairwise_sub(&user.id, client_id),
-        iat: now,
-        nbf: now,
-        exp: now + lifetime_secs,
         azp: Some(client_id.into()),
         scp: Some(scp.into()),
         idtyp: Some("user".into()),
         preferred_username: Some(user.user_principal_name.clone()),
         name: Some(user.display_name.clone()),
-        ver: Some("2.0".into()),
         uti: unique_id(),
-        ..Default::default()
+        ..base_claims(
+            state,
+            GRAPH_AUDIENCE,
+            &user.tenant_id,
+            subject,
+            lifetime_secs,
+        )
     };
     state.keys.sign(&claims)
 }
@@ -65,22 +85,13 @@ pub fn app_access_token(
     roles: &[String],
     lifetime_secs: i64,
 ) -> String {
-    let now = state.now();
+    let subject = (client_id, client_id.to_string());
     let claims = IssuedClaims {
-        aud: GRAPH_AUDIENCE.into(),
-        iss: issuer(state, tenant_id),
-        tid: tenant_id.into(),
-        oid: client_id.into(),
-        sub: client_id.into(),
-        iat: now,
-        nbf: now,
-        exp: now + lifetime_secs,
         azp: Some(client_id.into()),
         roles: Some(roles.to_vec()),
         idtyp: Some("app".into()),
-        ver: Some("2.0".into()),
         uti: unique_id(),
-        ..Default::default()
+        ..base_claims(state, GRAPH_AUDIENCE, tenant_id, subject, lifetime_secs)
     };
     state.keys.sign(&claims)
 }
@@ -94,21 +105,18 @@ pub fn id_token(
     nonce: Option<&str>,
     profile: bool,
 ) -> String {
-    let now = state.now();
+    let subject = (user.id.as_str(), pairwise_sub(&user.id, client_id));
     let claims = IssuedClaims {
-        aud: client_id.into(),
-        iss: issuer(state, &user.tenant_id),
-        tid: user.tenant_id.clone(),
-        oid: user.id.clone(),
-        sub: pairwise_sub(&user.id, client_id),
-        iat: now,
-        nbf: now,
-        exp: now + ACCESS_TOKEN_LIFETIME_SECS,
         preferred_username: profile.then(|| user.user_principal_name.clone()),
         name: profile.then(|| user.display_name.clone()),
         nonce: nonce.map(str::to_owned),
-        ver: Some("2.0".into()),
-        ..Default::default()
+        ..base_claims(
+            state,
+            client_id,
+            &user.tenant_id,
+            subject,
+            ACCESS_TOKEN_LIFETIME_SECS,
+        )
     };
     state.keys.sign(&claims)
 }
