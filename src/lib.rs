@@ -22,4 +22,9 @@ pub mod ids;
 pub mod secret;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// README.md's Rust examples, compiled as doc tests so the README cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use ids::{ClientId, PrintJobId, PrinterId, PrinterShareId, Scope, TenantId};

@@ -4,6 +4,7 @@
 mod browser;
 mod cancel;
 mod cli;
+mod docs;
 mod emulator_graph;
 mod emulator_identity;
 mod harness;
