@@ -42,7 +42,10 @@ fn run() -> Result<(), BenchError> {
         .build()?;
     runtime.block_on(async {
         if filter.wants("loopback/bind_to_redirect") {
-            bind_to_redirect().await?;
+            bind_to_redirect(Via::V4, "loopback/bind_to_redirect").await?;
+        }
+        if filter.wants("loopback/bind_to_redirect_ipv6") {
+            bind_to_redirect(Via::V6, "loopback/bind_to_redirect_ipv6").await?;
         }
         if filter.wants("loopback/flood") {
             flood().await?;
@@ -58,12 +61,29 @@ struct Waiting {
     task: tokio::task::JoinHandle<Result<String, BenchError>>,
 }
 
-/// Binds a listener (form_post mode) and starts waiting; returns it and the bind time.
-fn start_listener() -> Result<(Waiting, Duration), BenchError> {
+/// The loopback address the benches' requests go to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// `127.0.0.1`.
+    V4,
+    /// `[::1]`.
+    V6,
+}
+
+/// Binds a listener (form_post mode) and starts waiting; returns it and the bind time, or
+/// `None` when asked for `[::1]` and the listener could not bind it on this machine.
+fn start_listener(via: Via) -> Result<Option<(Waiting, Duration)>, BenchError> {
     let started = Instant::now();
     let listener = LoopbackListener::bind(&LoopbackOptions::default())?;
     let bound = started.elapsed();
-    let base = format!("http://127.0.0.1:{}", listener.port());
+    let port = listener.port();
+    let base = match via {
+        Via::V4 => format!("http://127.0.0.1:{port}"),
+        Via::V6 if listener.addresses().iter().any(|a| a.is_ipv6()) => {
+            format!("http://[::1]:{port}")
+        }
+        Via::V6 => return Ok(None),
+    };
     let state = uuid::Uuid::new_v4().to_string();
     let expected = state.clone();
     let task = tokio::spawn(async move {
@@ -71,7 +91,7 @@ fn start_listener() -> Result<(Waiting, Duration), BenchError> {
         let code = params.code.ok_or("the redirect carried no code")?;
         Ok(code.secret().to_owned())
     });
-    Ok((Waiting { base, state, task }, bound))
+    Ok(Some((Waiting { base, state, task }, bound)))
 }
 
 impl Waiting {
@@ -94,22 +114,25 @@ impl Waiting {
     }
 }
 
-/// Bind, POST the redirect, and wait until `wait` returns: repeated.
-async fn bind_to_redirect() -> Result<(), BenchError> {
+/// Bind, POST the redirect (to 127.0.0.1 or [::1]), and wait until `wait` returns: repeated.
+async fn bind_to_redirect(via: Via, name: &str) -> Result<(), BenchError> {
     const WARM_UP: usize = 5;
     const MEASURED: usize = 50;
     let http = reqwest::Client::builder().no_proxy().build()?;
     let (mut totals, mut binds) = (Vec::new(), Vec::new());
     for n in 0..(WARM_UP + MEASURED) {
         let started = Instant::now();
-        let (waiting, bound) = start_listener()?;
+        let Some((waiting, bound)) = start_listener(via)? else {
+            println!("{name}: skipped, the listener has no [::1] address on this machine");
+            return Ok(());
+        };
         waiting.complete(&http, "code-from-form").await?;
         if n >= WARM_UP {
             totals.push(started.elapsed());
             binds.push(bound);
         }
     }
-    report("loopback/bind_to_redirect", &totals)?;
+    report(name, &totals)?;
     report("  of which bind", &binds)?;
     Ok(())
 }
@@ -121,7 +144,7 @@ async fn flood() -> Result<(), BenchError> {
     for _ in 0..RUNS {
         let http = reqwest::Client::builder().no_proxy().build()?;
         let started = Instant::now();
-        let (waiting, _) = start_listener()?;
+        let (waiting, _) = start_listener(Via::V4)?.ok_or("no listener")?;
         let base = waiting.base.clone();
         futures::stream::iter(0..FLOOD)
             .for_each_concurrent(FLOOD_CONCURRENCY, |i| {

@@ -79,16 +79,7 @@ fn parent_main() -> Result<(), BenchError> {
         JOBS
     );
     runtime()?.block_on(async {
-        if filter.wants("bulk_cancel/clean") {
-            bulk_cancel_clean().await?;
-        }
-        if filter.wants("bulk_cancel/faults_fast_retry") {
-            bulk_cancel_faulted("bulk_cancel/faults_fast_retry", fast_policy(), 5).await?;
-        }
-        if filter.wants("bulk_cancel/faults_default_retry") {
-            let policy = RetryPolicy::default();
-            bulk_cancel_faulted("bulk_cancel/faults_default_retry", policy, 3).await?;
-        }
+        bulk_cancels(&filter).await?;
         if filter.wants("single_cancel") {
             single_cancel().await?;
         }
@@ -210,19 +201,93 @@ fn check_all_canceled(
 
 // ---- bulk cancel ---------------------------------------------------------------------------
 
-/// One `--all` cancel of `JOBS` jobs on a fresh emulator: wall time and the emulator counters.
-async fn one_bulk_cancel(
-    name: &str,
+/// One way of running the bulk cancel.
+#[derive(Clone)]
+struct Scenario {
+    name: &'static str,
     faults: FaultConfig,
     policy: RetryPolicy,
+    concurrency: usize,
+    use_batch: bool,
+    runs: usize,
+}
+
+impl Scenario {
+    /// The workflow's defaults (4 in flight, `$batch`, default retry policy), no faults.
+    fn clean(name: &'static str, runs: usize) -> Self {
+        Self {
+            name,
+            faults: FaultConfig::default(),
+            policy: RetryPolicy::default(),
+            concurrency: 4,
+            use_batch: true,
+            runs,
+        }
+    }
+}
+
+fn bulk_scenarios() -> Vec<Scenario> {
+    let clean = Scenario::clean("bulk_cancel/clean", 10);
+    let with_faults = Scenario {
+        faults: twenty_percent_faults(),
+        ..clean.clone()
+    };
+    vec![
+        clean.clone(),
+        Scenario {
+            name: "bulk_cancel/clean_concurrency_1",
+            concurrency: 1,
+            runs: 5,
+            ..clean.clone()
+        },
+        Scenario {
+            name: "bulk_cancel/clean_concurrency_8",
+            concurrency: 8,
+            runs: 5,
+            ..clean.clone()
+        },
+        Scenario {
+            name: "bulk_cancel/no_batch",
+            use_batch: false,
+            runs: 5,
+            ..clean.clone()
+        },
+        Scenario {
+            name: "bulk_cancel/latency_50ms",
+            faults: FaultConfig {
+                latency_ms: 50,
+                ..FaultConfig::default()
+            },
+            runs: 3,
+            ..clean
+        },
+        Scenario {
+            name: "bulk_cancel/faults_fast_retry",
+            policy: fast_policy(),
+            runs: 5,
+            ..with_faults.clone()
+        },
+        Scenario {
+            name: "bulk_cancel/faults_default_retry",
+            runs: 3,
+            ..with_faults
+        },
+    ]
+}
+
+/// One `--all` cancel of `JOBS` jobs on a fresh emulator: wall time and the emulator counters.
+async fn one_bulk_cancel(
+    scenario: &Scenario,
 ) -> Result<(Duration, BTreeMap<String, u64>), BenchError> {
-    let emulator = bulk_emulator(faults).await?;
-    let client = adele(&emulator, policy)?;
-    let request = CancelRequest::all(lobby()?);
+    let emulator = bulk_emulator(scenario.faults.clone()).await?;
+    let client = adele(&emulator, scenario.policy.clone())?;
+    let mut request = CancelRequest::all(lobby()?);
+    request.concurrency = scenario.concurrency;
+    request.use_batch = scenario.use_batch;
     let started = Instant::now();
     let report = cancel::run(&client, &request, &|_| {}).await?;
     let elapsed = started.elapsed();
-    check_all_canceled(name, &report, &emulator)?;
+    check_all_canceled(scenario.name, &report, &emulator)?;
     Ok((elapsed, emulator.counters()))
 }
 
@@ -245,20 +310,15 @@ fn counter_range(
     figure(name, shown, "per run");
 }
 
-async fn bulk_cancel_runs(
-    name: &str,
-    faults: &FaultConfig,
-    policy: &RetryPolicy,
-    runs: usize,
-) -> Result<(), BenchError> {
-    let mut times = Vec::with_capacity(runs);
-    let mut counters = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let (elapsed, run_counters) = one_bulk_cancel(name, faults.clone(), policy.clone()).await?;
+async fn bulk_cancel(scenario: &Scenario) -> Result<(), BenchError> {
+    let mut times = Vec::with_capacity(scenario.runs);
+    let mut counters = Vec::with_capacity(scenario.runs);
+    for _ in 0..scenario.runs {
+        let (elapsed, run_counters) = one_bulk_cancel(scenario).await?;
         times.push(elapsed);
         counters.push(run_counters);
     }
-    let stats = report(name, &times)?;
+    let stats = report(scenario.name, &times)?;
     let rate = JOBS as f64 / stats.median.as_secs_f64();
     figure("  jobs/s (at the median)", format!("{rate:.0}"), "jobs/s");
     counter_range("  $batch calls", &counters, |c| count(c, BATCH_ROUTE));
@@ -274,19 +334,20 @@ async fn bulk_cancel_runs(
     Ok(())
 }
 
-async fn bulk_cancel_clean() -> Result<(), BenchError> {
-    // One unmeasured run warms the allocator, the connection code paths and the page cache.
-    one_bulk_cancel("warm-up", FaultConfig::default(), RetryPolicy::default()).await?;
-    let name = "bulk_cancel/clean";
-    bulk_cancel_runs(name, &FaultConfig::default(), &RetryPolicy::default(), 10).await
-}
-
-async fn bulk_cancel_faulted(
-    name: &str,
-    policy: RetryPolicy,
-    runs: usize,
-) -> Result<(), BenchError> {
-    bulk_cancel_runs(name, &twenty_percent_faults(), &policy, runs).await
+async fn bulk_cancels(filter: &Filter) -> Result<(), BenchError> {
+    let wanted: Vec<Scenario> = bulk_scenarios()
+        .into_iter()
+        .filter(|s| filter.wants(s.name))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    // One unmeasured run warms the allocator and the connection code paths.
+    one_bulk_cancel(&Scenario::clean("warm-up", 1)).await?;
+    for scenario in &wanted {
+        bulk_cancel(scenario).await?;
+    }
+    Ok(())
 }
 
 // ---- single cancel -------------------------------------------------------------------------
