@@ -1,10 +1,14 @@
-//! OpenID Connect discovery: `{authority}/{tenant}/v2.0/.well-known/openid-configuration`.
+//! OpenID Connect discovery.
 //!
-//! The endpoints come from the document, never from hard-coded paths, so any
-//! standards-compliant OpenID provider works. The document's `issuer` is checked: it must be
-//! `{authority}/{tenant}/v2.0` (OpenID Connect Discovery §4.3), with Entra's two documented
-//! deviations accepted — the `{tenantid}` template for `organizations`/`common`, and the tenant
-//! GUID in place of a domain name.
+//! The document is fetched from `{authority}/{tenant}/v2.0/.well-known/openid-configuration`
+//! (Microsoft's identity platform); when that answers 404, from
+//! `{authority}/{tenant}/.well-known/openid-configuration` (the layout of other OpenID
+//! providers, e.g. a Keycloak realm with `--authority https://idp.example.com/realms`). The
+//! endpoints come from the document, never from hard-coded paths, so any standards-compliant
+//! OpenID provider works. The document's `issuer` is checked: it must be the URL the document
+//! was fetched from minus `/.well-known/openid-configuration` (OpenID Connect Discovery §4.3),
+//! with Entra's two documented deviations accepted — the `{tenantid}` template for
+//! `organizations`/`common`, and the tenant GUID in place of a domain name.
 
 use super::AuthError;
 use crate::config::require_secure_endpoint;
@@ -83,24 +87,82 @@ pub fn tenant_url(authority: &Url, tenant: &TenantId) -> Result<Url, AuthError> 
     Ok(base)
 }
 
-/// The discovery document URL for a tenant.
-pub fn discovery_url(authority: &Url, tenant: &TenantId) -> Result<Url, AuthError> {
-    tenant_url(authority, tenant)?
-        .join("v2.0/.well-known/openid-configuration")
-        .map_err(|e| {
-            AuthError::Usage(format!(
-                "cannot build the discovery URL from {authority}: {e}"
-            ))
-        })
+/// Where a provider publishes its OpenID configuration, relative to `{authority}/{tenant}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerLayout {
+    /// `{authority}/{tenant}/v2.0`: Microsoft's identity platform (tried first).
+    TenantV2,
+    /// `{authority}/{tenant}`: other OpenID providers (tried when the first answers 404).
+    Tenant,
 }
 
-/// Fetches and checks the discovery document of `tenant` at `authority`.
+impl IssuerLayout {
+    /// What follows the tenant segment in the issuer.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            IssuerLayout::TenantV2 => "/v2.0",
+            IssuerLayout::Tenant => "",
+        }
+    }
+}
+
+/// The discovery document URL for a tenant (Microsoft's `v2.0` layout).
+pub fn discovery_url(authority: &Url, tenant: &TenantId) -> Result<Url, AuthError> {
+    discovery_url_in(authority, tenant, IssuerLayout::TenantV2)
+}
+
+/// The discovery document URL for a tenant in the given layout.
+pub fn discovery_url_in(
+    authority: &Url,
+    tenant: &TenantId,
+    layout: IssuerLayout,
+) -> Result<Url, AuthError> {
+    let relative = match layout {
+        IssuerLayout::TenantV2 => "v2.0/.well-known/openid-configuration",
+        IssuerLayout::Tenant => ".well-known/openid-configuration",
+    };
+    tenant_url(authority, tenant)?.join(relative).map_err(|e| {
+        AuthError::Usage(format!(
+            "cannot build the discovery URL from {authority}: {e}"
+        ))
+    })
+}
+
+/// Fetches and checks the discovery document of `tenant` at `authority`: the `v2.0` layout
+/// first, the plain `{tenant}` layout when the first answers 404 (see the module docs).
 pub async fn discover(
     http: &reqwest::Client,
     authority: &Url,
     tenant: &TenantId,
 ) -> Result<Authority, AuthError> {
-    let url = discovery_url(authority, tenant)?;
+    let first = fetch_document(http, authority, tenant, IssuerLayout::TenantV2).await?;
+    let (document, layout) = match first {
+        Fetched::Document(document) => (document, IssuerLayout::TenantV2),
+        Fetched::NotFound(first_error) => {
+            match fetch_document(http, authority, tenant, IssuerLayout::Tenant).await {
+                Ok(Fetched::Document(document)) => (document, IssuerLayout::Tenant),
+                _ => return Err(first_error),
+            }
+        }
+    };
+    from_document_in(document, authority, tenant, layout)
+}
+
+/// A discovery fetch that reached the provider.
+enum Fetched {
+    /// The document was found and parsed.
+    Document(DiscoveryDocument),
+    /// The provider answered 404 (the error to report if no other layout works either).
+    NotFound(AuthError),
+}
+
+async fn fetch_document(
+    http: &reqwest::Client,
+    authority: &Url,
+    tenant: &TenantId,
+    layout: IssuerLayout,
+) -> Result<Fetched, AuthError> {
+    let url = discovery_url_in(authority, tenant, layout)?;
     tracing::debug!(%url, "fetching the OpenID configuration");
     let response = http.get(url.clone()).send().await.map_err(|e| {
         AuthError::Network(format!(
@@ -113,15 +175,19 @@ pub async fn discover(
             "cannot read the discovery document from {url}: {e}"
         ))
     })?;
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Ok(Fetched::NotFound(discovery_status_error(
+            &url, status, &body, tenant,
+        )));
+    }
     if !status.is_success() {
         return Err(discovery_status_error(&url, status, &body, tenant));
     }
-    let document: DiscoveryDocument = serde_json::from_str(&body).map_err(|e| {
+    serde_json::from_str(&body).map(Fetched::Document).map_err(|e| {
         AuthError::Discovery(format!(
             "the discovery document at {url} is not a valid OpenID configuration ({e}); check --authority"
         ))
-    })?;
-    from_document(document, authority, tenant)
+    })
 }
 
 fn discovery_status_error(
@@ -141,13 +207,25 @@ fn discovery_status_error(
     ))
 }
 
-/// Checks a discovery document against the authority and tenant it was fetched for.
+/// Checks a discovery document fetched from the `v2.0` layout against the authority and
+/// tenant it was fetched for.
 pub fn from_document(
     document: DiscoveryDocument,
     authority: &Url,
     tenant: &TenantId,
 ) -> Result<Authority, AuthError> {
-    check_issuer(&document.issuer, authority, tenant)?;
+    from_document_in(document, authority, tenant, IssuerLayout::TenantV2)
+}
+
+/// Checks a discovery document fetched from `layout` against the authority and tenant it was
+/// fetched for.
+pub fn from_document_in(
+    document: DiscoveryDocument,
+    authority: &Url,
+    tenant: &TenantId,
+    layout: IssuerLayout,
+) -> Result<Authority, AuthError> {
+    check_issuer_in(&document.issuer, authority, tenant, layout)?;
     let endpoint = |what: &str, value: &str| -> Result<Url, AuthError> {
         let url = Url::parse(value).map_err(|e| {
             AuthError::Discovery(format!(
@@ -183,12 +261,25 @@ pub fn from_document(
 /// Accepts `{authority}/{tenant}/v2.0`, Entra's `{tenantid}` template for multi-tenant
 /// authorities, and a tenant GUID in place of a domain tenant.
 pub fn check_issuer(issuer: &str, authority: &Url, tenant: &TenantId) -> Result<(), AuthError> {
+    check_issuer_in(issuer, authority, tenant, IssuerLayout::TenantV2)
+}
+
+/// Accepts `{authority}/{tenant}` followed by the layout's suffix (the URL the document was
+/// fetched from minus `/.well-known/openid-configuration`), with Entra's `{tenantid}` template
+/// for multi-tenant authorities and a tenant GUID in place of a domain tenant.
+pub fn check_issuer_in(
+    issuer: &str,
+    authority: &Url,
+    tenant: &TenantId,
+    layout: IssuerLayout,
+) -> Result<(), AuthError> {
     let base = authority.as_str().trim_end_matches('/');
     let normalized = issuer.trim_end_matches('/');
+    let suffix = layout.suffix();
     let segment = normalized
         .strip_prefix(base)
         .and_then(|rest| rest.strip_prefix('/'))
-        .and_then(|rest| rest.strip_suffix("/v2.0"))
+        .and_then(|rest| rest.strip_suffix(suffix))
         .filter(|seg| !seg.contains('/'));
     let accepted = match segment {
         Some(seg) if seg.eq_ignore_ascii_case(tenant.as_str()) => true,
@@ -201,7 +292,7 @@ pub fn check_issuer(issuer: &str, authority: &Url, tenant: &TenantId) -> Result<
     }
     Err(AuthError::Discovery(format!(
         "the discovery document names the issuer {issuer:?}, which does not belong to \
-         {base}/{tenant}/v2.0; check --authority and the tenant (a proxy or a misconfigured \
+         {base}/{tenant}{suffix}; check --authority and the tenant (a proxy or a misconfigured \
          provider can cause this)"
     )))
 }
@@ -283,6 +374,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("does not belong to"), "{err}");
+    }
+
+    #[test]
+    fn plain_layout_discovery_url_has_no_v2_segment() {
+        let authority = Url::parse("https://idp.example.com/realms").unwrap();
+        let url = discovery_url_in(&authority, &tenant("printing"), IssuerLayout::Tenant).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://idp.example.com/realms/printing/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn plain_layout_accepts_the_issuer_without_v2_and_refuses_it_with_v2() {
+        let authority = Url::parse("https://idp.example.com/realms").unwrap();
+        let t = tenant("printing");
+        let plain = "https://idp.example.com/realms/printing";
+        assert!(check_issuer_in(plain, &authority, &t, IssuerLayout::Tenant).is_ok());
+        assert!(check_issuer_in(plain, &authority, &t, IssuerLayout::TenantV2).is_err());
+        let v2 = "https://idp.example.com/realms/printing/v2.0";
+        assert!(check_issuer_in(v2, &authority, &t, IssuerLayout::Tenant).is_err());
     }
 
     #[test]

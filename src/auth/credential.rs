@@ -177,7 +177,8 @@ impl DelegatedCredentialBuilder {
         self
     }
 
-    /// `form_post` (default) or `query`.
+    /// `form_post` (default) or `query`. `form_post` is replaced by `query` when the provider's
+    /// discovery document lists its response modes without `form_post`.
     pub fn response_mode(mut self, mode: ResponseMode) -> Self {
         self.response_mode = mode;
         self
@@ -564,7 +565,7 @@ impl DelegatedCredential {
             listener.redirect_uri(),
             scopes.to_vec(),
         );
-        params.response_mode = options.response_mode;
+        params.response_mode = response_mode_for(options.response_mode, &authority);
         params.login_hint = options.login_hint.clone();
         params.domain_hint = options.domain_hint.clone();
         params.claims = claims.map(str::to_owned);
@@ -672,6 +673,22 @@ fn display_name(account: &AccountEntry) -> String {
     } else {
         account.username.clone()
     }
+}
+
+/// The response mode to request: the configured one, except that `form_post` becomes `query`
+/// when the provider's discovery document lists its response modes without `form_post` (a
+/// standards-compliant provider that cannot POST to the redirect URI; PKCE still protects the
+/// code). A provider that lists nothing is asked for what was configured.
+fn response_mode_for(configured: ResponseMode, authority: &Authority) -> ResponseMode {
+    let lacks_form_post = authority
+        .response_modes_supported
+        .as_ref()
+        .is_some_and(|modes| !modes.iter().any(|m| m == "form_post"));
+    if configured == ResponseMode::FormPost && lacks_form_post {
+        tracing::debug!("the provider does not list form_post; asking for response_mode=query");
+        return ResponseMode::Query;
+    }
+    configured
 }
 
 /// Refuses an ID token whose `nonce` is not the one this request sent (a replayed response).

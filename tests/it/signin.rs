@@ -433,3 +433,181 @@ async fn logout_forgets_the_account_and_status_then_says_not_signed_in() {
         .unwrap()
         .is_empty());
 }
+
+/// A minimal standards-compliant OpenID provider that is not Entra: discovery at
+/// `/realms/{realm}/.well-known/openid-configuration` with an issuer without `/v2.0`, endpoints
+/// at `/auth` and `/oauth/token`, no `form_post`, and token responses with an opaque access
+/// token and no `id_token`, `refresh_token` or `scope`.
+mod generic_provider {
+    use axum::extract::{Query, State};
+    use axum::response::{IntoResponse, Redirect, Response};
+    use axum::routing::{get, post};
+    use axum::{Form, Json, Router};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    pub const REALM: &str = "printing";
+
+    /// What the provider saw and issued.
+    #[derive(Default)]
+    pub struct Record {
+        /// `code -> (code_challenge, redirect_uri)` of each authorization.
+        pub codes: HashMap<String, (String, String)>,
+        /// The `response_mode` of each authorization request.
+        pub response_modes: Vec<String>,
+        /// Access tokens issued.
+        pub issued: Vec<String>,
+        /// Token requests refused (and why).
+        pub refused: Vec<String>,
+    }
+
+    pub struct Provider {
+        pub base: String,
+        pub record: Arc<Mutex<Record>>,
+        _server: tokio::task::JoinHandle<()>,
+    }
+
+    pub async fn start() -> Provider {
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", socket.local_addr().unwrap());
+        let record = Arc::new(Mutex::new(Record::default()));
+        let app = Router::new()
+            .route(
+                &format!("/realms/{REALM}/.well-known/openid-configuration"),
+                get(discovery),
+            )
+            .route("/auth", get(authorize))
+            .route("/oauth/token", post(token))
+            .with_state((base.clone(), record.clone()));
+        let server = tokio::spawn(async move {
+            axum::serve(socket, app).await.unwrap();
+        });
+        Provider {
+            base,
+            record,
+            _server: server,
+        }
+    }
+
+    type St = State<(String, Arc<Mutex<Record>>)>;
+
+    async fn discovery(State((base, _)): St) -> Json<serde_json::Value> {
+        Json(serde_json::json!({
+            "issuer": format!("{base}/realms/{REALM}"),
+            "authorization_endpoint": format!("{base}/auth"),
+            "token_endpoint": format!("{base}/oauth/token"),
+            "response_modes_supported": ["query", "fragment"],
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }))
+    }
+
+    async fn authorize(
+        State((_, record)): St,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
+        let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+        let code = format!("code-{}", uuid::Uuid::new_v4().simple());
+        let mut record = record.lock().unwrap();
+        record.response_modes.push(get("response_mode"));
+        record
+            .codes
+            .insert(code.clone(), (get("code_challenge"), get("redirect_uri")));
+        let mut target = url::Url::parse(&get("redirect_uri")).unwrap();
+        target
+            .query_pairs_mut()
+            .append_pair("code", &code)
+            .append_pair("state", &get("state"));
+        Redirect::to(target.as_str()).into_response()
+    }
+
+    async fn token(State((_, record)): St, Form(f): Form<HashMap<String, String>>) -> Response {
+        let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+        let mut record = record.lock().unwrap();
+        let verified = record
+            .codes
+            .remove(&get("code"))
+            .is_some_and(|(challenge, uri)| {
+                let computed =
+                    URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
+                computed == challenge && uri == get("redirect_uri")
+            });
+        if get("grant_type") != "authorization_code" || !verified {
+            record
+                .refused
+                .push(format!("{:?}", f.keys().collect::<Vec<_>>()));
+            let body = serde_json::json!({"error": "invalid_grant"});
+            return (axum::http::StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        let access = format!("opaque-{}", uuid::Uuid::new_v4().simple());
+        record.issued.push(access.clone());
+        Json(serde_json::json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+        }))
+        .into_response()
+    }
+}
+
+/// A "browser" that follows the provider's redirect to the loopback listener, the way a real
+/// browser does after the user signs in.
+struct RedirectFollower;
+
+impl printjob::auth::interactive::Browser for RedirectFollower {
+    fn open(&self, url: &url::Url) -> Result<(), String> {
+        let url = url.clone();
+        tokio::runtime::Handle::current().spawn(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .build()
+                .unwrap();
+            let _ = client.get(url).send().await;
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_works_against_a_generic_openid_provider_with_opaque_tokens() {
+    let provider = generic_provider::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cred = printjob::auth::DelegatedCredential::builder()
+        .authority(format!("{}/realms", provider.base))
+        .tenant(generic_provider::REALM)
+        .client_id(seed::PUBLIC_CLIENT_ID)
+        .cache_path(dir.path().join("cache.json"))
+        .browser(std::sync::Arc::new(RedirectFollower))
+        .build()
+        .unwrap();
+    let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC).unwrap()];
+    let granted = cred.token(&scopes).await.expect("signed in");
+    {
+        let record = provider.record.lock().unwrap();
+        assert!(record.refused.is_empty(), "{:?}", record.refused);
+        assert_eq!(
+            record.issued,
+            vec![granted.access_token.secret().to_owned()]
+        );
+        assert_eq!(
+            record.response_modes,
+            vec!["query".to_owned()],
+            "form_post is not listed"
+        );
+        assert!(
+            granted.scopes.iter().any(|s| s.allows_cancel()),
+            "without `scope` in the response, the requested scopes are granted"
+        );
+    }
+    let again = cred.token_silent(&scopes).await.expect("cached");
+    assert_eq!(again.access_token.secret(), granted.access_token.secret());
+    assert_eq!(
+        provider.record.lock().unwrap().issued.len(),
+        1,
+        "served from the cache"
+    );
+}
