@@ -1069,3 +1069,253 @@ async fn graph_responses_carry_odata_context_like_graph() {
         );
     }
 }
+
+// ---- strictness: what Graph refuses ------------------------------------------------------
+
+fn signed_for_adele(emulator: &Emulator, aud: &str, nbf_offset: i64) -> String {
+    let state = emulator.state();
+    let now = state.now();
+    let oid = state
+        .directory()
+        .user_by_upn(ADELE)
+        .expect("seeded")
+        .id
+        .clone();
+    state.keys.sign(&printjob::emulator::jwt::IssuedClaims {
+        aud: aud.into(),
+        iss: format!("{}/{CONTOSO_TENANT}/v2.0", emulator.base_url()),
+        tid: CONTOSO_TENANT.into(),
+        oid: oid.clone(),
+        sub: oid,
+        iat: now,
+        nbf: now + nbf_offset,
+        exp: now + 3600,
+        scp: Some("PrintJob.ReadWriteBasic".into()),
+        preferred_username: Some(ADELE.into()),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn token_issued_for_another_audience_is_refused_with_401() {
+    let emulator = start().await;
+    let t = signed_for_adele(&emulator, "api://some-other-api", 0);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("audience"));
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn token_whose_nbf_is_beyond_the_clock_skew_is_refused_with_401() {
+    let emulator = start().await;
+    let t = signed_for_adele(&emulator, "https://graph.microsoft.com", 600);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not yet valid"));
+}
+
+#[tokio::test]
+async fn hand_signed_graph_token_within_its_window_is_accepted() {
+    // The control for the two refusals above: the same construction with the right audience
+    // and a current nbf passes, so they fail for the claim they change.
+    let emulator = start().await;
+    let t = signed_for_adele(&emulator, "https://graph.microsoft.com", 0);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn cancel_with_a_request_body_is_refused_with_400_and_the_job_stays_pending() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = client()
+        .post(cancel_url(&emulator, LOBBY_PRINTER, "101"))
+        .bearer_auth(&t)
+        .json(&json!({"reason": "mistake"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.headers().contains_key("request-id"));
+    assert_eq!(error_code(response).await, "invalidRequest");
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn wrong_method_on_a_print_route_answers_405_with_a_graph_error_body() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::DELETE,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "POST");
+    assert!(response.headers().contains_key("request-id"));
+    assert_eq!(error_code(response).await, "BadRequest");
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn get_on_cancel_answers_405_with_a_graph_error_body() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::GET,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_code(response).await, "BadRequest");
+}
+
+#[tokio::test]
+async fn get_on_batch_answers_405_with_a_graph_error_body() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let url = format!("{}/$batch", emulator.graph_url());
+    let response = call(Method::GET, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_code(response).await, "BadRequest");
+}
+
+#[tokio::test]
+async fn unknown_graph_route_answers_400_resource_not_found_with_a_graph_error_body() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let url = format!(
+        "{}/print/printerz/{LOBBY_PRINTER}/jobs",
+        emulator.graph_url()
+    );
+    let response = call(Method::GET, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.headers().contains_key("request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "BadRequest");
+    assert_eq!(
+        body["error"]["message"],
+        "Resource not found for the segment 'printerz'."
+    );
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+}
+
+// ---- admin endpoints over HTTP -----------------------------------------------------------
+
+#[tokio::test]
+async fn faults_put_through_the_admin_endpoint_apply_to_the_next_requests() {
+    let emulator = start().await;
+    let admin = format!("{}/_emulator/faults", emulator.base_url());
+    let put = client()
+        .put(&admin)
+        .json(&json!({"next": 1, "force": 503, "retryAfterSecs": 7, "only": "/v1.0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    let read: Value = client()
+        .get(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["force"], 503);
+    let t = token(&emulator, ADELE, BASIC);
+    let url = cancel_url(&emulator, LOBBY_PRINTER, "101");
+    let faulted = call(Method::POST, &url, Some(&t)).await;
+    assert_eq!(faulted.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(faulted.headers()["retry-after"], "7");
+    assert_eq!(error_code(faulted).await, "serviceNotAvailable");
+    assert_eq!(
+        call(Method::POST, &url, Some(&t)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn faults_put_with_an_invalid_body_is_refused_and_changes_nothing() {
+    let emulator = start().await;
+    let admin = format!("{}/_emulator/faults", emulator.base_url());
+    let put = client()
+        .put(&admin)
+        .header("content-type", "application/json")
+        .body(r#"{"rate429": "lots"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_client_error(), "{}", put.status());
+    assert_eq!(emulator.state().faults.config(), FaultConfig::default());
+}
+
+#[tokio::test]
+async fn counters_endpoint_reports_requests_per_route_and_resets() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    for job in ["101", "102"] {
+        let url = cancel_url(&emulator, LOBBY_PRINTER, job);
+        assert_eq!(
+            call(Method::POST, &url, Some(&t)).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    let admin = format!("{}/_emulator/counters", emulator.base_url());
+    let counters: Value = client()
+        .get(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counters[CANCEL_ROUTE], 2);
+    assert_eq!(counters["print:canceled"], 2);
+    let reset = client().delete(&admin).send().await.unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    let counters: Value = client()
+        .get(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(counters.get(CANCEL_ROUTE).is_none(), "{counters}");
+}

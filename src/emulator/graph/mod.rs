@@ -14,26 +14,29 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, post};
 use axum::Router;
 use error::RequestIds;
 use ops::{templates, Call, Reply};
 use serde::Deserialize;
 
-/// The Graph routes.
+/// The Graph routes. Every print route accepts any method, so that a wrong one gets Graph's
+/// `405` error body from [`ops::execute`] rather than a bare status; any other path under
+/// `/v1.0` answers Graph's `400 BadRequest` "Resource not found for the segment" body.
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
-        .route(templates::PRINTERS, get(serve))
-        .route(templates::PRINTER, get(serve))
-        .route(templates::PRINTER_JOBS, get(serve))
-        .route(templates::PRINTER_JOB, get(serve))
-        .route(templates::PRINTER_JOB_CANCEL, post(serve))
-        .route(templates::SHARES, get(serve))
-        .route(templates::SHARE, get(serve))
-        .route(templates::SHARE_JOBS, get(serve))
-        .route(templates::SHARE_JOB, get(serve))
-        .route(templates::SHARE_JOB_CANCEL, post(serve))
-        .route(templates::BATCH, post(serve_batch))
+        .route(templates::PRINTERS, any(serve))
+        .route(templates::PRINTER, any(serve))
+        .route(templates::PRINTER_JOBS, any(serve))
+        .route(templates::PRINTER_JOB, any(serve))
+        .route(templates::PRINTER_JOB_CANCEL, any(serve))
+        .route(templates::SHARES, any(serve))
+        .route(templates::SHARE, any(serve))
+        .route(templates::SHARE_JOBS, any(serve))
+        .route(templates::SHARE_JOB, any(serve))
+        .route(templates::SHARE_JOB_CANCEL, any(serve))
+        .route(templates::BATCH, any(serve_batch))
+        .route(templates::OTHER, any(serve))
         .route("/_emulator/graph/revoke-sessions", post(revoke_sessions))
 }
 
@@ -82,10 +85,20 @@ async fn serve(
     render(ops::execute(&state, &call, &ids), &ids)
 }
 
-async fn serve_batch(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn serve_batch(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let ids = RequestIds::new(header(&headers, "client-request-id").as_deref());
     let authorization = header(&headers, "authorization");
-    let reply = match batch::run(&state, &body, authorization.as_deref()) {
+    let outcome = if method == Method::POST {
+        batch::run(&state, &body, authorization.as_deref())
+    } else {
+        Err(ops::method_not_allowed(&method, &Method::POST))
+    };
+    let reply = match outcome {
         Ok(value) => Reply {
             status: StatusCode::OK,
             headers: Vec::new(),

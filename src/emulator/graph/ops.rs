@@ -39,6 +39,8 @@ pub mod templates {
         "/v1.0/print/shares/{printerShareId}/jobs/{printJobId}/cancel";
     /// `POST /v1.0/$batch`.
     pub const BATCH: &str = "/v1.0/$batch";
+    /// Any other path under `/v1.0` (answered with Graph's "Resource not found" error).
+    pub const OTHER: &str = "/v1.0/{*rest}";
 }
 
 /// One request: method, path below `/v1.0`, decoded query pairs, headers that matter.
@@ -195,7 +197,7 @@ fn parse_op(method: &Method, path: &str) -> Result<Op, GraphFailure> {
                 "BadRequest",
                 format!(
                     "Resource not found for the segment '{}'.",
-                    s.last().unwrap_or(&"")
+                    unknown_segment(&s)
                 ),
             ))
         }
@@ -206,13 +208,30 @@ fn parse_op(method: &Method, path: &str) -> Result<Op, GraphFailure> {
         Method::GET
     };
     if *method != expected {
-        return Err(GraphFailure::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BadRequest",
-            format!("The HTTP method '{method}' is not allowed on this resource; use {expected}."),
-        ));
+        return Err(method_not_allowed(method, &expected));
     }
     Ok(op)
+}
+
+/// The first segment of a path that names no print resource (what Graph's message quotes).
+fn unknown_segment<'a>(s: &[&'a str]) -> &'a str {
+    match s {
+        [first, ..] if *first != "print" => first,
+        [_, second, ..] if !matches!(*second, "printers" | "shares") => second,
+        [_, _, _, fourth, ..] if *fourth != "jobs" => fourth,
+        [.., last] => last,
+        [] => "",
+    }
+}
+
+/// `405` with Graph's error body: `method` is not allowed where only `expected` is.
+pub fn method_not_allowed(method: &Method, expected: &Method) -> GraphFailure {
+    GraphFailure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BadRequest",
+        format!("The HTTP method '{method}' is not allowed on this resource; use {expected}."),
+    )
+    .with_header("allow", expected.to_string())
 }
 
 /// The counter template of a path (for `$batch` inner counters), if it is a print route.
