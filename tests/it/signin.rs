@@ -4,6 +4,7 @@
 use crate::harness::{example_bin, printjob_bin};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use printjob::auth::interactive::Browser as _;
 use printjob::auth::{AuthError, StaticToken};
 use printjob::emulator::robot::{self, Consent, RobotUser};
 use printjob::emulator::{seed, Emulator};
@@ -458,6 +459,10 @@ mod generic_provider {
         pub codes: HashMap<String, (String, String)>,
         /// The `response_mode` of each authorization request.
         pub response_modes: Vec<String>,
+        /// Every authorization code issued.
+        pub codes_issued: Vec<String>,
+        /// Every PKCE verifier received.
+        pub verifiers: Vec<String>,
         /// Access tokens issued.
         pub issued: Vec<String>,
         /// Token requests refused (and why).
@@ -514,6 +519,7 @@ mod generic_provider {
         let code = format!("code-{}", uuid::Uuid::new_v4().simple());
         let mut record = record.lock().unwrap();
         record.response_modes.push(get("response_mode"));
+        record.codes_issued.push(code.clone());
         record
             .codes
             .insert(code.clone(), (get("code_challenge"), get("redirect_uri")));
@@ -528,6 +534,7 @@ mod generic_provider {
     async fn token(State((_, record)): St, Form(f): Form<HashMap<String, String>>) -> Response {
         let get = |k: &str| f.get(k).cloned().unwrap_or_default();
         let mut record = record.lock().unwrap();
+        record.verifiers.push(get("code_verifier"));
         let verified = record
             .codes
             .remove(&get("code"))
@@ -609,5 +616,57 @@ async fn sign_in_works_against_a_generic_openid_provider_with_opaque_tokens() {
         provider.record.lock().unwrap().issued.len(),
         1,
         "served from the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_logs_never_contain_the_real_code_verifier_or_token() {
+    let provider = generic_provider::start().await;
+    let s = Setup::start().await;
+    let authority = format!("{}/realms", provider.base);
+    let args = [
+        "login",
+        "--no-browser",
+        "--authority",
+        authority.as_str(),
+        "--tenant",
+        generic_provider::REALM,
+    ];
+    let mut command = s.command(&args);
+    command.env("RUST_LOG", "trace");
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut logged = String::new();
+    let auth_prefix = format!("{}/auth?", provider.base);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        logged.push_str(&line);
+        logged.push('\n');
+        if line.starts_with(&auth_prefix) {
+            RedirectFollower
+                .open(&url::Url::parse(&line).unwrap())
+                .unwrap();
+        }
+    }
+    let out = child.wait_with_output().await.unwrap();
+    logged.push_str(&stdout(&out));
+    assert!(out.status.success(), "{logged}");
+    let record = provider.record.lock().unwrap();
+    let secrets: Vec<&String> = record
+        .codes_issued
+        .iter()
+        .chain(&record.verifiers)
+        .chain(&record.issued)
+        .collect();
+    assert_eq!(secrets.len(), 3, "one code, one verifier, one token");
+    for secret in secrets {
+        assert!(secret.len() >= 32, "a value long enough to find");
+        assert!(
+            !logged.contains(secret.as_str()),
+            "a secret leaked into the logs"
+        );
+    }
+    assert!(
+        logged.contains("TRACE") || logged.len() > 1000,
+        "trace logging was on"
     );
 }
