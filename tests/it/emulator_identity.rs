@@ -889,3 +889,118 @@ async fn token_from_the_form_flow_cancels_the_users_own_job_through_graph() {
     let error: Value = other.json().await.unwrap();
     assert_eq!(error["error"]["code"], "accessDenied");
 }
+
+// ---- more refusals at the token and authorize endpoints ---------------------------------
+
+#[tokio::test]
+async fn token_request_without_code_verifier_is_refused_with_aadsts900144() {
+    let em = emulator().await;
+    let (code, redirect) = code_for_adele(&em).await;
+    let (status, body) = token_request(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", seed::PUBLIC_CLIENT_ID),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("scope", SCOPES),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(aadsts(&body), 900144);
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("code_verifier"));
+    assert!(body.get("access_token").is_none());
+}
+
+#[tokio::test]
+async fn code_redeemed_with_another_redirect_uri_is_refused_with_aadsts500112() {
+    let em = emulator().await;
+    let (code, _) = code_for_adele(&em).await;
+    let (status, body) = redeem(&em, &code, "http://127.0.0.1:1/", VERIFIER).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(aadsts(&body), 500112);
+}
+
+#[tokio::test]
+async fn public_client_sending_a_client_secret_with_pkce_is_refused_with_aadsts700025() {
+    let em = emulator().await;
+    let (code, redirect) = code_for_adele(&em).await;
+    let (status, body) = token_request(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", seed::PUBLIC_CLIENT_ID),
+            ("client_secret", "anything"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", VERIFIER),
+            ("scope", SCOPES),
+        ],
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(aadsts(&body), 700025);
+}
+
+#[tokio::test]
+async fn code_redeemed_by_another_client_is_refused_with_invalid_grant() {
+    let em = emulator().await;
+    let (code, redirect) = code_for_adele(&em).await;
+    let (status, body) = token_request(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", seed::DAEMON_CLIENT_ID),
+            ("client_secret", seed::DAEMON_CLIENT_SECRET),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(body.get("access_token").is_none());
+}
+
+#[tokio::test]
+async fn redirect_uri_with_a_fragment_shows_aadsts50011_page_and_never_redirects() {
+    let em = emulator().await;
+    let url = authorize_url(&em, "http://127.0.0.1:5000/#frag", &[]);
+    let (status, params, body) = get_raw(&url).await;
+    assert_eq!(status, 400);
+    assert!(params.is_empty());
+    assert!(body.contains("AADSTS50011"), "{body}");
+}
+
+#[tokio::test]
+async fn device_code_redeemed_once_is_bad_verification_code_afterwards() {
+    let clock = OffsetClock::new();
+    let em = Emulator::builder()
+        .clock(clock.clone())
+        .device_code_interval(1)
+        .start()
+        .await
+        .unwrap();
+    let started = start_device_code(&em).await;
+    let device_code = started["device_code"].as_str().unwrap();
+    let uri = Url::parse(started["verification_uri"].as_str().unwrap()).unwrap();
+    let user_code = started["user_code"].as_str().unwrap();
+    robot::device_login(&uri, user_code, &adele(), Consent::Accept)
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(2));
+    let (status, _) = poll(&em, device_code).await;
+    assert_eq!(status, 200);
+    clock.advance(Duration::from_secs(2));
+    let (status, body) = poll(&em, device_code).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "bad_verification_code");
+}
