@@ -1,6 +1,7 @@
 //! [`PrintClient`]: the typed operations on Graph's print API.
 
 use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
+use super::challenge::parse_claims_challenge;
 use super::error::{codes, explain_forbidden, GraphError, Resource};
 use super::filter::JobFilter;
 use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
@@ -330,9 +331,11 @@ impl PrintClient {
     }
 
     /// Cancels up to [`MAX_BATCH`] jobs in one `POST /$batch`. Inner `429`/`503`/`504`
-    /// answers are re-sent (only those) after their `Retry-After`, within the retry policy; a
-    /// failure of the whole batch becomes each job's error. `Err` only when no request could be
-    /// made at all (token, invalid input).
+    /// answers are re-sent (only those) after their `Retry-After`, within the retry policy;
+    /// inner `401` answers (the token expired mid-bulk, or a CAE claims challenge) are re-sent
+    /// once with a refreshed token (or one carrying the challenge's claims); a failure of the
+    /// whole batch becomes each job's error. `Err` only when no request could be made at all
+    /// (token, invalid input).
     pub async fn cancel_batch(
         &self,
         target: &PrintTarget,
@@ -349,10 +352,17 @@ impl PrintClient {
         }
         let mut round = BatchRound::new(target, jobs);
         let mut retry = self.inner.options.retry.start();
+        let mut token_request = None;
         while !round.pending.is_empty() {
-            let retry_after = self.send_round(&mut round).await?;
+            let retry_after = self.send_round(&mut round, token_request.take()).await?;
             if round.pending.is_empty() {
                 break;
+            }
+            if let Some(request) = round.take_reauthentication(self.scopes_for(Resource::Jobs)) {
+                token_request = Some(request);
+                if retry_after.is_none() {
+                    continue;
+                }
             }
             match retry.next_delay(retry_after, self.inner.options.jitter.next()) {
                 Ok(delay) => self.inner.options.sleeper.sleep(delay).await,
@@ -363,7 +373,11 @@ impl PrintClient {
     }
 
     /// Sends the pending requests of a batch once; returns the longest inner `Retry-After`.
-    async fn send_round(&self, round: &mut BatchRound) -> Result<Option<Duration>, Error> {
+    async fn send_round(
+        &self,
+        round: &mut BatchRound,
+        token_request: Option<TokenRequest>,
+    ) -> Result<Option<Duration>, Error> {
         let call = Call {
             operation: format!(
                 "cancel {} jobs on {} (batch)",
@@ -376,7 +390,9 @@ impl PrintClient {
             resource: Resource::Jobs,
         };
         round.sends += 1;
-        let answer = match self.execute(&call).await {
+        let first =
+            token_request.unwrap_or_else(|| TokenRequest::new(self.scopes_for(call.resource)));
+        let answer = match self.execute_with(&call, first).await {
             Ok(answer) => answer,
             Err(Error::Graph(error)) => {
                 round.fail_all(&error);
@@ -529,6 +545,11 @@ struct BatchRound {
     sends: u32,
     /// The last transient error per pending job (reported if retries run out).
     last_errors: BTreeMap<usize, GraphError>,
+    /// Inner 401s were answered: the next send needs a fresh token (`Some(claims)` when a
+    /// claims challenge came with them).
+    unauthorized: Option<Option<String>>,
+    /// A fresh token was already asked for once (a second inner 401 is final).
+    reauthenticated: bool,
 }
 
 impl BatchRound {
@@ -541,7 +562,19 @@ impl BatchRound {
             ambiguous: false,
             sends: 0,
             last_errors: BTreeMap::new(),
+            unauthorized: None,
+            reauthenticated: false,
         }
+    }
+
+    /// After inner 401s (once per batch): the token request for the next send.
+    fn take_reauthentication(&mut self, scopes: Vec<Scope>) -> Option<TokenRequest> {
+        let claims = self.unauthorized.take()?;
+        self.reauthenticated = true;
+        let mut request = TokenRequest::new(scopes);
+        request.force_refresh = true;
+        request.claims = claims;
+        Some(request)
     }
 
     fn operation(&self, index: usize) -> String {
@@ -604,7 +637,17 @@ impl BatchRound {
                     &format!("expected 204 No Content, got {}", item.status),
                 );
             }
-            if RetryPolicy::is_retryable_status(item.status) {
+            if item.status == 401 && !self.reauthenticated {
+                let claims = item
+                    .header("www-authenticate")
+                    .and_then(parse_claims_challenge);
+                let slot = self.unauthorized.get_or_insert(None);
+                if slot.is_none() {
+                    *slot = claims.map(|c| c.claims);
+                }
+                self.last_errors.insert(index, error);
+                still.push(index);
+            } else if RetryPolicy::is_retryable_status(item.status) {
                 let after = item
                     .header("retry-after")
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));

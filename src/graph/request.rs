@@ -71,11 +71,23 @@ impl PrintClient {
     /// once on 401 (or re-acquires it with the claims a challenge asks for), and turns a final
     /// non-2xx answer into a [`GraphError`].
     pub(crate) async fn execute(&self, call: &Call) -> Result<Answer, Error> {
+        let first = TokenRequest::new(self.scopes_for(call.resource));
+        self.execute_with(call, first).await
+    }
+
+    /// [`PrintClient::execute`] whose first token is asked with `first` (a `$batch` whose inner
+    /// requests were refused with 401 re-sends them with `force_refresh` or `claims` set).
+    pub(crate) async fn execute_with(
+        &self,
+        call: &Call,
+        first: TokenRequest,
+    ) -> Result<Answer, Error> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut retry = self.inner.options.retry.start();
         let mut auth = AuthStep {
-            next: TokenRequest::new(self.scopes_for(call.resource)),
-            ..AuthStep::default()
+            refreshed: first.force_refresh && first.claims.is_none(),
+            challenged: first.claims.is_some(),
+            next: first,
         };
         loop {
             let token = self.token(&auth.next).await?;
