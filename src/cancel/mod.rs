@@ -355,7 +355,8 @@ async fn outcome_of(
     }
 }
 
-/// Polls every cancelled job until it is final or the deadline passes.
+/// Polls every cancelled job until it is final or the deadline passes (a poll still in flight
+/// at the deadline, e.g. one waiting out retries, is abandoned, so the wait is bounded).
 async fn wait_until_final(
     client: &PrintClient,
     request: &CancelRequest,
@@ -382,7 +383,9 @@ async fn poll_job(
     interval: Duration,
 ) {
     loop {
-        if let Ok(job) = client.job(target, &report.job_id).await {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let poll = tokio::time::timeout(left, client.job(target, &report.job_id)).await;
+        if let Ok(Ok(job)) = poll {
             let state = job.status.state;
             let terminal = state.is_terminal();
             report.final_state = Some(state);
