@@ -81,7 +81,10 @@ pub struct CancelArgs {
 pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Error> {
     let client = print_client(global).await?;
     if args.shares {
-        let shares = client.shares().await?;
+        let shares = client
+            .shares()
+            .await
+            .map_err(|e| listing_advice(e, SHARES_ADVICE))?;
         if global.json {
             return print_json(&shares);
         }
@@ -98,7 +101,10 @@ pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Err
         print_table(&["SHARE ID", "NAME", "STATE"], &rows);
         return Ok(());
     }
-    let printers = client.printers().await?;
+    let printers = client
+        .printers()
+        .await
+        .map_err(|e| listing_advice(e, PRINTERS_ADVICE))?;
     if global.json {
         return print_json(&printers);
     }
@@ -115,6 +121,29 @@ pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Err
         .collect::<Vec<_>>();
     print_table(&["PRINTER ID", "NAME", "STATE", "SHARED"], &rows);
     Ok(())
+}
+
+/// What to do when listing printers is refused for lack of permission or consent.
+const PRINTERS_ADVICE: &str = "listing printers needs the delegated permission Printer.Read.All, \
+which only an administrator can consent to (and only Printer Administrators see every printer). \
+If you have it, run `printjob login --scope Printer.Read.All`; otherwise list the printer shares \
+you print to with `printjob printers --shares` (after `printjob login --scope \
+PrinterShare.ReadBasic.All`), or use the printer id your administrator gave you with \
+`printjob jobs PRINTER`";
+
+/// What to do when listing printer shares is refused for lack of permission or consent.
+const SHARES_ADVICE: &str = "listing printer shares needs the delegated permission \
+PrinterShare.ReadBasic.All; run `printjob login --scope PrinterShare.ReadBasic.All`, or use the \
+share id your administrator gave you with `printjob jobs --share SHARE`";
+
+/// Adds what to do to a sign-in (missing consent) or permission failure of a listing.
+fn listing_advice(error: Error, advice: &str) -> Error {
+    match error.kind() {
+        kind @ (ErrorKind::SignIn | ErrorKind::Permission) => {
+            Error::other(kind, format!("{error}\n{advice}"))
+        }
+        _ => error,
+    }
 }
 
 /// Runs `printjob jobs`.
@@ -163,7 +192,11 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
     }
     match report.error_kind() {
         None => Ok(()),
-        Some(kind) => Err(Error::other(kind, summary(&report))),
+        Some(kind) if global.json => Err(Error::other(kind, summary(&report))),
+        Some(kind) => Err(Error::other(
+            kind,
+            "not every job was cancelled; the DETAIL column above says why and what to do",
+        )),
     }
 }
 
