@@ -805,11 +805,18 @@ fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std:
 
 /// Signs Adele in with `printjob login --device-code`, the robot completing the device flow.
 async fn login(emulator: &Emulator, dir: &tempfile::TempDir) {
+    login_as(emulator, dir, ADELE, &[]).await;
+}
+
+/// Signs `user` in with `printjob login --device-code {extra}`, the robot completing the flow.
+async fn login_as(emulator: &Emulator, dir: &tempfile::TempDir, user: &str, extra: &[&str]) {
     use printjob::emulator::robot::{self, Consent, RobotUser};
     use tokio::io::{AsyncBufReadExt, BufReader};
-    let mut child = printjob_command(emulator, dir, &["login", "--device-code"])
-        .spawn()
-        .unwrap();
+    let args: Vec<&str> = ["login", "--device-code"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let mut child = printjob_command(emulator, dir, &args).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let (uri, code) = loop {
         let line = lines
@@ -831,7 +838,7 @@ async fn login(emulator: &Emulator, dir: &tempfile::TempDir) {
             break (uri, code);
         }
     };
-    let user = RobotUser::new(ADELE, printjob::emulator::seed::DEFAULT_PASSWORD);
+    let user = RobotUser::new(user, printjob::emulator::seed::DEFAULT_PASSWORD);
     robot::device_login(&uri, &code, &user, Consent::Accept)
         .await
         .unwrap();
@@ -951,4 +958,377 @@ async fn cli_all_without_yes_off_a_terminal_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--yes"), "{stderr}");
     assert_eq!(emulator.counters().values().sum::<u64>(), 0);
+}
+
+fn exit_code(kind: ErrorKind) -> Option<i32> {
+    Some(i32::from(kind.exit_code()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_someone_elses_job_exits_with_the_permission_code_naming_the_rule() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "107"]);
+    assert_eq!(out.status.code(), exit_code(ErrorKind::Permission));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("only on your own jobs"), "{stdout}");
+    assert_eq!(state(&emulator, LOBBY_PRINTER, "107"), Some(State::Pending));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_a_mix_of_canceled_and_forbidden_exits_with_the_partial_failure_code() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["cancel", LOBBY_PRINTER, "101", "107", "--json"],
+    );
+    let json = json_stdout(&out);
+    assert_eq!(out.status.code(), exit_code(ErrorKind::PartialFailure));
+    assert_eq!(json["totals"]["canceled"], 1, "{json}");
+    assert_eq!(json["totals"]["forbidden"], 1, "{json}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 canceled, 1 forbidden"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_cancel_without_sign_in_exits_with_the_sign_in_code_and_sends_nothing() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "101"]);
+    assert_eq!(out.status.code(), exit_code(ErrorKind::SignIn));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("printjob login"), "{stderr}");
+    assert_eq!(graph_requests(&emulator), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_jobs_json_lists_print_jobs_with_the_documented_fields() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["jobs", LOBBY_PRINTER, "--state", "pending", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let json = json_stdout(&out);
+    let jobs = json.as_array().expect("an array of print jobs");
+    let ids: Vec<&str> = jobs.iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["101", "102"]);
+    for job in jobs {
+        assert_eq!(job["status"]["state"], "pending", "{job}");
+        assert_eq!(job["createdBy"]["userPrincipalName"], ADELE, "{job}");
+        assert!(job["createdDateTime"].is_string(), "{job}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_printers_json_lists_printers_with_the_documented_fields() {
+    use printjob::emulator::seed::ADMIN;
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login_as(&emulator, &dir, ADMIN, &["--scope", "Printer.Read.All"]).await;
+    let out = printjob(&emulator, &dir, &["printers", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json = json_stdout(&out);
+    let printers = json.as_array().expect("an array of printers");
+    let lobby = printers
+        .iter()
+        .find(|p| p["id"] == LOBBY_PRINTER)
+        .expect("the lobby printer");
+    assert!(lobby["displayName"].is_string(), "{lobby}");
+    assert!(lobby["status"]["state"].is_string(), "{lobby}");
+    assert_eq!(lobby["isShared"], true, "{lobby}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_printers_shares_json_lists_shares_with_the_documented_fields() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login_as(
+        &emulator,
+        &dir,
+        ADELE,
+        &["--scope", "PrinterShare.ReadBasic.All"],
+    )
+    .await;
+    let out = printjob(&emulator, &dir, &["printers", "--shares", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json = json_stdout(&out);
+    let share = json
+        .as_array()
+        .expect("an array of shares")
+        .iter()
+        .find(|s| s["id"] == LOBBY_SHARE)
+        .cloned()
+        .expect("the lobby share");
+    assert!(share["displayName"].is_string(), "{share}");
+    assert!(share["status"]["state"].is_string(), "{share}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_printers_without_the_printer_permission_says_what_to_do() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(&emulator, &dir, &["printers"]);
+    assert_eq!(out.status.code(), exit_code(ErrorKind::SignIn));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Printer.Read.All"), "{stderr}");
+    assert!(stderr.contains("printjob printers --shares"), "{stderr}");
+    assert!(stderr.contains("printjob jobs PRINTER"), "{stderr}");
+}
+
+// ---- batch details, timeouts, secrets ---------------------------------------------------------
+
+fn batch_client(
+    emulator: &Emulator,
+    source: Arc<dyn TokenSource>,
+) -> (PrintClient, Arc<RecordingSleeper>) {
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let client = PrintClient::builder(source, &emulator.graph_url())
+        .retry_policy(fast_policy(4))
+        .sleeper(sleeper.clone())
+        .build()
+        .unwrap();
+    (client, sleeper)
+}
+
+fn all_ok(results: &[printjob::graph::JobCancel]) -> bool {
+    results.iter().all(|r| r.result.is_ok())
+}
+
+#[tokio::test]
+async fn batch_inner_429_is_resent_alone_after_its_retry_after() {
+    let emulator = emulator().await;
+    let (client, sleeper) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    emulator.set_faults(FaultConfig {
+        next: 1,
+        force: 429,
+        retry_after_secs: 2,
+        only: "/v1.0/print".into(),
+        ..FaultConfig::default()
+    });
+    let results = client
+        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .await
+        .unwrap();
+    assert!(all_ok(&results), "{results:?}");
+    assert_eq!(sleeper.waits(), vec![Duration::from_secs(2)]);
+    assert_eq!(count(&emulator, "batch:fault:429"), 1);
+    assert_eq!(count(&emulator, INNER_CANCEL), 3);
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+    assert_eq!(count(&emulator, "print:canceled"), 2);
+}
+
+#[tokio::test]
+async fn batch_outer_429_is_retried_after_its_retry_after_and_nothing_is_counted_twice() {
+    let emulator = emulator().await;
+    let (client, sleeper) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    force(&emulator, 1, 429, 3);
+    let request = CancelRequest::jobs(lobby(), vec![job("101"), job("102")]);
+    let mut request = request;
+    request.pre_check = false;
+    let report = cancel::run(&client, &request, &|_| {}).await.unwrap();
+    assert_eq!(report.totals.canceled, 2, "{:?}", report.totals);
+    assert_eq!(report.totals.requested, 2);
+    assert_eq!(sleeper.waits(), vec![Duration::from_secs(3)]);
+    assert_eq!(count(&emulator, "fault:429"), 1);
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+    assert_eq!(count(&emulator, "print:canceled"), 2);
+}
+
+#[tokio::test]
+async fn batch_inner_401_refreshes_the_token_once_and_resends_those_cancels() {
+    let emulator = emulator().await;
+    let source = MintingSource::new(&emulator, -120);
+    let (client, sleeper) = batch_client(&emulator, source.clone());
+    let results = client
+        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .await
+        .unwrap();
+    assert!(all_ok(&results), "{results:?}");
+    let requests = source.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(requests[1].force_refresh);
+    assert!(sleeper.waits().is_empty());
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+    assert_eq!(count(&emulator, "print:canceled"), 2);
+}
+
+#[tokio::test]
+async fn batch_inner_401_after_a_refresh_is_reported_as_a_sign_in_failure() {
+    let emulator = emulator().await;
+    let expired = emulator.mint_user_token(ADELE, &[BASIC], -120).unwrap();
+    let (client, _) = batch_client(&emulator, Arc::new(RawSource(expired)));
+    let results = client
+        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .await
+        .unwrap();
+    for r in &results {
+        let error = r.result.as_ref().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::SignIn, "{error}");
+        assert!(error.to_string().contains("printjob login"), "{error}");
+    }
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+    assert_eq!(count(&emulator, "print:canceled"), 0);
+}
+
+/// A server on 127.0.0.1 that accepts connections and never answers.
+async fn hung_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    format!("http://127.0.0.1:{}/v1.0", addr.port())
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_ends_in_a_timeout_error_after_the_retries() {
+    let emulator = emulator().await;
+    let graph = hung_server().await;
+    let client = PrintClient::builder(MintingSource::new(&emulator, 3600), &graph)
+        .request_timeout(Duration::from_millis(300))
+        .retry_policy(fast_policy(2))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let result = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.cancel_job(&lobby(), &job("101")),
+    )
+    .await
+    .expect("the client must not hang");
+    let error = graph_error(result);
+    assert!(started.elapsed() >= Duration::from_millis(600));
+    assert_eq!(error.code, "timeout");
+    assert_eq!(error.status, None);
+    assert_eq!(error.attempts, 2);
+    let text = error.to_string();
+    assert!(text.contains("timed out"), "{text}");
+    assert!(text.contains("gave up after 2 attempts"), "{text}");
+    assert_eq!(error.kind(), ErrorKind::Service);
+}
+
+/// A server on 127.0.0.1 that records the first request it gets and answers `status_line`.
+async fn recording_server(
+    status_line: &'static str,
+) -> (String, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 16384];
+        let mut seen = Vec::new();
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        let response = format!("{status_line}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        stream.write_all(response.as_bytes()).await.unwrap();
+        let _ = tx.send(String::from_utf8_lossy(&seen).into_owned());
+    });
+    (format!("http://127.0.0.1:{}/v1.0", addr.port()), rx)
+}
+
+#[tokio::test]
+async fn cancel_is_a_bodyless_post_with_bearer_token_and_a_client_request_id() {
+    let emulator = emulator().await;
+    let (graph, request) = recording_server("HTTP/1.1 204 No Content").await;
+    let token = emulator.mint_user_token(ADELE, &[BASIC], 3600).unwrap();
+    let client = PrintClient::new(Arc::new(RawSource(token.clone())), &graph).unwrap();
+    client.cancel_job(&lobby(), &job("101")).await.unwrap();
+    let request = request.await.unwrap();
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    let lines: Vec<String> = head.lines().map(str::to_ascii_lowercase).collect();
+    assert_eq!(
+        lines[0],
+        format!("post /v1.0/print/printers/{LOBBY_PRINTER}/jobs/101/cancel http/1.1")
+    );
+    assert!(
+        head.contains(&format!("authorization: Bearer {token}")),
+        "{head}"
+    );
+    let id = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("client-request-id: "))
+        .expect("a client-request-id header");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    assert!(body.is_empty(), "{body}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.starts_with("content-length:") || l == "content-length: 0"),
+        "{head}"
+    );
+}
+
+#[tokio::test]
+async fn cancel_answered_200_instead_of_204_is_not_success() {
+    let emulator = emulator().await;
+    let (graph, _request) = recording_server("HTTP/1.1 200 OK").await;
+    let client = PrintClient::new(MintingSource::new(&emulator, 3600), &graph).unwrap();
+    let error = graph_error(client.cancel_job(&lobby(), &job("101")).await);
+    assert_eq!(error.code, "invalidResponse");
+    assert!(
+        error.message.contains("expected 204 No Content, got 200"),
+        "{error}"
+    );
+}
+
+/// A `tracing` writer that keeps everything written to it.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_access_token_never_appears_in_logs_errors_or_debug_output() {
+    let emulator = emulator().await;
+    let token = emulator.mint_user_token(ADELE, &[BASIC], -120).unwrap();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let client = client(&emulator, Arc::new(RawSource(token.clone())));
+    force(&emulator, 1, 503, 0);
+    let error = graph_error(client.cancel_job(&lobby(), &job("101")).await);
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(logs.contains("retrying a Graph request"), "{logs}");
+    let payload = token.split('.').nth(1).unwrap();
+    for text in [
+        logs,
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{client:?}"),
+    ] {
+        assert!(!text.contains(payload), "token leaked: {text}");
+    }
 }
