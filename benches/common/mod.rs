@@ -69,7 +69,8 @@ pub fn report(name: &str, samples: &[Duration]) -> Result<Stats, BenchError> {
 
 /// Prints one derived figure (`name  value unit`).
 pub fn figure(name: &str, value: impl std::fmt::Display, unit: &str) {
-    println!("{name:<34} {value} {unit}");
+    let line = format!("{name:<34} {value} {unit}");
+    println!("{}", line.trim_end());
 }
 
 /// Which benches to run: the command line's non-flag arguments are substrings of bench
