@@ -179,13 +179,33 @@ impl Emulator {
         self.state.faults.set(faults);
     }
 
-    /// The settings a client needs, one `NAME=value` per line (environment variables).
+    /// The settings a client needs, one `NAME=value` per line (environment variables): the
+    /// authority, the Graph URL, the first work tenant of the directory (its first domain, else
+    /// its GUID) and its first public client — the seeded Contoso and printjob client unless
+    /// a seed file says otherwise.
     pub fn settings(&self) -> String {
+        let (tenant, client) = self.default_tenant_and_client();
         format!(
-            "PRINTJOB_AUTHORITY={base}\nPRINTJOB_GRAPH_URL={base}/v1.0\nPRINTJOB_TENANT_ID=contoso.onmicrosoft.com\nPRINTJOB_CLIENT_ID={client}\n",
+            "PRINTJOB_AUTHORITY={base}\nPRINTJOB_GRAPH_URL={base}/v1.0\nPRINTJOB_TENANT_ID={tenant}\nPRINTJOB_CLIENT_ID={client}\n",
             base = self.base_url,
-            client = seed::PUBLIC_CLIENT_ID
         )
+    }
+
+    fn default_tenant_and_client(&self) -> (String, String) {
+        let directory = self.state.directory();
+        let tenant = directory
+            .tenants
+            .iter()
+            .find(|t| t.id != crate::ids::CONSUMER_TENANT_GUID)
+            .map(|t| t.domains.first().cloned().unwrap_or_else(|| t.id.clone()))
+            .unwrap_or_else(|| "organizations".to_string());
+        let client = directory
+            .clients
+            .iter()
+            .find(|c| c.public)
+            .map(|c| c.client_id.clone())
+            .unwrap_or_else(|| seed::PUBLIC_CLIENT_ID.to_string());
+        (tenant, client)
     }
 
     /// Signs a delegated Graph access token for a seeded user, as the token endpoint would

@@ -43,9 +43,92 @@ pub struct Seed {
 }
 
 impl Seed {
-    /// Parses a seed file's JSON.
+    /// Parses a seed file's JSON and checks it (see [`Seed::validate`]).
     pub fn from_json(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|e| format!("the seed file is not valid: {e}"))
+        let seed: Self =
+            serde_json::from_str(text).map_err(|e| format!("the seed file is not valid: {e}"))?;
+        seed.validate()
+            .map_err(|e| format!("the seed file is not valid: {e}"))?;
+        Ok(seed)
+    }
+
+    /// Checks what the JSON shape alone cannot: tenant ids are lowercase GUIDs, every
+    /// `tenantId` and `printerId` names an entry of the seed, and job and printer states are
+    /// members of Graph's enums (a typo would otherwise become an unknown state).
+    pub fn validate(&self) -> Result<(), String> {
+        let directory = &self.directory;
+        for tenant in &directory.tenants {
+            if !crate::ids::is_guid(&tenant.id) || tenant.id != tenant.id.to_ascii_lowercase() {
+                return Err(format!(
+                    "tenant id {:?} must be a GUID in lowercase",
+                    tenant.id
+                ));
+            }
+        }
+        let has_tenant = |id: &str| directory.tenants.iter().any(|t| t.id == id);
+        for (what, name, tenant) in directory
+            .users
+            .iter()
+            .map(|u| ("user", &u.user_principal_name, &u.tenant_id))
+            .chain(
+                directory
+                    .clients
+                    .iter()
+                    .map(|c| ("client", &c.client_id, &c.tenant_id)),
+            )
+            .chain(
+                self.print
+                    .printers
+                    .iter()
+                    .map(|p| ("printer", &p.id, &p.tenant_id)),
+            )
+        {
+            if !has_tenant(tenant) {
+                return Err(format!(
+                    "{what} {name:?} names tenantId {tenant:?}, which is not in \"tenants\""
+                ));
+            }
+        }
+        self.validate_print()
+    }
+
+    fn validate_print(&self) -> Result<(), String> {
+        use crate::graph::model::{PrintJobProcessingState, PrinterProcessingState};
+        let print = &self.print;
+        let has_printer = |id: &str| print.printers.iter().any(|p| p.id == id);
+        for printer in &print.printers {
+            if let PrinterProcessingState::Unrecognized(s) = &printer.state {
+                return Err(format!(
+                    "printer {:?} has state {s:?}; use one of {}",
+                    printer.id,
+                    PrinterProcessingState::MEMBERS.join(", ")
+                ));
+            }
+        }
+        for share in &print.shares {
+            if !has_printer(&share.printer_id) {
+                return Err(format!(
+                    "share {:?} names printerId {:?}, which is not in \"printers\"",
+                    share.id, share.printer_id
+                ));
+            }
+        }
+        for job in &print.jobs {
+            if !has_printer(&job.printer_id) {
+                return Err(format!(
+                    "job {:?} names printerId {:?}, which is not in \"printers\"",
+                    job.id, job.printer_id
+                ));
+            }
+            if let PrintJobProcessingState::Unrecognized(s) = &job.state {
+                return Err(format!(
+                    "job {:?} has state {s:?}; use one of {}",
+                    job.id,
+                    PrintJobProcessingState::MEMBERS.join(", ")
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -151,5 +234,51 @@ impl Default for Seed {
             directory,
             print: PrintSeed::default_for(CONTOSO_TENANT),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_json() -> serde_json::Value {
+        serde_json::to_value(Seed::default()).unwrap()
+    }
+
+    #[test]
+    fn default_seed_round_trips_through_json() {
+        let text = default_json().to_string();
+        assert_eq!(Seed::from_json(&text), Ok(Seed::default()));
+    }
+
+    #[test]
+    fn seed_with_a_misspelt_job_state_is_refused() {
+        let mut json = default_json();
+        json["print"]["jobs"][0]["state"] = "pendng".into();
+        let error = Seed::from_json(&json.to_string()).unwrap_err();
+        assert!(error.contains("\"pendng\""), "{error}");
+    }
+
+    #[test]
+    fn seed_job_on_an_unknown_printer_is_refused() {
+        let mut json = default_json();
+        json["print"]["jobs"][0]["printerId"] = "00000000-0000-4000-8000-000000000000".into();
+        let error = Seed::from_json(&json.to_string()).unwrap_err();
+        assert!(error.contains("not in \"printers\""), "{error}");
+    }
+
+    #[test]
+    fn seed_user_of_an_unknown_tenant_is_refused() {
+        let mut json = default_json();
+        json["users"][0]["tenantId"] = "00000000-0000-4000-8000-000000000000".into();
+        let error = Seed::from_json(&json.to_string()).unwrap_err();
+        assert!(error.contains("not in \"tenants\""), "{error}");
+    }
+
+    #[test]
+    fn seed_tenant_id_in_uppercase_is_refused() {
+        let mut json = default_json();
+        json["tenants"][0]["id"] = CONTOSO_TENANT.to_ascii_uppercase().into();
+        assert!(Seed::from_json(&json.to_string()).is_err());
     }
 }
