@@ -1372,3 +1372,77 @@ fn print_seed_example_of_the_graph_docs_loads() {
     assert_eq!(seed.print.printers.len(), 1);
     assert_eq!(seed.print.jobs.len(), 1);
 }
+
+#[tokio::test]
+async fn listing_jobs_without_a_printjob_scope_is_refused_with_403() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, &["User.Read"]);
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs",
+        emulator.graph_url()
+    );
+    let response = call(Method::GET, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(response).await, "accessDenied");
+}
+
+#[tokio::test]
+async fn read_only_scope_cannot_cancel_even_the_callers_own_job() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, &["PrintJob.Read"]);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(response).await, "accessDenied");
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn injected_504_answers_gateway_timeout_without_changing_the_job() {
+    let emulator = start().await;
+    emulator.set_faults(FaultConfig {
+        next: 1,
+        force: 504,
+        ..Default::default()
+    });
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "101"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(error_code(response).await, "gatewayTimeout");
+    assert_eq!(emulator.counters()["fault:504"], 1);
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[tokio::test]
+async fn injected_latency_delays_the_answer_by_at_least_the_configured_time() {
+    let emulator = start().await;
+    emulator.set_faults(FaultConfig::parse("latency=300ms").unwrap());
+    let t = token(&emulator, ADELE, BASIC);
+    let started = std::time::Instant::now();
+    let response = call(
+        Method::GET,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs/101",
+            emulator.graph_url()
+        ),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}

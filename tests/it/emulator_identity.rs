@@ -1004,3 +1004,47 @@ async fn device_code_redeemed_once_is_bad_verification_code_afterwards() {
     assert_eq!(status, 400);
     assert_eq!(body["error"], "bad_verification_code");
 }
+
+#[tokio::test]
+async fn token_response_without_offline_access_and_openid_has_no_refresh_or_id_token() {
+    let em = emulator().await;
+    let scope = "https://graph.microsoft.com/PrintJob.ReadWriteBasic";
+    let (captured, redirect) = sign_in_as(&em, adele(), &[("scope", scope)]).await;
+    let (status, body) = token_request(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", seed::PUBLIC_CLIENT_ID),
+            ("code", &captured.params["code"]),
+            ("redirect_uri", &redirect),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "PrintJob.ReadWriteBasic");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    assert!(body.get("id_token").is_none(), "{body}");
+    let claims = read_jwt(body["access_token"].as_str().unwrap()).unwrap();
+    assert!(claims.exp.is_some());
+}
+
+#[tokio::test]
+async fn identity_route_under_an_injected_429_answers_with_retry_after() {
+    let em = emulator().await;
+    em.set_faults(printjob::emulator::faults::FaultConfig {
+        next: 1,
+        force: 429,
+        retry_after_secs: 3,
+        ..Default::default()
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/organizations/oauth2/v2.0/token", em.base_url()))
+        .form(&[("grant_type", "refresh_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "3");
+    assert_eq!(em.counters()["fault:429"], 1);
+}
