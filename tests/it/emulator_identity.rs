@@ -1048,3 +1048,19 @@ async fn identity_route_under_an_injected_429_answers_with_retry_after() {
     assert_eq!(response.headers()["retry-after"], "3");
     assert_eq!(em.counters()["fault:429"], 1);
 }
+
+#[tokio::test]
+async fn get_on_the_token_endpoint_is_refused_with_aadsts900561() {
+    let em = emulator().await;
+    let response = reqwest::get(format!(
+        "{}/organizations/oauth2/v2.0/token?grant_type=client_credentials",
+        em.base_url()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(aadsts(&body), 900561);
+}

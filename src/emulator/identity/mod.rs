@@ -44,14 +44,36 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
         .route("/{tenant}/login", post(authorize::login))
         .route("/{tenant}/consent", post(authorize::consent))
-        .route("/{tenant}/oauth2/v2.0/token", post(token::token))
-        .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(token::token).fallback(post_only),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(device::devicecode).fallback(post_only),
+        )
         .route("/{tenant}/oauth2/v2.0/logout", get(logout))
         .route(
             "/devicelogin",
             get(device::entry_page).post(device::entry_submit),
         )
         .route("/error", get(error_lookup))
+}
+
+/// AADSTS900561 for any method but POST on the token and device code endpoints, as JSON with
+/// `405 Method Not Allowed` and `Allow: POST`.
+async fn post_only(State(state): State<Shared>, method: axum::http::Method) -> Response {
+    let mut error = AadError::new(
+        "invalid_request",
+        900561,
+        format!("The endpoint only accepts POST, OPTIONS requests. Received a {method} request."),
+    );
+    error.status = StatusCode::METHOD_NOT_ALLOWED;
+    let mut response = error.to_json_response(&state);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+    response
 }
 
 /// The tenant segment of a URL, resolved against the directory.
