@@ -1446,3 +1446,22 @@ async fn injected_latency_delays_the_answer_by_at_least_the_configured_time() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
+
+#[tokio::test]
+async fn cancel_of_a_job_through_another_printer_answers_404() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    // Job 201 is Adele's, but on the Finance printer.
+    let response = call(
+        Method::POST,
+        &cancel_url(&emulator, LOBBY_PRINTER, "201"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(response).await, "itemNotFound");
+    assert_eq!(
+        job_state(&emulator, FINANCE_PRINTER, "201"),
+        Some(PrintJobProcessingState::Pending)
+    );
+}
