@@ -497,9 +497,16 @@ pub fn provider_error(error: ProviderError, ctx: &ErrorContext) -> AuthError {
 fn explain(e: &ProviderError, ctx: &ErrorContext) -> String {
     let said = e.description.clone().unwrap_or_else(|| e.error.clone());
     let advice = if has_code(e, 65001) || e.error == "consent_required" {
+        let scopes = scope_list(&ctx.scopes);
+        let flags: Vec<String> = ctx
+            .scopes
+            .iter()
+            .filter(|s| !s.is_oidc())
+            .map(|s| format!("--scope {s}"))
+            .collect();
         format!(
-            "AADSTS65001: the user or an administrator has not consented to {} — ask an admin to grant consent or run login again",
-            scope_list(&ctx.scopes)
+            "AADSTS65001: the user or an administrator has not consented to {scopes} — ask an admin to grant consent or run login again (`printjob login {}`) and accept the consent page; permissions ending in .All need an administrator's consent first",
+            flags.join(" ")
         )
     } else if has_code(e, 700016) {
         let tenant = if ctx.tenant.is_empty() {
@@ -617,7 +624,7 @@ mod tests {
     #[test]
     fn consent_missing_asks_for_admin_consent_naming_the_scopes() {
         let msg = provider_error(entra(65001, "invalid_grant"), &ctx()).to_string();
-        assert!(msg.starts_with("AADSTS65001: the user or an administrator has not consented to PrintJob.ReadWriteBasic — ask an admin to grant consent or run login again"), "{msg}");
+        assert!(msg.starts_with("AADSTS65001: the user or an administrator has not consented to PrintJob.ReadWriteBasic — ask an admin to grant consent or run login again (`printjob login --scope PrintJob.ReadWriteBasic`)"), "{msg}");
         assert!(msg.contains("correlation id c1"), "{msg}");
     }
 

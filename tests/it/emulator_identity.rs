@@ -546,6 +546,21 @@ async fn refresh_for_an_unconsented_scope_is_consent_required() {
 }
 
 #[tokio::test]
+async fn refused_refresh_does_not_use_up_the_refresh_token() {
+    let em = emulator().await;
+    let token = refresh_token_for_adele(&em).await;
+    let (status, _) = refresh(&em, &token, Some("PrintJob.ReadWrite offline_access")).await;
+    assert_eq!(status, 400);
+    // Long after any rotation grace window, the same token still works: nothing was rotated.
+    em.state()
+        .clock
+        .advance(Duration::from_secs(REFRESH_GRACE_SECS as u64 + 60));
+    let (status, body) = refresh(&em, &token, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["refresh_token"].is_string());
+}
+
+#[tokio::test]
 async fn refresh_may_ask_for_a_subset_of_the_consented_scopes() {
     let em = emulator().await;
     let token = refresh_token_for_adele(&em).await;

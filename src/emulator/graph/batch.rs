@@ -63,12 +63,15 @@ fn parse(body: &[u8]) -> Result<BatchRequest, GraphFailure> {
     Ok(batch)
 }
 
-/// Runs a batch; `Err` is a whole-batch refusal (malformed, too many requests).
+/// Runs a batch; `Err` is a whole-batch refusal (no valid token, malformed, too many requests).
+/// The batch request itself must carry a valid token (Graph authenticates it before looking at
+/// the requests inside); each inner request is then authorized on its own.
 pub fn run(
     state: &EmulatorState,
     body: &[u8],
     authorization: Option<&str>,
 ) -> Result<Value, GraphFailure> {
+    super::auth::authenticate(state, authorization)?;
     let batch = parse(body)?;
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::new();

@@ -331,15 +331,14 @@ impl IdentityStore {
         token
     }
 
-    /// Uses a refresh token: checks it and marks it rotated out (its grace window starts now,
-    /// or keeps running if it was already rotated).
-    pub fn use_refresh(
-        &mut self,
+    /// Checks a refresh token without using it up (a refused grant must not rotate it).
+    pub fn check_refresh(
+        &self,
         token: &str,
         client_id: &str,
         now: i64,
     ) -> Result<RefreshRecord, RefreshError> {
-        let record = self.refresh.get_mut(token).ok_or(RefreshError::Unknown)?;
+        let record = self.refresh.get(token).ok_or(RefreshError::Unknown)?;
         if record.revoked {
             return Err(RefreshError::Unknown);
         }
@@ -350,11 +349,24 @@ impl IdentityStore {
             return Err(RefreshError::Expired);
         }
         match record.superseded_at {
-            Some(at) if now - at > REFRESH_GRACE_SECS => return Err(RefreshError::Superseded),
-            Some(_) => {}
-            None => record.superseded_at = Some(now),
+            Some(at) if now - at > REFRESH_GRACE_SECS => Err(RefreshError::Superseded),
+            _ => Ok(record.clone()),
         }
-        Ok(record.clone())
+    }
+
+    /// Uses a refresh token: checks it and marks it rotated out (its grace window starts now,
+    /// or keeps running if it was already rotated).
+    pub fn use_refresh(
+        &mut self,
+        token: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<RefreshRecord, RefreshError> {
+        let record = self.check_refresh(token, client_id, now)?;
+        if let Some(stored) = self.refresh.get_mut(token) {
+            stored.superseded_at.get_or_insert(now);
+        }
+        Ok(record)
     }
 
     /// How many refresh-token families were started (one per sign-in with `offline_access`).

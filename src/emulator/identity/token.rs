@@ -326,7 +326,7 @@ fn refresh_token(
     let token = required(form, "refresh_token")?;
     let record = state
         .identity()
-        .use_refresh(token, &client.client_id, state.now())
+        .check_refresh(token, &client.client_id, state.now())
         .map_err(refresh_error)?;
     let scopes = match form.get("scope") {
         None => record.scopes.clone(),
@@ -350,6 +350,11 @@ fn refresh_token(
         )
         .with_suberror("consent_required"));
     }
+    // Only a grant that succeeds uses the refresh token up (rotation).
+    state
+        .identity()
+        .use_refresh(token, &client.client_id, state.now())
+        .map_err(refresh_error)?;
     state.counters.bump("refresh:rotated");
     let user = user(state, &record.user_oid)?;
     let issue = Issue {
