@@ -670,3 +670,77 @@ async fn trace_logs_never_contain_the_real_code_verifier_or_token() {
         "trace logging was on"
     );
 }
+
+/// The cached refresh token, as the client would send it.
+fn cached_refresh_token(s: &Setup) -> String {
+    let cache = s.cache_json();
+    let entry = cache["RefreshToken"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .expect("a cached refresh token");
+    entry["secret"].as_str().expect("secret").to_string()
+}
+
+/// Rotates the cached refresh token behind the client's back (as another machine or a
+/// revocation would) and lets the emulator's grace window pass, so the cached one is refused.
+async fn supersede_cached_refresh_token(s: &Setup) {
+    let base = s.emulator.base_url();
+    let rotated = reqwest::Client::new()
+        .post(format!("{base}/{TENANT}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", seed::PUBLIC_CLIENT_ID),
+            ("refresh_token", cached_refresh_token(s).as_str()),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(rotated.status().as_u16(), 200);
+    let advanced = reqwest::Client::new()
+        .post(format!("{base}/_emulator/clock/advance?seconds=120"))
+        .send()
+        .await
+        .expect("advance the clock");
+    assert!(advanced.status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_refresh_token_asks_for_sign_in_and_keeps_the_cache_when_not_interactive() {
+    let s = Setup::start().await;
+    s.login().await;
+    s.expire_cached_access_tokens();
+    supersede_cached_refresh_token(&s).await;
+    let before = cached_refresh_token(&s);
+    let out = s.run(&["token"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("printjob login"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).is_empty(),
+        "no token printed: {}",
+        stdout(&out)
+    );
+    assert_eq!(s.count(AUTHORIZE), 1, "no browser without --interactive");
+    assert_eq!(
+        cached_refresh_token(&s),
+        before,
+        "the refresh token is not deleted blindly"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_refresh_token_falls_back_to_interactive_sign_in() {
+    let s = Setup::start().await;
+    s.login().await;
+    s.expire_cached_access_tokens();
+    supersede_cached_refresh_token(&s).await;
+    let before = cached_refresh_token(&s);
+    let out = s.run(&["token", "--interactive"]).await;
+    assert_success(&out);
+    assert!(!stdout(&out).trim().is_empty(), "a token is printed");
+    assert_eq!(s.count(AUTHORIZE), 2, "the browser signed in again");
+    assert_ne!(
+        cached_refresh_token(&s),
+        before,
+        "the new sign-in's token is cached"
+    );
+}
