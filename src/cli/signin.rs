@@ -280,8 +280,9 @@ fn rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// One account in `printjob status --json`.
+/// One account in `printjob status --json` (camelCase, like every `--json` output).
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct StatusJson {
     username: String,
     home_account_id: String,
@@ -292,6 +293,7 @@ struct StatusJson {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct TokenJson {
     scopes: Vec<String>,
     expires_on: String,
@@ -328,7 +330,7 @@ pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error>
     let accounts: Vec<StatusJson> = statuses.iter().map(|s| status_json(s, now)).collect();
     if global.json {
         super::output::print_json(&serde_json::json!({
-            "signed_in": !accounts.is_empty(),
+            "signedIn": !accounts.is_empty(),
             "tenant": config.tenant.as_str(),
             "authority": config.authority.as_str(),
             "cache": config.cache_path,
@@ -359,7 +361,7 @@ fn print_status(config: &Config, accounts: &[StatusJson]) {
         };
         println!("Signed in as {name}");
         println!("  tenant:        {}", a.tenant_id);
-        println!("  authority:     {}", a.environment);
+        println!("  authority:     {}", config.authority);
         println!(
             "  refresh token: {}",
             if a.refresh_token {

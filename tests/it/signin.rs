@@ -425,7 +425,11 @@ async fn logout_forgets_the_account_and_status_then_says_not_signed_in() {
     let status = s.run(&["status", "--json"]).await;
     assert_success(&status);
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["signedIn"], true);
     assert_eq!(json["accounts"][0]["username"], seed::ADELE);
+    assert_eq!(json["accounts"][0]["refreshToken"], true);
+    let scopes = &json["accounts"][0]["accessTokens"][0]["scopes"];
+    assert_eq!(scopes[0], "PrintJob.ReadWriteBasic", "{json}");
     assert_success(&s.run(&["logout"]).await);
     let after = s.run(&["status"]).await;
     assert_eq!(after.status.code(), Some(3));
