@@ -230,11 +230,20 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 async fn body_text(client: &Client) -> String {
-    wait_for(client, "body")
-        .await
-        .text()
-        .await
-        .expect("page text")
+    // The page may be replaced between finding <body> and reading it (the form_post page
+    // submits itself): read again until one read succeeds.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let read = match client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(text) => return text,
+            Err(e) => assert!(Instant::now() < deadline, "cannot read the page: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Types the user's name and password into the emulator's sign-in page and submits it.
@@ -273,13 +282,14 @@ async fn consent(client: &Client, accept: bool) {
 
 /// Waits until the browser shows the loopback listener's page (on localhost) and returns its text.
 async fn listener_page(client: &Client) -> String {
+    // The redirect URI is http://localhost:{port}; the emulator's own pages (including the
+    // self-submitting form_post page) are on 127.0.0.1, so the host tells them apart.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let url = client.current_url().await.expect("current url");
-        if url.host_str() == Some("localhost") || url.host_str() == Some("127.0.0.1") {
-            let port = url.port();
+        if url.host_str() == Some("localhost") && url.port().is_some() {
             let text = body_text(client).await;
-            if port.is_some() && !text.trim().is_empty() && !url.path().contains("oauth2") {
+            if !text.trim().is_empty() {
                 return text;
             }
         }
