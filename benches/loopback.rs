@@ -118,7 +118,13 @@ impl Waiting {
 async fn bind_to_redirect(via: Via, name: &str) -> Result<(), BenchError> {
     const WARM_UP: usize = 5;
     const MEASURED: usize = 50;
-    let http = reqwest::Client::builder().no_proxy().build()?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        // A new connection per request: a pooled connection to an earlier listener whose port
+        // the OS handed out again would reach that listener's orphaned connection thread.
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let (mut totals, mut binds) = (Vec::new(), Vec::new());
     for n in 0..(WARM_UP + MEASURED) {
         let started = Instant::now();
@@ -142,7 +148,13 @@ async fn flood() -> Result<(), BenchError> {
     const RUNS: usize = 3;
     let (mut totals, mut finals) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
-        let http = reqwest::Client::builder().no_proxy().build()?;
+        let http = reqwest::Client::builder()
+        .no_proxy()
+        // A new connection per request: a pooled connection to an earlier listener whose port
+        // the OS handed out again would reach that listener's orphaned connection thread.
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()?;
         let started = Instant::now();
         let (waiting, _) = start_listener(Via::V4)?.ok_or("no listener")?;
         let base = waiting.base.clone();
