@@ -149,12 +149,12 @@ async fn flood() -> Result<(), BenchError> {
     let (mut totals, mut finals) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let http = reqwest::Client::builder()
-        .no_proxy()
-        // A new connection per request: a pooled connection to an earlier listener whose port
-        // the OS handed out again would reach that listener's orphaned connection thread.
-        .pool_max_idle_per_host(0)
-        .timeout(Duration::from_secs(30))
-        .build()?;
+            .no_proxy()
+            // A new connection per request: a pooled connection to an earlier listener whose port
+            // the OS handed out again would reach that listener's orphaned connection thread.
+            .pool_max_idle_per_host(0)
+            .timeout(Duration::from_secs(30))
+            .build()?;
         let started = Instant::now();
         let (waiting, _) = start_listener(Via::V4)?.ok_or("no listener")?;
         let base = waiting.base.clone();
