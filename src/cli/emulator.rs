@@ -53,9 +53,17 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
             format!("{e}; choose another --port, or 0 for a free one"),
         )
     })?;
+    // Register the Ctrl-C handler (first poll) before announcing readiness, so a Ctrl-C right
+    // after the settings appear stops the emulator cleanly instead of killing the process.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let early = futures::poll!(&mut ctrl_c);
     print_settings(global.json, &emulator);
-    tokio::signal::ctrl_c()
-        .await
+    let waited = match early {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => ctrl_c.await,
+    };
+    waited
         .map_err(|e| Error::other(ErrorKind::Internal, format!("cannot wait for Ctrl-C: {e}")))?;
     emulator.shutdown();
     eprintln!("emulator stopped");

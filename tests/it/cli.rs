@@ -136,3 +136,43 @@ fn demo_without_display_or_browser_signs_in_unattended() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("signing in unattended"), "{stdout}");
 }
+
+#[test]
+fn emulator_stops_cleanly_on_ctrl_c() {
+    let mut child = Command::new(printjob_bin())
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start printjob emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let base = first
+        .strip_prefix("printjob emulator listening on ")
+        .expect("the base URL line")
+        .to_string();
+    // It announces its settings only once Ctrl-C is handled: read them all, then send SIGINT.
+    let _: Vec<String> = lines
+        .by_ref()
+        .take_while(|l| l.as_ref().is_ok_and(|l| !l.starts_with("Press Ctrl-C")))
+        .map(|l| l.unwrap_or_default())
+        .collect();
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("emulator stopped"));
+    assert!(
+        reqwest::blocking_get(&format!("{base}/_emulator/health")).is_err(),
+        "the port no longer answers"
+    );
+}
