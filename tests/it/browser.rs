@@ -118,10 +118,20 @@ async fn launch_chromium(browser: &Path, driver_url: &str, profile: &Path) -> Cl
     .await
 }
 
-/// The emulator on an ephemeral port, run on its own thread so it outlives test-side blocking.
+/// The emulator on an ephemeral port and a temporary home (browser profile, cache, wrapper).
 struct Fixture {
     emulator: Emulator,
     home: tempfile::TempDir,
+}
+
+impl Drop for Fixture {
+    /// A test that fails mid-way leaves no browser behind: every Chromium process of this test
+    /// names its profile inside `home`.
+    fn drop(&mut self) {
+        let _ = Command::new("pkill")
+            .args(["-f", &self.home.path().display().to_string()])
+            .status();
+    }
 }
 
 impl Fixture {
