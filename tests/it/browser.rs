@@ -5,7 +5,7 @@
 //! developer machine, but they FAIL when `CI=true` or `PRINTJOB_BROWSER_TESTS=1` (which
 //! `.ci/run` sets), so CI can never pass without really running them.
 
-use crate::harness::printjob_bin;
+use crate::harness::{emulator_env, printjob_bin};
 use fantoccini::{Client, ClientBuilder, Locator};
 use printjob::emulator::{seed, Emulator};
 use std::io::{BufRead, BufReader};
@@ -145,14 +145,7 @@ impl Fixture {
     fn command(&self) -> Command {
         let mut cmd = Command::new(printjob_bin());
         cmd.env_remove("BROWSER")
-            .env("PRINTJOB_AUTHORITY", self.emulator.base_url())
-            .env("PRINTJOB_GRAPH_URL", self.emulator.graph_url())
-            .env("PRINTJOB_TENANT_ID", "contoso.onmicrosoft.com")
-            .env("PRINTJOB_CLIENT_ID", seed::PUBLIC_CLIENT_ID)
-            .env("PRINTJOB_CACHE", self.home.path().join("cache.json"))
-            .env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
-            .env("XDG_CACHE_HOME", self.home.path().join("cache"))
+            .envs(emulator_env(&self.emulator, self.home.path()))
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY");
         cmd

@@ -1,7 +1,7 @@
 //! Integration tests: the cancel workflow — `PrintClient`, `cancel::run` and the `printjob`
 //! binary — against the in-process emulator over real sockets on 127.0.0.1.
 
-use crate::harness::printjob_bin;
+use crate::harness::{emulator_env, printjob_bin};
 use futures::future::BoxFuture;
 use printjob::auth::{AuthError, GrantedToken, StaticToken, TokenRequest, TokenSource};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
@@ -781,16 +781,7 @@ fn printjob_command(
     command
         .args(args)
         .env_clear()
-        .env("HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .env("PRINTJOB_AUTHORITY", emulator.base_url())
-        .env("PRINTJOB_GRAPH_URL", emulator.graph_url())
-        .env("PRINTJOB_TENANT_ID", "contoso.onmicrosoft.com")
-        .env(
-            "PRINTJOB_CLIENT_ID",
-            printjob::emulator::seed::PUBLIC_CLIENT_ID,
-        )
-        .env("PRINTJOB_CACHE", dir.path().join("cache.json"))
+        .envs(emulator_env(emulator, dir.path()))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

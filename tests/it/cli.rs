@@ -1,7 +1,6 @@
 //! Integration tests: the command line itself (parsing, help, exit codes, `printjob emulator`).
 
-use crate::harness::printjob_bin;
-use std::io::{BufRead, BufReader};
+use crate::harness::{printjob_bin, spawn_emulator, EmulatorProcess};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -31,19 +30,17 @@ fn unknown_flag_is_a_usage_error_with_exit_code_2() {
 
 #[test]
 fn emulator_command_prints_its_settings_and_serves() {
-    let mut child = Command::new(printjob_bin())
-        .args(["emulator", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start printjob emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let base = first
-        .strip_prefix("printjob emulator listening on ")
-        .expect("the base URL line")
-        .to_string();
+    let EmulatorProcess {
+        mut child,
+        base,
+        lines,
+        ..
+    } = spawn_emulator(
+        Command::new(printjob_bin())
+            .args(["emulator", "--port", "0"])
+            .stderr(Stdio::null()),
+    );
+    let base = base.expect("the base URL line");
     let rest: Vec<String> = lines.take(5).map(|l| l.expect("utf-8")).collect();
     assert!(
         rest.iter()
@@ -139,19 +136,17 @@ fn demo_without_display_or_browser_signs_in_unattended() {
 
 #[test]
 fn emulator_stops_cleanly_on_ctrl_c() {
-    let mut child = Command::new(printjob_bin())
-        .args(["emulator", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start printjob emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let base = first
-        .strip_prefix("printjob emulator listening on ")
-        .expect("the base URL line")
-        .to_string();
+    let EmulatorProcess {
+        child,
+        base,
+        mut lines,
+        ..
+    } = spawn_emulator(
+        Command::new(printjob_bin())
+            .args(["emulator", "--port", "0"])
+            .stderr(Stdio::piped()),
+    );
+    let base = base.expect("the base URL line");
     // It announces its settings only once Ctrl-C is handled: read them all, then send SIGINT.
     let _: Vec<String> = lines
         .by_ref()

@@ -2,11 +2,10 @@
 //! documentation cannot go stale: concrete commands run against the emulator and must succeed,
 //! synopsis lines may name only flags that `--help` knows.
 
-use crate::harness::{example_bin, printjob_bin};
+use crate::harness::{emulator_env, example_bin, printjob_bin, spawn_emulator};
 use printjob::emulator::graph::seed::LOBBY_PRINTER;
-use printjob::emulator::seed::{self, Seed};
+use printjob::emulator::seed::Seed;
 use printjob::emulator::Emulator;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -110,25 +109,22 @@ fn run_emulator_command(args: &[String], dir: &Path) {
     if let Some(i) = args.iter().position(|a| a == "--port") {
         args[i + 1] = "0".into();
     }
-    let mut child = Command::new(printjob_bin())
-        .args(&args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start printjob emulator");
-    let first = BufReader::new(child.stdout.take().expect("stdout"))
-        .lines()
-        .next()
-        .map(|l| l.expect("utf-8"));
-    let _ = child.kill();
-    let out = child.wait_with_output().expect("wait");
+    let mut emulator = spawn_emulator(
+        Command::new(printjob_bin())
+            .args(&args)
+            .current_dir(dir)
+            .stderr(Stdio::piped()),
+    );
+    let _ = emulator.child.kill();
+    let out = emulator.child.wait_with_output().expect("wait");
     assert!(
-        first
+        emulator
+            .base
             .as_deref()
-            .is_some_and(|l| l.starts_with("printjob emulator listening on http://127.0.0.1:")),
-        "`printjob {}` did not start: {first:?} {}",
+            .is_some_and(|b| b.starts_with("http://127.0.0.1:")),
+        "`printjob {}` did not start: {:?} {}",
         args.join(" "),
+        emulator.first_line,
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -177,25 +173,17 @@ async fn documented_commands_run_against_the_emulator() {
             continue;
         }
         let out = tokio::task::spawn_blocking({
-            let (args, home, base, graph, robot) = (
+            let (args, home, env, robot) = (
                 args.clone(),
                 home.path().to_path_buf(),
-                emulator.base_url().to_string(),
-                emulator.graph_url(),
+                emulator_env(&emulator, home.path()),
                 robot.clone(),
             );
             move || {
                 Command::new(printjob_bin())
                     .args(&args)
                     .current_dir(&home)
-                    .env("PRINTJOB_AUTHORITY", base)
-                    .env("PRINTJOB_GRAPH_URL", graph)
-                    .env("PRINTJOB_TENANT_ID", "contoso.onmicrosoft.com")
-                    .env("PRINTJOB_CLIENT_ID", seed::PUBLIC_CLIENT_ID)
-                    .env("PRINTJOB_CACHE", home.join("token_cache.json"))
-                    .env("HOME", &home)
-                    .env("XDG_CONFIG_HOME", home.join("config"))
-                    .env("XDG_CACHE_HOME", home.join("cache"))
+                    .envs(env)
                     .env("BROWSER", robot)
                     .stdin(Stdio::null())
                     .output()

@@ -1,7 +1,7 @@
 //! Integration tests: signin. The real `printjob` binary against an in-process emulator, with
 //! the robot browser (`examples/robot_browser.rs`) as `$BROWSER`.
 
-use crate::harness::{example_bin, printjob_bin};
+use crate::harness::{emulator_env, example_bin, printjob_bin};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use printjob::auth::interactive::Browser as _;
@@ -38,13 +38,7 @@ impl Setup {
         let mut c = tokio::process::Command::new(printjob_bin());
         c.args(args)
             .env_clear()
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("PRINTJOB_AUTHORITY", self.emulator.base_url())
-            .env("PRINTJOB_GRAPH_URL", self.emulator.graph_url())
-            .env("PRINTJOB_TENANT_ID", TENANT)
-            .env("PRINTJOB_CLIENT_ID", seed::PUBLIC_CLIENT_ID)
-            .env("PRINTJOB_CACHE", self.cache())
+            .envs(emulator_env(&self.emulator, self.dir.path()))
             .env("BROWSER", example_bin("robot_browser"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
