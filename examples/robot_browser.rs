@@ -43,17 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("robot_browser: cannot start a runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(robot::sign_in(&url, &user, consent)) {
+    match robot::sign_in_blocking(&url, &user, consent) {
         Ok(outcome) => {
             eprintln!(
                 "robot_browser: delivered to {} (HTTP {})",

@@ -7,7 +7,6 @@
 use super::output::print_table;
 use super::GlobalArgs;
 use clap::Args;
-use printjob::auth::credential::SignInUi;
 use printjob::auth::interactive::{Browser, SystemBrowser};
 use printjob::auth::DelegatedCredential;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
@@ -43,31 +42,13 @@ impl Browser for RobotBrowser {
             .name("demo-robot".into())
             .spawn(move || {
                 let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                let outcome = runtime.map_err(|e| e.to_string()).and_then(|rt| {
-                    rt.block_on(robot::sign_in(&url, &user, Consent::Accept))
-                        .map_err(|e| e.to_string())
-                });
+                let outcome = robot::sign_in_blocking(&url, &user, Consent::Accept);
                 if let Err(e) = outcome {
                     eprintln!("demo: the automatic sign-in failed: {e}");
                 }
             })
             .map(|_| ())
             .map_err(|e| format!("cannot start the automatic sign-in: {e}"))
-    }
-}
-
-/// Shows the sign-in URL when the browser cannot be opened.
-struct DemoUi;
-
-impl SignInUi for DemoUi {
-    fn show_url(&self, url: &Url, browser_error: Option<&str>) {
-        if let Some(e) = browser_error {
-            eprintln!("   (could not open a browser: {e})");
-        }
-        eprintln!("   Open this URL to sign in:\n{url}");
     }
 }
 
@@ -114,7 +95,7 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
         .client_id(seed::PUBLIC_CLIENT_ID)
         .cache_path(home.path().join("token_cache.json"))
         .browser(browser)
-        .ui(Arc::new(DemoUi))
+        .ui(super::signin::CliUi::new())
         .timeout(Duration::from_secs(if auto { 60 } else { 300 }))
         .build()?;
 

@@ -101,13 +101,14 @@ pub struct LogoutArgs {
 }
 
 /// Shows sign-in progress on stderr: a spinner on a terminal, plain lines otherwise.
-struct CliUi {
+pub struct CliUi {
     tty: bool,
     spinner: Mutex<Option<ProgressBar>>,
 }
 
 impl CliUi {
-    fn new() -> Arc<Self> {
+    /// The sign-in UI of every command (and of `printjob demo`).
+    pub fn new() -> Arc<Self> {
         Arc::new(Self {
             tty: std::io::stderr().is_terminal(),
             spinner: Mutex::new(None),

@@ -110,6 +110,20 @@ pub async fn sign_in(
     drive(&mut browser, page, user, consent, None).await
 }
 
+/// [`sign_in`] for callers without an async runtime (a `$BROWSER` process, a browser thread):
+/// runs it on a single-threaded runtime of its own.
+pub fn sign_in_blocking(
+    authorize_url: &Url,
+    user: &RobotUser,
+    consent: Consent,
+) -> Result<RobotOutcome, RobotError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RobotError::Http(format!("cannot start a runtime: {e}")))?
+        .block_on(sign_in(authorize_url, user, consent))
+}
+
 /// Completes a device code sign-in: opens `verification_uri`, types `user_code`, signs in and
 /// answers the consent page. Returns the final "you may close this window" page.
 pub async fn device_login(
