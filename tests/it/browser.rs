@@ -224,12 +224,20 @@ async fn save_screenshot(client: &Client, name: &str) {
 }
 
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
+    match client
         .wait()
         .at_most(Duration::from_secs(20))
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    {
+        Ok(element) => element,
+        Err(e) => {
+            // Say where the browser was and what it showed, so a failure can be diagnosed.
+            let url = client.current_url().await.map(|u| u.to_string());
+            let source = client.source().await.unwrap_or_default();
+            panic!("no element {css} within 20 s ({e}); browser at {url:?} showing:\n{source}")
+        }
+    }
 }
 
 async fn body_text(client: &Client) -> String {
