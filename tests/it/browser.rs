@@ -223,10 +223,14 @@ async fn save_screenshot(client: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(name), png).expect("write screenshot");
 }
 
+/// How long a page may take to show an element: generous, because a 2-core CI machine runs
+/// the whole suite (and Chromium's first start) at once; a passing run never waits this long.
+const ELEMENT_WAIT: Duration = Duration::from_secs(60);
+
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     match client
         .wait()
-        .at_most(Duration::from_secs(20))
+        .at_most(ELEMENT_WAIT)
         .for_element(Locator::Css(css))
         .await
     {
@@ -235,7 +239,7 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
             // Say where the browser was and what it showed, so a failure can be diagnosed.
             let url = client.current_url().await.map(|u| u.to_string());
             let source = client.source().await.unwrap_or_default();
-            panic!("no element {css} within 20 s ({e}); browser at {url:?} showing:\n{source}")
+            panic!("no element {css} within {ELEMENT_WAIT:?} ({e}); browser at {url:?} showing:\n{source}")
         }
     }
 }
