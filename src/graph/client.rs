@@ -9,6 +9,7 @@ use super::request::{Answer, Call};
 use super::retry::{parse_retry_after, Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
 use super::target::PrintTarget;
 use crate::auth::{TokenRequest, TokenSource};
+use crate::config::is_loopback_host;
 use crate::error::{Error, ErrorKind};
 use crate::ids::{PrintJobId, Scope};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -161,7 +162,7 @@ impl PrintClientBuilder {
             .connect_timeout(self.options.connect_timeout)
             .timeout(self.options.request_timeout)
             .redirect(reqwest::redirect::Policy::none());
-        if is_loopback(&base) {
+        if is_loopback_host(&base) {
             http = http.no_proxy();
         }
         let http = http.build().map_err(|e| {
@@ -748,11 +749,6 @@ fn internal(error: impl fmt::Display) -> Error {
     Error::other(ErrorKind::Internal, error.to_string())
 }
 
-/// Whether the URL's host is this machine (a local emulator): no proxy, plain http allowed.
-fn is_loopback(url: &Url) -> bool {
-    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
-}
-
 /// Checks a Graph endpoint: absolute http(s) URL, `http` only on loopback, no query.
 fn parse_graph_url(text: &str) -> Result<Url, Error> {
     let usage = |why: &str| {
@@ -764,10 +760,10 @@ fn parse_graph_url(text: &str) -> Result<Url, Error> {
     let url = Url::parse(text.trim()).map_err(|e| usage(&e.to_string()))?;
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(&url) => {}
+        "http" if is_loopback_host(&url) => {}
         "http" => {
             return Err(usage(
-                "plain http is only allowed for a local emulator on 127.0.0.1",
+                "plain http is only allowed for a local emulator (127.0.0.1, ::1 or localhost)",
             ))
         }
         _ => return Err(usage("it must be an https URL")),
@@ -786,7 +782,10 @@ mod tests {
     fn graph_url_must_be_https_except_on_loopback() {
         assert!(parse_graph_url("https://graph.microsoft.com/v1.0").is_ok());
         assert!(parse_graph_url("http://127.0.0.1:8080/v1.0").is_ok());
+        assert!(parse_graph_url("http://[::1]:8080/v1.0").is_ok());
+        assert!(parse_graph_url("http://localhost:8080/v1.0").is_ok());
         assert!(parse_graph_url("http://graph.example.com/v1.0").is_err());
+        assert!(parse_graph_url("http://127.0.0.1.example.com/v1.0").is_err());
         assert!(parse_graph_url("ftp://graph.microsoft.com").is_err());
         assert!(parse_graph_url("https://graph.microsoft.com/v1.0?x=1").is_err());
     }
