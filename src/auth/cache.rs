@@ -661,10 +661,7 @@ fn set_aside(
     error: &serde_json::Error,
     notices: &CacheNotices,
 ) -> Result<CacheData, AuthError> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let stamp = crate::clock::Clock::unix_now(&crate::clock::SystemClock);
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".corrupt-{stamp}"));
     let aside = path.with_file_name(name);
