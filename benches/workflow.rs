@@ -10,7 +10,7 @@ mod common;
 
 use common::{figure, mib, proc_status_kib, report, BenchError, Filter};
 use printjob::auth::StaticToken;
-use printjob::cancel::{self, CancelReport, CancelRequest};
+use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome};
 use printjob::emulator::faults::FaultConfig;
 use printjob::emulator::graph::seed::{PrintSeed, LOBBY_PRINTER};
 use printjob::emulator::seed::{Seed, ADELE, CONTOSO_TENANT};
@@ -182,19 +182,43 @@ fn faults_injected(counters: &BTreeMap<String, u64>) -> u64 {
     FAULT_KEYS.iter().map(|k| count(counters, k)).sum()
 }
 
-/// Fails the bench when the run did not cancel every job exactly once.
+/// Fails the bench when a job was counted twice or lost. Every job must end canceled, except in
+/// a scenario whose retry policy may run out: there a job whose every attempt met an injected
+/// fault may end `failed` after the policy's attempts, and must be reported as such (at 20 %
+/// faults and 5 attempts a job fails with probability about 0.2^5 = 3e-4, so roughly one run in
+/// four has one such job).
 fn check_all_canceled(
-    name: &str,
+    scenario: &Scenario,
     report: &CancelReport,
     emulator: &Emulator,
 ) -> Result<(), BenchError> {
+    let name = scenario.name;
     let canceled_by_service = count(&emulator.counters(), "print:canceled");
-    if report.totals.canceled != JOBS || canceled_by_service != JOBS as u64 {
+    let totals = &report.totals;
+    let exhausted = report
+        .results
+        .iter()
+        .filter(|r| match &r.outcome {
+            JobOutcome::Failed { error } => {
+                error.attempts >= 2 && error.status.is_none_or(|s| matches!(s, 429 | 503 | 504))
+            }
+            _ => false,
+        })
+        .count();
+    let allowed_failures = if scenario.retries_may_run_out {
+        exhausted
+    } else {
+        0
+    };
+    let accounted = totals.canceled + allowed_failures == JOBS && totals.failed == allowed_failures;
+    if !accounted || canceled_by_service != totals.canceled as u64 {
         return Err(format!(
-            "{name}: expected {JOBS} jobs canceled once, the report says {:?} and the emulator canceled {canceled_by_service}",
-            report.totals
+            "{name}: expected {JOBS} jobs canceled once, the report says {totals:?} and the emulator canceled {canceled_by_service}"
         )
         .into());
+    }
+    if allowed_failures > 0 {
+        println!("{name}: {allowed_failures} job(s) failed after every retry met a fault (reported as failed)");
     }
     Ok(())
 }
@@ -210,6 +234,8 @@ struct Scenario {
     concurrency: usize,
     use_batch: bool,
     runs: usize,
+    /// The retry policy may give up on a job under injected faults (reported as failed).
+    retries_may_run_out: bool,
 }
 
 impl Scenario {
@@ -222,6 +248,7 @@ impl Scenario {
             concurrency: 4,
             use_batch: true,
             runs,
+            retries_may_run_out: false,
         }
     }
 }
@@ -270,6 +297,7 @@ fn bulk_scenarios() -> Vec<Scenario> {
         Scenario {
             name: "bulk_cancel/faults_default_retry",
             runs: 3,
+            retries_may_run_out: true,
             ..with_faults
         },
     ]
@@ -287,7 +315,7 @@ async fn one_bulk_cancel(
     let started = Instant::now();
     let report = cancel::run(&client, &request, &|_| {}).await?;
     let elapsed = started.elapsed();
-    check_all_canceled(scenario.name, &report, &emulator)?;
+    check_all_canceled(scenario, &report, &emulator)?;
     Ok((elapsed, emulator.counters()))
 }
 
