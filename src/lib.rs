@@ -18,6 +18,7 @@ pub mod config;
 pub mod emulator;
 pub mod error;
 pub mod graph;
+pub mod http;
 pub mod ids;
 pub mod secret;
 

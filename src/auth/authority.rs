@@ -166,11 +166,12 @@ async fn fetch_document(
     tracing::debug!(%url, "fetching the OpenID configuration");
     let response = http.get(url.clone()).send().await.map_err(|e| {
         AuthError::Network(format!(
-            "cannot reach the identity provider at {url}: {e}; check --authority and your network"
+            "cannot reach the identity provider at {url}: {}; check --authority and your network",
+            crate::http::describe(&e)
         ))
     })?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| {
+    let body = crate::http::read_text_capped(response).await.map_err(|e| {
         AuthError::Network(format!(
             "cannot read the discovery document from {url}: {e}"
         ))

@@ -235,13 +235,8 @@ pub struct ErrorContext {
 /// An HTTP client for identity endpoints: no redirects followed (the oauth2 crate asks for it),
 /// bounded time.
 pub fn http_client() -> Result<reqwest::Client, AuthError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(20))
-        .timeout(Duration::from_secs(60))
-        .user_agent(concat!("printjob/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| AuthError::Network(format!("cannot set up the HTTP client: {e}")))
+    crate::http::client(&crate::http::ClientSettings::default())
+        .map_err(|e| AuthError::Network(e.to_string()))
 }
 
 /// The scopes sent to the provider: the requested ones plus `openid profile offline_access`.
@@ -327,7 +322,7 @@ impl TokenClient {
             .set_redirect_uri(Cow::Owned(redirect))
             .add_extra_param("scope", scope_param(requested))
             .add_extra_param("client_info", "1")
-            .request_async(&self.http)
+            .request_async(&crate::http::capped(&self.http))
             .await;
         let ctx = self.context(requested, Some(redirect_uri));
         let response = result.map_err(|e| request_error(e, &self.token_endpoint, &ctx))?;
@@ -351,7 +346,7 @@ impl TokenClient {
         if let Some(c) = claims {
             request = request.add_extra_param("claims", c.to_owned());
         }
-        let result = request.request_async(&self.http).await;
+        let result = request.request_async(&crate::http::capped(&self.http)).await;
         let ctx = self.context(requested, None);
         let response = result.map_err(|e| request_error(e, &self.token_endpoint, &ctx))?;
         token_set(response, requested)
@@ -371,7 +366,7 @@ impl TokenClient {
         let ctx = self.context(requested, None);
         let response: DeviceResponse = request
             .add_scopes(oauth_scopes(requested))
-            .request_async(&self.http)
+            .request_async(&crate::http::capped(&self.http))
             .await
             .map_err(|e| request_error(e, &self.token_endpoint, &ctx))?;
         let prompt = DeviceCodePrompt {
@@ -398,7 +393,7 @@ impl TokenClient {
         let result = self
             .oauth
             .exchange_device_access_token(&flow.response)
-            .request_async(&self.http, tokio::time::sleep, None)
+            .request_async(&crate::http::capped(&self.http), tokio::time::sleep, None)
             .await;
         let response: RawTokenResponse = result.map_err(|e| match e {
             RequestTokenError::ServerResponse(r) => {

@@ -21,6 +21,13 @@ pub struct EmulatorArgs {
     /// Faults to inject, e.g. 429=0.1,503=0.05,drop=0.02,latency=200ms,retry-after=1
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
+    /// Serve https with a certificate from a CA generated at start; its PEM is written to
+    /// --ca-file (default: a new private directory under the temporary directory)
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes the CA certificate (PEM) that clients must trust (SSL_CERT_FILE)
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn usage(message: String) -> Error {
@@ -39,7 +46,7 @@ fn load_seed(path: &PathBuf) -> Result<Seed, Error> {
 
 /// Runs `printjob emulator`: starts the service, prints its settings, serves until Ctrl-C.
 pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Error> {
-    let mut builder = Emulator::builder().port(args.port);
+    let mut builder = Emulator::builder().port(args.port).tls(args.tls);
     if let Some(path) = &args.seed {
         builder = builder.seed(load_seed(path)?);
     }
@@ -53,12 +60,16 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
             format!("{e}; choose another --port, or 0 for a free one"),
         )
     })?;
+    let ca_file = match emulator.ca_pem() {
+        Some(pem) => Some(write_ca(args.ca_file.as_deref(), pem)?),
+        None => None,
+    };
     // Register the Ctrl-C handler (first poll) before announcing readiness, so a Ctrl-C right
     // after the settings appear stops the emulator cleanly instead of killing the process.
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let early = futures::poll!(&mut ctrl_c);
-    print_settings(global.json, &emulator);
+    print_settings(global.json, &emulator, ca_file.as_deref());
     let waited = match early {
         std::task::Poll::Ready(result) => result,
         std::task::Poll::Pending => ctrl_c.await,
@@ -70,7 +81,27 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
     Ok(())
 }
 
-fn print_settings(json: bool, emulator: &Emulator) {
+/// Writes the CA's PEM to `path`, or to a new private directory under the temporary directory.
+fn write_ca(path: Option<&std::path::Path>, pem: &str) -> Result<PathBuf, Error> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => tempfile::Builder::new()
+            .prefix("printjob-emulator-")
+            .tempdir()
+            .map_err(|e| Error::other(ErrorKind::Internal, format!("cannot create a directory for the CA file: {e}")))?
+            .keep()
+            .join("ca.pem"),
+    };
+    std::fs::write(&path, pem).map_err(|e| {
+        usage(format!(
+            "cannot write the CA certificate to {}: {e}; choose another --ca-file",
+            path.display()
+        ))
+    })?;
+    Ok(path)
+}
+
+fn print_settings(json: bool, emulator: &Emulator, ca_file: Option<&std::path::Path>) {
     let mut out = std::io::stdout().lock();
     if json {
         let settings: serde_json::Map<String, serde_json::Value> = emulator
@@ -83,6 +114,7 @@ fn print_settings(json: bool, emulator: &Emulator) {
             "baseUrl": emulator.base_url(),
             "graphUrl": emulator.graph_url(),
             "settings": settings,
+            "caFile": ca_file,
         });
         let _ = writeln!(out, "{doc}");
     } else {
@@ -95,6 +127,14 @@ fn print_settings(json: bool, emulator: &Emulator) {
         let _ = writeln!(out, "Settings for a client (environment variables):");
         for line in emulator.settings().lines() {
             let _ = writeln!(out, "  export {line}");
+        }
+        if let Some(path) = ca_file {
+            let _ = writeln!(out, "  export SSL_CERT_FILE={}", path.display());
+            let _ = writeln!(
+                out,
+                "CA certificate (trust it with SSL_CERT_FILE or the system store): {}",
+                path.display()
+            );
         }
         let _ = writeln!(
             out,

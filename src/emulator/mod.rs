@@ -25,6 +25,7 @@ pub mod robot;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod tls;
 
 mod admin;
 
@@ -46,6 +47,7 @@ pub struct EmulatorBuilder {
     rng_seed: u64,
     clock: Option<OffsetClock>,
     device_code_interval: Option<u64>,
+    tls: bool,
 }
 
 impl EmulatorBuilder {
@@ -86,6 +88,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS with a certificate from a CA generated at start ([`Emulator::ca_pem`]);
+    /// URLs become `https://127.0.0.1:{port}`.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Emulator, String> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
@@ -94,7 +103,13 @@ impl EmulatorBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("cannot read the listening address: {e}"))?;
-        let base_url = format!("http://127.0.0.1:{}", addr.port());
+        let tls = if self.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://127.0.0.1:{}", addr.port());
         let seed = self.seed.unwrap_or_default();
         let state: Shared = Arc::new(EmulatorState {
             base_url: base_url.clone(),
@@ -111,10 +126,12 @@ impl EmulatorBuilder {
         });
         let router = router(state.clone());
         let (shutdown, rx) = watch::channel(false);
-        tokio::spawn(server::serve(listener, router, rx));
+        let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        tokio::spawn(server::serve(listener, router, acceptor, state.clone(), rx));
         Ok(Emulator {
             addr,
             base_url,
+            ca_pem: tls.map(|t| t.ca_pem),
             state,
             shutdown,
         })
@@ -138,6 +155,7 @@ fn router(state: Shared) -> axum::Router {
 pub struct Emulator {
     addr: SocketAddr,
     base_url: String,
+    ca_pem: Option<String>,
     state: Shared,
     shutdown: watch::Sender<bool>,
 }
@@ -152,6 +170,11 @@ impl Emulator {
     /// `{base}/{tenant}/v2.0/.well-known/openid-configuration`).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The PEM of the CA that signed the server certificate (with [`EmulatorBuilder::tls`]).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// `{base}/v1.0`: the Graph endpoint.

@@ -243,11 +243,11 @@ fn host_key(url: &Url) -> String {
 
 impl Browser {
     fn new() -> Result<Self, RobotError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(http_error)?;
+        let http = crate::http::client(&crate::http::ClientSettings {
+            request_timeout: Duration::from_secs(30),
+            ..Default::default()
+        })
+        .map_err(|e| RobotError::Http(e.to_string()))?;
         Ok(Self {
             http,
             cookies: HashMap::new(),

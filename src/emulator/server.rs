@@ -95,10 +95,17 @@ fn fault_message(status: StatusCode) -> &'static str {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` turns true.
+/// The counter bumped for every TCP connection accepted (before any TLS handshake), so
+/// tests can count connection attempts, retries included.
+pub const CONNECTIONS_COUNTER: &str = "tcp:connections";
+
+/// Serves `router` on `listener` until `shutdown` turns true: plain HTTP, or HTTPS when `tls`
+/// is given.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    state: Shared,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -109,10 +116,33 @@ pub async fn serve(
         let Ok((stream, _peer)) = accepted else {
             continue;
         };
+        state.counters.bump(CONNECTIONS_COUNTER);
         let router = router.clone();
-        let mut conn_shutdown = shutdown.clone();
+        let tls = tls.clone();
+        let conn_shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let service =
+            match tls {
+                None => serve_connection(stream, router, conn_shutdown).await,
+                Some(acceptor) => {
+                    let handshake = tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(stream),
+                    );
+                    if let Ok(Ok(stream)) = handshake.await {
+                        serve_connection(stream, router, conn_shutdown).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Serves HTTP/1.1 on one accepted connection (plain or TLS).
+async fn serve_connection<S>(stream: S, router: axum::Router, mut conn_shutdown: watch::Receiver<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service =
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let router = router.clone();
                     async move {
@@ -133,6 +163,4 @@ pub async fn serve(
                 _ = conn.as_mut() => {}
                 _ = conn_shutdown.changed() => {}
             }
-        });
-    }
 }

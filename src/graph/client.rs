@@ -157,15 +157,12 @@ impl PrintClientBuilder {
     /// Checks the Graph URL and builds the HTTP client.
     pub fn build(self) -> Result<PrintClient, Error> {
         let base = parse_graph_url(&self.graph_url)?;
-        let mut http = reqwest::Client::builder()
-            .user_agent(self.options.user_agent.clone())
-            .connect_timeout(self.options.connect_timeout)
-            .timeout(self.options.request_timeout)
-            .redirect(reqwest::redirect::Policy::none());
-        if is_loopback_host(&base) {
-            http = http.no_proxy();
-        }
-        let http = http.build().map_err(|e| {
+        let http = crate::http::client(&crate::http::ClientSettings {
+            user_agent: self.options.user_agent.clone(),
+            connect_timeout: self.options.connect_timeout,
+            request_timeout: self.options.request_timeout,
+        })
+        .map_err(|e| {
             Error::other(
                 ErrorKind::Internal,
                 format!("cannot create the HTTP client: {e}"),

@@ -168,7 +168,10 @@ impl GraphError {
     pub fn is_transient(&self) -> bool {
         match self.status {
             Some(status) => super::retry::RetryPolicy::is_retryable_status(status),
-            None => self.code != codes::INVALID_RESPONSE,
+            None => {
+                self.code != codes::INVALID_RESPONSE
+                    && !crate::http::Cause::is_permanent_code(&self.code)
+            }
         }
     }
 

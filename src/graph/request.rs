@@ -159,9 +159,12 @@ impl PrintClient {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
-            Err(error) => return transport_failure(&call.operation, &error),
+        let body = match crate::http::read_capped(response, crate::http::MAX_BODY_BYTES).await {
+            Ok(body) => body,
+            Err(crate::http::BodyError::Transport(error)) => {
+                return transport_failure(&call.operation, &error)
+            }
+            Err(too_large) => return Attempt::Fail(GraphError::transport(&call.operation, codes::INVALID_RESPONSE, too_large.to_string())),
         };
         if (200..300).contains(&status) {
             return Attempt::Done(Answer {
@@ -245,6 +248,10 @@ fn classify(status: u16, headers: &HeaderMap, error: GraphError) -> Attempt {
 }
 
 fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {
+    if let Some(cause) = crate::http::is_permanent_transport_error(error) {
+        let error = GraphError::transport(operation, cause.code(), cause.to_string());
+        return Attempt::Fail(error.with_hint(cause.advice()));
+    }
     let (code, what) = if error.is_timeout() {
         (codes::TIMEOUT, "the request timed out")
     } else if error.is_connect() {

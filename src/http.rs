@@ -1,0 +1,427 @@
+//! The one HTTP client configuration for identity and Graph: trust, proxies, timeouts, user
+//! agent, redirects, response size limits, and which transport failures are permanent.
+//!
+//! - **Trust.** Mozilla's roots (bundled, as before) plus the operating system's certificate
+//!   store as [`rustls_native_certs`] reads it: on Linux the OpenSSL locations
+//!   (`/etc/ssl/certs/…`), on macOS the keychains' trust settings, on Windows the system store.
+//!   When `SSL_CERT_FILE` or `SSL_CERT_DIR` is set, those are read *instead of* the OS store
+//!   (OpenSSL's rule, which curl, git and Python follow). The roots are loaded once per process
+//!   and shared by every client. docs/configuration.md says why this crate and not
+//!   rustls-platform-verifier.
+//! - **Proxies.** `HTTPS_PROXY`/`https_proxy` for https URLs, `HTTP_PROXY`/`http_proxy` for
+//!   http URLs (`HTTP_PROXY` ignored under CGI, where `REQUEST_METHOD` is set), `ALL_PROXY` for
+//!   both, `NO_PROXY` exceptions. Loopback (`localhost`, `127.0.0.0/8`, `::1`) is never
+//!   proxied, whatever the environment says: a loopback sign-in must not send its code,
+//!   verifier or refresh token to a proxy.
+//! - **Redirects** are never followed (the oauth2 crate asks for it on the token client; Graph
+//!   calls do not redirect).
+//! - **Bodies** are read with a cap ([`MAX_BODY_BYTES`]): a server that answers gigabytes
+//!   ends the call with [`BodyError::TooLarge`], not the process.
+//! - **Permanent failures.** A certificate the trust store refuses or a host name that does not
+//!   resolve will not fix itself within a retry budget: [`is_permanent_transport_error`] names
+//!   the cause so that callers fail at once, with what to do.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The largest response body read from an identity or Graph endpoint (8 MiB). Token
+/// responses are a few KiB and a Graph page of print jobs well under 1 MiB.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("printjob/", env!("CARGO_PKG_VERSION"));
+
+/// Hosts never sent through a proxy (added to any `NO_PROXY`).
+const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.0/8,::1";
+
+/// Timeouts and user agent of one client; the rest (trust, proxies, redirects) is fixed.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// Time allowed to open a connection (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, response body included.
+    pub request_timeout: Duration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            user_agent: USER_AGENT.to_string(),
+            connect_timeout: Duration::from_secs(20),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The HTTP client could not be set up (a proxy variable that is not a URL, a TLS backend
+/// error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct SetupError(String);
+
+/// Builds a client with printjob's trust, proxy, redirect and timeout rules.
+pub fn client(settings: &ClientSettings) -> Result<reqwest::Client, SetupError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(settings.user_agent.clone())
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.request_timeout)
+        .redirect(reqwest::redirect::Policy::none());
+    for cert in native_roots() {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    let proxies = proxies_from(&|name| std::env::var(name).ok())?;
+    if proxies.is_empty() {
+        builder = builder.no_proxy();
+    }
+    for proxy in proxies {
+        builder = builder.proxy(proxy);
+    }
+    builder.build().map_err(|e| SetupError(error_chain(&e)))
+}
+
+/// The OS store's roots (or `SSL_CERT_FILE`/`SSL_CERT_DIR`'s), read once per process.
+fn native_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let loaded = rustls_native_certs::load_native_certs();
+        for error in &loaded.errors {
+            tracing::debug!(%error, "skipped part of the certificate store");
+        }
+        let roots: Vec<reqwest::Certificate> = loaded
+            .certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .collect();
+        tracing::debug!(count = roots.len(), "loaded trusted roots from the system store");
+        roots
+    })
+}
+
+/// The proxies the environment asks for, each with `NO_PROXY` plus loopback as exceptions.
+/// `env` reads a variable (tests pass a table).
+fn proxies_from(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<reqwest::Proxy>, SetupError> {
+    let first = |names: &[&'static str]| -> Option<(&'static str, String)> {
+        names
+            .iter()
+            .find_map(|n| env(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
+    };
+    let cgi = env("REQUEST_METHOD").is_some();
+    let http_names: &[&str] = if cgi {
+        &["http_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy"]
+    };
+    let no_proxy = match first(&["NO_PROXY", "no_proxy"]) {
+        Some((_, list)) => format!("{list},{LOOPBACK_NO_PROXY}"),
+        None => LOOPBACK_NO_PROXY.to_string(),
+    };
+    let invalid =
+        |name: &str, e: reqwest::Error| SetupError(format!("{name} is not a proxy URL ({e})"));
+    let mut proxies = Vec::new();
+    if let Some((name, url)) = first(&["HTTPS_PROXY", "https_proxy"]) {
+        proxies.push(reqwest::Proxy::https(&url).map_err(|e| invalid(name, e))?);
+    }
+    if let Some((name, url)) = first(http_names) {
+        proxies.push(reqwest::Proxy::http(&url).map_err(|e| invalid(name, e))?);
+    }
+    if let Some((name, url)) = first(&["ALL_PROXY", "all_proxy"]) {
+        proxies.push(reqwest::Proxy::all(&url).map_err(|e| invalid(name, e))?);
+    }
+    Ok(proxies
+        .into_iter()
+        .map(|p| p.no_proxy(reqwest::NoProxy::from_string(&no_proxy)))
+        .collect())
+}
+
+/// Why a transport failure will not go away by retrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The certificate chain ends at a root that is not trusted.
+    UnknownIssuer,
+    /// The certificate is not valid for the host name.
+    NameMismatch,
+    /// The certificate has expired.
+    Expired,
+    /// The certificate is not valid yet.
+    NotValidYet,
+    /// The certificate was revoked.
+    Revoked,
+    /// Another certificate problem (rustls's description).
+    OtherCertificate(String),
+    /// The host name does not resolve.
+    NameResolution,
+}
+
+impl Cause {
+    /// A short machine-readable code (`certificateUnknownIssuer`, `nameResolutionFailed`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Cause::UnknownIssuer => "certificateUnknownIssuer",
+            Cause::NameMismatch => "certificateNameMismatch",
+            Cause::Expired => "certificateExpired",
+            Cause::NotValidYet => "certificateNotValidYet",
+            Cause::Revoked => "certificateRevoked",
+            Cause::OtherCertificate(_) => "certificateInvalid",
+            Cause::NameResolution => "nameResolutionFailed",
+        }
+    }
+
+    /// Whether `code` is one of [`Cause::code`]'s (for errors that kept only the code).
+    pub fn is_permanent_code(code: &str) -> bool {
+        code.starts_with("certificate") || code == "nameResolutionFailed"
+    }
+
+    /// What to do about it.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            Cause::UnknownIssuer => {
+                "if a proxy or firewall inspects TLS, install its root CA into the system \
+                 certificate store or name the CA file with SSL_CERT_FILE (or a directory with \
+                 SSL_CERT_DIR), then try again"
+            }
+            Cause::NameMismatch => {
+                "check the URL's host name (--authority, --graph-url); a TLS-inspecting proxy \
+                 may be presenting its own certificate"
+            }
+            Cause::Expired | Cause::NotValidYet => {
+                "check this computer's date and time; otherwise the server's certificate must be \
+                 renewed"
+            }
+            Cause::Revoked | Cause::OtherCertificate(_) => {
+                "the server's certificate cannot be trusted; check the URL and any TLS-inspecting \
+                 proxy (its root CA can be named with SSL_CERT_FILE)"
+            }
+            Cause::NameResolution => {
+                "check the host name (--authority, --graph-url), the DNS settings, and \
+                 HTTPS_PROXY if a proxy is required on this network"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::UnknownIssuer => {
+                f.write_str("the server's TLS certificate was issued by an unknown issuer (certificate not trusted)")
+            }
+            Cause::NameMismatch => {
+                f.write_str("the server's TLS certificate is not valid for this host name (name mismatch)")
+            }
+            Cause::Expired => f.write_str("the server's TLS certificate has expired"),
+            Cause::NotValidYet => f.write_str("the server's TLS certificate is not valid yet"),
+            Cause::Revoked => f.write_str("the server's TLS certificate was revoked"),
+            Cause::OtherCertificate(detail) => {
+                write!(f, "the server's TLS certificate is invalid ({detail})")
+            }
+            Cause::NameResolution => f.write_str("the host name could not be resolved (DNS)"),
+        }
+    }
+}
+
+/// `Some(cause)` when `error` will not go away by retrying: the server's certificate is not
+/// trusted (unknown issuer, name mismatch, expired, …) or its name does not resolve.
+pub fn is_permanent_transport_error(error: &reqwest::Error) -> Option<Cause> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(cause) = certificate_cause(e) {
+            return Some(cause);
+        }
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(cause) = certificate_cause(inner) {
+                return Some(cause);
+            }
+        }
+        // hyper-util's connector reports a failed lookup as "dns error" (its type is private).
+        if e.to_string() == "dns error" {
+            return Some(Cause::NameResolution);
+        }
+        current = e.source();
+    }
+    None
+}
+
+fn certificate_cause(error: &(dyn StdError + 'static)) -> Option<Cause> {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(cert) = error.downcast_ref::<rustls::Error>()? else {
+        return None;
+    };
+    Some(match cert {
+        C::UnknownIssuer => Cause::UnknownIssuer,
+        C::NotValidForName | C::NotValidForNameContext { .. } => Cause::NameMismatch,
+        C::Expired | C::ExpiredContext { .. } => Cause::Expired,
+        C::NotValidYet | C::NotValidYetContext { .. } => Cause::NotValidYet,
+        C::Revoked => Cause::Revoked,
+        other => Cause::OtherCertificate(format!("{other:?}")),
+    })
+}
+
+/// A transport error in words: the permanent cause and what to do when there is one, else
+/// the error and its sources.
+pub fn describe(error: &reqwest::Error) -> String {
+    match is_permanent_transport_error(error) {
+        Some(cause) => format!("{cause}; {}", cause.advice()),
+        None => error_chain(error),
+    }
+}
+
+fn error_chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// A response body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body is larger than the cap.
+    #[error("the response body is larger than {limit} bytes; the server is misbehaving or this is not the expected endpoint")]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// The connection failed while reading.
+    #[error("{}", describe(.0))]
+    Transport(#[from] reqwest::Error),
+}
+
+/// Reads `response`'s body, refusing more than `limit` bytes (a larger `Content-Length` is
+/// refused before reading).
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    let declared = response.content_length().unwrap_or(0);
+    if declared > limit as u64 {
+        return Err(BodyError::TooLarge { limit });
+    }
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads `response`'s body as text (lossy UTF-8), capped at [`MAX_BODY_BYTES`].
+pub async fn read_text_capped(response: reqwest::Response) -> Result<String, BodyError> {
+    let body = read_capped(response, MAX_BODY_BYTES).await?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The oauth2 crate's HTTP client over a reqwest client, with the body cap:
+/// `request.request_async(&http::capped(&client))`.
+pub fn capped(client: &reqwest::Client) -> Capped {
+    Capped(client.clone())
+}
+
+/// See [`capped`] (a reqwest client is a cheap, shared handle).
+#[derive(Debug, Clone)]
+pub struct Capped(reqwest::Client);
+
+/// A failed token-endpoint call (see [`capped`]).
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The request could not be built from oauth2's parts.
+    #[error("cannot build the request: {0}")]
+    Request(String),
+    /// Sending or reading failed.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Capped {
+    type Error = TransportError;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, Self::Error>> + Send + Sync + 'c>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request)
+                .map_err(|e| TransportError::Request(e.to_string()))?;
+            let response = self.0.execute(request).await.map_err(BodyError::from)?;
+            let mut builder = oauth2::http::Response::builder()
+                .status(response.status())
+                .version(response.version());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let body = read_capped(response, MAX_BODY_BYTES).await?;
+            builder
+                .body(body)
+                .map_err(|e| TransportError::Request(e.to_string()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn no_proxy_variables_mean_no_proxies() {
+        assert!(proxies_from(&env(&[])).unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_proxy_variable_adds_one_proxy() {
+        let e = env(&[
+            ("HTTPS_PROXY", "http://proxy.example:3128"),
+            ("http_proxy", "http://proxy.example:3128"),
+        ]);
+        assert_eq!(proxies_from(&e).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn http_proxy_in_upper_case_is_ignored_under_cgi() {
+        let e = env(&[
+            ("HTTP_PROXY", "http://proxy.example:3128"),
+            ("REQUEST_METHOD", "GET"),
+        ]);
+        assert!(proxies_from(&e).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_proxy_that_is_not_a_url_is_an_error_naming_the_variable() {
+        let e = env(&[("HTTPS_PROXY", "http://[::1")]);
+        let error = proxies_from(&e).unwrap_err();
+        assert!(error.to_string().contains("HTTPS_PROXY"), "{error}");
+    }
+
+    #[test]
+    fn permanent_codes_are_recognised() {
+        for cause in [Cause::UnknownIssuer, Cause::Expired, Cause::NameResolution] {
+            assert!(Cause::is_permanent_code(cause.code()));
+        }
+        assert!(!Cause::is_permanent_code("connectionFailed"));
+    }
+}
