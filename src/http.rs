@@ -98,7 +98,10 @@ fn native_roots() -> &'static [reqwest::Certificate] {
             .iter()
             .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
             .collect();
-        tracing::debug!(count = roots.len(), "loaded trusted roots from the system store");
+        tracing::debug!(
+            count = roots.len(),
+            "loaded trusted roots from the system store"
+        );
         roots
     })
 }
@@ -234,14 +237,6 @@ pub fn is_permanent_transport_error(error: &reqwest::Error) -> Option<Cause> {
         if let Some(cause) = certificate_cause(e) {
             return Some(cause);
         }
-        if let Some(inner) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            if let Some(cause) = certificate_cause(inner) {
-                return Some(cause);
-            }
-        }
         // hyper-util's connector reports a failed lookup as "dns error" (its type is private).
         if e.to_string() == "dns error" {
             return Some(Cause::NameResolution);
@@ -251,8 +246,17 @@ pub fn is_permanent_transport_error(error: &reqwest::Error) -> Option<Cause> {
     None
 }
 
+/// rustls's certificate error in `error`, looking through `io::Error` wrappers (the TLS stream
+/// and reqwest's connector each wrap it once; `io::Error::source` skips the wrapped error).
 fn certificate_cause(error: &(dyn StdError + 'static)) -> Option<Cause> {
     use rustls::CertificateError as C;
+    let mut error = error;
+    while let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        error = inner;
+    }
     let rustls::Error::InvalidCertificate(cert) = error.downcast_ref::<rustls::Error>()? else {
         return None;
     };

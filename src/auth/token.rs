@@ -346,7 +346,9 @@ impl TokenClient {
         if let Some(c) = claims {
             request = request.add_extra_param("claims", c.to_owned());
         }
-        let result = request.request_async(&crate::http::capped(&self.http)).await;
+        let result = request
+            .request_async(&crate::http::capped(&self.http))
+            .await;
         let ctx = self.context(requested, None);
         let response = result.map_err(|e| request_error(e, &self.token_endpoint, &ctx))?;
         token_set(response, requested)

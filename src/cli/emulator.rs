@@ -88,7 +88,12 @@ fn write_ca(path: Option<&std::path::Path>, pem: &str) -> Result<PathBuf, Error>
         None => tempfile::Builder::new()
             .prefix("printjob-emulator-")
             .tempdir()
-            .map_err(|e| Error::other(ErrorKind::Internal, format!("cannot create a directory for the CA file: {e}")))?
+            .map_err(|e| {
+                Error::other(
+                    ErrorKind::Internal,
+                    format!("cannot create a directory for the CA file: {e}"),
+                )
+            })?
             .keep()
             .join("ca.pem"),
     };

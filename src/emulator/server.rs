@@ -138,29 +138,31 @@ pub async fn serve(
 }
 
 /// Serves HTTP/1.1 on one accepted connection (plain or TLS).
-async fn serve_connection<S>(stream: S, router: axum::Router, mut conn_shutdown: watch::Receiver<bool>)
-where
+async fn serve_connection<S>(
+    stream: S,
+    router: axum::Router,
+    mut conn_shutdown: watch::Receiver<bool>,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service =
-                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let router = router.clone();
-                    async move {
-                        let response = router
-                            .oneshot(req.map(axum::body::Body::new))
-                            .await
-                            .unwrap_or_else(|never| match never {});
-                        if response.extensions().get::<DropConnection>().is_some() {
-                            return Err(DroppedByFault);
-                        }
-                        Ok(response)
-                    }
-                });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = conn_shutdown.changed() => {}
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let router = router.clone();
+        async move {
+            let response = router
+                .oneshot(req.map(axum::body::Body::new))
+                .await
+                .unwrap_or_else(|never| match never {});
+            if response.extensions().get::<DropConnection>().is_some() {
+                return Err(DroppedByFault);
             }
+            Ok(response)
+        }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = conn_shutdown.changed() => {}
+    }
 }

@@ -31,7 +31,10 @@ pub fn generate() -> Result<TlsSetup, String> {
         move |e| format!("cannot generate the {what}: {e}")
     }
     let now = time::OffsetDateTime::now_utc();
-    let (not_before, not_after) = (now - time::Duration::hours(1), now + time::Duration::days(30));
+    let (not_before, not_after) = (
+        now - time::Duration::hours(1),
+        now + time::Duration::days(30),
+    );
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(err("CA"))?;
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params

@@ -164,7 +164,13 @@ impl PrintClient {
             Err(crate::http::BodyError::Transport(error)) => {
                 return transport_failure(&call.operation, &error)
             }
-            Err(too_large) => return Attempt::Fail(GraphError::transport(&call.operation, codes::INVALID_RESPONSE, too_large.to_string())),
+            Err(too_large) => {
+                return Attempt::Fail(GraphError::transport(
+                    &call.operation,
+                    codes::INVALID_RESPONSE,
+                    too_large.to_string(),
+                ))
+            }
         };
         if (200..300).contains(&status) {
             return Attempt::Done(Answer {

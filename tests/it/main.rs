@@ -10,3 +10,4 @@ mod emulator_identity;
 mod harness;
 mod loopback;
 mod signin;
+mod tls;
