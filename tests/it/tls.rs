@@ -306,3 +306,105 @@ fn demo_auto_works_with_an_unreachable_http_proxy_set() {
         .expect("run printjob demo");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// A server on 127.0.0.1 that answers every request `200` with a body that never ends (10 GiB
+/// declared when `declare` is set, else chunked), and counts the bytes it managed to send.
+async fn endless_body_server(declare: bool) -> (String, Arc<Mutex<u64>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let sent = Arc::new(Mutex::new(0u64));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let header = if declare {
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10737418240\r\n\r\n"
+                } else {
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                };
+                if stream.write_all(header.as_bytes()).await.is_err() {
+                    return;
+                }
+                let frame = |payload: &[u8]| {
+                    if declare {
+                        return payload.to_vec();
+                    }
+                    let mut c = format!("{:x}\r\n", payload.len()).into_bytes();
+                    c.extend_from_slice(payload);
+                    c.extend_from_slice(b"\r\n");
+                    c
+                };
+                if stream.write_all(&frame(b"{\"value\":[")).await.is_err() {
+                    return;
+                }
+                let chunk = frame(&vec![b' '; 64 * 1024]);
+                for _ in 0..(10u64 << 30) / (64 * 1024) {
+                    if stream.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    *counter.lock().expect("lock") += chunk.len() as u64;
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), sent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_answer_without_end_is_refused_past_the_body_cap() {
+    use printjob::auth::StaticToken;
+    use printjob::graph::{JobFilter, PrintClient, PrintTarget};
+    use printjob::secret::AccessToken;
+    for declare in [false, true] {
+        let (base, sent) = endless_body_server(declare).await;
+        let token = StaticToken::new(AccessToken::new("opaque-test-token"), None).expect("token");
+        let client = PrintClient::new(Arc::new(token), &format!("{base}/v1.0")).expect("client");
+        let printer = PrintTarget::Printer(printjob::PrinterId::new(LOBBY_PRINTER).expect("id"));
+        let error = client
+            .jobs(&printer, &JobFilter::default())
+            .await
+            .expect_err("an endless body must fail");
+        assert!(error.to_string().contains("larger than"), "{error}");
+        let sent = *sent.lock().expect("lock");
+        assert!(sent < 64 << 20, "read {sent} bytes before giving up");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_answer_without_end_is_refused_past_the_body_cap() {
+    use printjob::auth::token::{http_client, TokenClient};
+    use printjob::secret::RefreshToken;
+    for declare in [false, true] {
+        let (base, sent) = endless_body_server(declare).await;
+        let endpoint =
+            url::Url::parse(&format!("{base}/organizations/oauth2/v2.0/token")).expect("url");
+        let client_id =
+            printjob::ClientId::new(printjob::emulator::seed::PUBLIC_CLIENT_ID).expect("id");
+        let tokens = TokenClient::new(
+            http_client().expect("http"),
+            &client_id,
+            "organizations",
+            &endpoint,
+            None,
+        );
+        let scope = printjob::Scope::new("PrintJob.ReadWriteBasic").expect("scope");
+        let error = tokens
+            .refresh(&RefreshToken::new("rt-test"), &[scope], None)
+            .await
+            .expect_err("an endless body must fail");
+        assert!(error.to_string().contains("larger than"), "{error}");
+        let sent = *sent.lock().expect("lock");
+        assert!(sent < 64 << 20, "read {sent} bytes before giving up");
+    }
+}
