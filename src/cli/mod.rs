@@ -1,5 +1,37 @@
 //! Command-line parsing, dispatch, output and exit codes.
 
+// Every `println!`, `print!`, `eprintln!` and `eprint!` in this module and its children goes
+// through `output`, which never panics on a closed or full stdout (std's macros do: exit 101 on
+// `printjob jobs P | head -n 1`) and escapes control characters that came from a service.
+// Defined before the `mod` lines so that they shadow std's macros in every child module.
+macro_rules! println {
+    () => {
+        $crate::cli::output::write_stdout("\n", true)
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(&format!("{}\n", format_args!($($arg)*)), true)
+    };
+}
+#[allow(unused_macros)] // kept so that a future `print!` cannot bypass `output`
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(&format!($($arg)*), true)
+    };
+}
+macro_rules! eprintln {
+    () => {
+        $crate::cli::output::write_stderr("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stderr(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stderr(&format!($($arg)*))
+    };
+}
+
 pub mod cancel;
 pub mod demo;
 pub mod emulator;
@@ -97,8 +129,19 @@ pub fn main() -> ExitCode {
             return ExitCode::from(ErrorKind::Internal.exit_code());
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = runtime.block_on(run(cli));
+    // A reader that went away (`| head`) is not an error: the operation's own exit code stands.
+    // Any other failure to write stdout (a full disk) is reported, exit 1, unless the operation
+    // failed with its own code.
+    let write_failure = output::stdout_failure();
+    match result {
+        Ok(()) => match write_failure {
+            None => ExitCode::SUCCESS,
+            Some(e) => {
+                eprintln!("error: cannot write to standard output: {e}");
+                ExitCode::from(ErrorKind::Internal.exit_code())
+            }
+        },
         Err(e) => {
             output::print_error(&e);
             ExitCode::from(e.kind().exit_code())

@@ -2,6 +2,10 @@
 
 use printjob::Error;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 /// Logs go to stderr; `-v` raises the level, `RUST_LOG` overrides it.
 pub fn init_logging(verbose: u8) {
@@ -33,12 +37,22 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
             format!("cannot write JSON output: {e}"),
         )
     })?;
-    println!("{text}");
+    write_stdout(&json_terminal_safe(&text), false);
+    write_stdout("\n", false);
     Ok(())
 }
 
 /// Prints rows as a left-aligned table with a header row.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| escape_controls(cell, Keep::Nothing).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -59,4 +73,112 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }
+}
+
+/// What happened to standard output: still open, closed by the reader (a broken pipe: `| head`),
+/// or failed otherwise (a full disk), with the first error.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static STDOUT_FAILURE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Writes to standard output (the `println!`/`print!` of the `cli` module). Never panics: once
+/// the reader has gone (`EPIPE`) or a write failed, later output is dropped and
+/// [`stdout_failure`] tells `main` what happened. `escape` escapes control characters (human
+/// output); JSON is written by [`print_json`] with `escape` off.
+pub fn write_stdout(text: &str, escape: bool) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let text = if escape {
+        escape_controls(text, Keep::LineBreaks)
+    } else {
+        Cow::Borrowed(text)
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()) {
+        record_stdout_error(&e);
+    }
+}
+
+/// Writes to standard error with control characters escaped; errors are ignored (there is
+/// nowhere left to report them).
+pub fn write_stderr(text: &str) {
+    let text = escape_controls(text, Keep::LineBreaks);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn record_stdout_error(e: &std::io::Error) {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return;
+    }
+    if let Ok(mut failure) = STDOUT_FAILURE.lock() {
+        failure.get_or_insert_with(|| e.to_string());
+    }
+}
+
+/// Flushes standard output and returns the first write error other than a closed pipe
+/// (`None` when all output was written or the reader closed the pipe, as `head` does).
+pub fn stdout_failure() -> Option<String> {
+    if !STDOUT_CLOSED.load(Ordering::Relaxed) {
+        if let Err(e) = std::io::stdout().lock().flush() {
+            record_stdout_error(&e);
+        }
+    }
+    STDOUT_FAILURE.lock().ok().and_then(|f| f.clone())
+}
+
+/// Which whitespace controls [`escape_controls`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Keep `\n` and `\t` (whole messages and lines printed by printjob).
+    LineBreaks,
+    /// Escape everything (a table cell: one line).
+    Nothing,
+}
+
+/// Escapes what a terminal would interpret in text that came from a service: C0 controls
+/// (ESC starts colour, cursor and title sequences; CR rewrites the line), DEL, C1 controls
+/// (U+009B is a one-character CSI) and the bidirectional overrides that reorder what is
+/// shown. Each becomes `\xNN` or `\u{NNNN}`, so the text stays readable and nothing is lost.
+pub fn escape_controls(text: &str, keep: Keep) -> Cow<'_, str> {
+    let needs = |c: char| match c {
+        '\n' | '\t' => keep == Keep::Nothing,
+        _ => is_dangerous(c),
+    };
+    if !text.chars().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !needs(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_dangerous(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text with the characters a terminal would interpret that JSON leaves raw (DEL, C1
+/// controls, bidirectional overrides; serde_json already escapes C0) written as `\uXXXX`
+/// escapes: the same JSON value, safe on a terminal. They can only occur inside strings.
+fn json_terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_dangerous) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_dangerous(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }

@@ -171,3 +171,231 @@ fn emulator_stops_cleanly_on_ctrl_c() {
         "the port no longer answers"
     );
 }
+
+/// A signed-in home (robot browser sign-in against an in-process emulator) for output tests.
+struct SignedIn {
+    emulator: printjob::emulator::Emulator,
+    home: tempfile::TempDir,
+}
+
+impl SignedIn {
+    async fn start() -> Self {
+        let emulator = printjob::emulator::Emulator::builder()
+            .start()
+            .await
+            .expect("emulator");
+        let home = tempfile::tempdir().expect("temp dir");
+        let s = Self { emulator, home };
+        let out = s.command(&["login"]).output().expect("run printjob login");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        s
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(printjob_bin());
+        c.args(args)
+            .env_clear()
+            .envs(crate::harness::emulator_env(
+                &self.emulator,
+                self.home.path(),
+            ))
+            .env("BROWSER", crate::harness::example_bin("robot_browser"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+const LOBBY: &str = printjob::emulator::graph::seed::LOBBY_PRINTER;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_into_a_closed_pipe_exits_0_without_a_panic_or_a_message() {
+    let s = SignedIn::start().await;
+    let mut child = s.command(&["jobs", LOBBY]).spawn().expect("spawn");
+    drop(child.stdout.take()); // the reader is gone before the first line is written
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_piped_into_head_exits_0_without_a_panic() {
+    let s = SignedIn::start().await;
+    let bin = printjob_bin();
+    let mut c = s.command(&[]);
+    c.env("PJ", &bin);
+    let script = r#""$PJ" jobs "$1" | head -n 1 >/dev/null; exit "${PIPESTATUS[0]}""#;
+    let out = Command::new("bash")
+        .args(["-c", script, "bash", LOBBY])
+        .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .output()
+        .expect("run bash");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_to_a_full_disk_is_an_error_with_exit_1() {
+    let s = SignedIn::start().await;
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let out = s
+        .command(&["token"])
+        .stdout(full)
+        .output()
+        .expect("run printjob token");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot write to standard output") && stderr.contains("No space left"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stderr.contains("panicked"), "{}", text(&out));
+}
+
+/// A server on 127.0.0.1 answering every request with `status` and `body`.
+async fn fixed_answer_server(status: u16, body: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+const HOSTILE: &str = "mallory\u{1b}[2J\u{1b}]0;pwned\u{7}\r\u{9b}31m\u{202e}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_in_graph_text_are_escaped_in_human_output_and_exact_in_json() {
+    let s = SignedIn::start().await;
+    // The emulator's real answer, with a hostile owner name.
+    let token = s
+        .emulator
+        .mint_user_token(
+            printjob::emulator::seed::ADELE,
+            &["PrintJob.ReadWriteBasic"],
+            3600,
+        )
+        .expect("token");
+    let url = format!("{}/print/printers/{LOBBY}/jobs", s.emulator.graph_url());
+    let mut page: serde_json::Value = ::reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list jobs")
+        .json()
+        .await
+        .expect("json");
+    page["value"][0]["createdBy"]["userPrincipalName"] = HOSTILE.into();
+    page.as_object_mut()
+        .expect("object")
+        .remove("@odata.nextLink");
+    let graph = fixed_answer_server(200, page.to_string()).await;
+
+    let human = s
+        .command(&["jobs", LOBBY])
+        .env("PRINTJOB_GRAPH_URL", format!("{graph}/v1.0"))
+        .output()
+        .expect("run");
+    assert_eq!(human.status.code(), Some(0), "{}", text(&human));
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        !stdout
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("mallory\\x1b[2J\\x1b]0;pwned\\x07\\x0d\\x9b31m\\u{202e}"),
+        "{stdout:?}"
+    );
+
+    let json = s
+        .command(&["jobs", LOBBY, "--json"])
+        .env("PRINTJOB_GRAPH_URL", format!("{graph}/v1.0"))
+        .output()
+        .expect("run");
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json));
+    let raw = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        !raw.chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{raw:?}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&raw).expect("valid JSON");
+    assert!(
+        value
+            .to_string()
+            .contains(&serde_json::Value::from(HOSTILE).to_string()),
+        "{raw}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_in_identity_errors_are_escaped() {
+    let body = serde_json::json!({
+        "error": "invalid_tenant",
+        "error_description": format!("AADSTS90002: Tenant {HOSTILE} not found."),
+        "error_codes": [90002],
+    })
+    .to_string();
+    let authority = fixed_answer_server(400, body).await;
+    let home = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(printjob_bin())
+        .args(["login", "--no-browser"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PRINTJOB_AUTHORITY", &authority)
+        .env("PRINTJOB_TENANT_ID", "contoso.onmicrosoft.com")
+        .env(
+            "PRINTJOB_CLIENT_ID",
+            printjob::emulator::seed::PUBLIC_CLIENT_ID,
+        )
+        .env("PRINTJOB_CACHE", home.path().join("cache.json"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run printjob login");
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("mallory\\x1b[2J"), "{}", text(&out));
+    assert!(
+        !stderr
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+        "{stderr:?}"
+    );
+}
