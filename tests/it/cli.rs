@@ -399,3 +399,62 @@ async fn control_characters_in_identity_errors_are_escaped() {
         "{stderr:?}"
     );
 }
+
+#[test]
+fn emulator_tls_serves_https_and_writes_its_ca_where_it_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca_file = dir.path().join("emulator-ca.pem");
+    let EmulatorProcess {
+        mut child,
+        base,
+        lines,
+        ..
+    } = spawn_emulator(
+        Command::new(printjob_bin())
+            .args(["emulator", "--tls", "--ca-file"])
+            .arg(&ca_file)
+            .stderr(Stdio::null()),
+    );
+    let rest: Vec<String> = lines.take(8).map(|l| l.expect("utf-8")).collect();
+    let base = base.expect("the base URL line");
+    let pem = std::fs::read_to_string(&ca_file);
+    let health = health_over_tls(&base, &ca_file);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    assert!(
+        rest.iter()
+            .any(|l| l == &format!("  export SSL_CERT_FILE={}", ca_file.display())),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter()
+            .any(|l| l.contains(&ca_file.display().to_string()) && l.starts_with("CA certificate")),
+        "{rest:?}"
+    );
+    assert!(pem.expect("CA file").contains("BEGIN CERTIFICATE"));
+    assert_eq!(health.as_deref(), Ok("ok"));
+}
+
+/// GET `{base}/_emulator/health` trusting only `ca_file` (no system or bundled roots).
+fn health_over_tls(base: &str, ca_file: &std::path::Path) -> Result<String, String> {
+    let pem = std::fs::read(ca_file).map_err(|e| e.to_string())?;
+    let ca = ::reqwest::Certificate::from_pem(&pem).map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = ::reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(ca)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = client
+            .get(format!("{base}/_emulator/health"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        resp.text().await.map_err(|e| e.to_string())
+    })
+}
