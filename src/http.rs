@@ -525,6 +525,49 @@ mod tests {
         assert!(error.to_string().contains("HTTPS_PROXY"), "{error}");
     }
 
+    /// A resolver that knows no name, as a DNS server answering NXDOMAIN would.
+    struct NoSuchHost;
+
+    impl reqwest::dns::Resolve for NoSuchHost {
+        fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            let message = format!("failed to lookup address information: {}", name.as_str());
+            Box::pin(async move { Err(std::io::Error::other(message).into()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_a_permanent_failure() {
+        let client = reqwest::Client::builder()
+            .dns_resolver(std::sync::Arc::new(NoSuchHost))
+            .no_proxy()
+            .build()
+            .unwrap();
+        let error = client
+            .get("http://login.printjob-test.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            is_permanent_transport_error(&error),
+            Some(Cause::NameResolution)
+        );
+        assert!(describe(&error).contains("DNS"), "{}", describe(&error));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_not_permanent() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let client = client(&ClientSettings::default()).unwrap();
+        let error = client
+            .get(format!("http://{addr}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(is_permanent_transport_error(&error), None);
+    }
+
     #[test]
     fn permanent_codes_are_recognised() {
         for cause in [Cause::UnknownIssuer, Cause::Expired, Cause::NameResolution] {
