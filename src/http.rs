@@ -5,8 +5,8 @@
 //!   store as [`rustls_native_certs`] reads it: on Linux the OpenSSL locations
 //!   (`/etc/ssl/certs/…`), on macOS the keychains' trust settings, on Windows the system store.
 //!   When `SSL_CERT_FILE` or `SSL_CERT_DIR` is set, those are read *instead of* the OS store
-//!   (OpenSSL's rule, which curl, git and Python follow). The roots are loaded once per process
-//!   and shared by every client. docs/configuration.md says why this crate and not
+//!   (OpenSSL's rule, which curl, git and Python's `ssl` follow). The roots are read once per
+//!   process, at the first TLS handshake, and shared by every client. docs/configuration.md says why this crate and not
 //!   rustls-platform-verifier.
 //! - **Proxies.** `HTTPS_PROXY`/`https_proxy` for https URLs, `HTTP_PROXY`/`http_proxy` for
 //!   http URLs (`HTTP_PROXY` ignored under CGI, where `REQUEST_METHOD` is set), `ALL_PROXY` for
