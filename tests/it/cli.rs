@@ -458,3 +458,27 @@ fn health_over_tls(base: &str, ca_file: &std::path::Path) -> Result<String, Stri
         resp.text().await.map_err(|e| e.to_string())
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_failed_cancel_into_a_closed_pipe_keeps_exit_7() {
+    let s = SignedIn::start().await;
+    let mut child = s
+        .command(&["cancel", LOBBY, "101", "999999"])
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let state = s
+        .emulator
+        .state()
+        .print
+        .lock()
+        .expect("lock")
+        .job_state(LOBBY, "101");
+    assert_eq!(
+        state,
+        Some(printjob::graph::model::PrintJobProcessingState::Canceled)
+    );
+}
