@@ -1,6 +1,10 @@
-//! The cancel workflow: resolve which jobs, pre-check their state, cancel them with bounded
-//! concurrency (through `$batch` when there are several), optionally wait until each reaches a
-//! final state, and report what happened to every job in a [`CancelReport`].
+//! The cancel workflow: resolve which jobs, cancel them with bounded concurrency (through
+//! `$batch` when there are several), optionally wait until each reaches a final state, and
+//! report what happened to every job in a [`CancelReport`].
+//!
+//! Cancel first: a single cancel is one request. A job is read only when its cancel fails, to
+//! say why (already finished, not found, someone else's), or for `--dry-run`. A share is
+//! resolved to its printer once per run (cancel is documented on the printers path only).
 //!
 //! ```no_run
 //! # async fn demo(client: printjob::graph::PrintClient) -> Result<(), printjob::Error> {
@@ -22,8 +26,8 @@ pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 use crate::error::{Error, ErrorKind};
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
-use crate::ids::PrintJobId;
+use crate::graph::{Creator, GraphError, JobFilter, PrintClient, PrintTarget};
+use crate::ids::{PrintJobId, PrinterId};
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -34,12 +38,15 @@ pub enum JobSelection {
     /// These jobs (duplicates are cancelled and reported once).
     Ids(Vec<PrintJobId>),
     /// Every job of the target in one of `states` (default pending, processing, paused),
-    /// only the signed-in user's own when `mine`.
+    /// only the signed-in user's own when `mine`, only `owner`'s when set.
     All {
         /// The states to cancel.
         states: Vec<PrintJobProcessingState>,
-        /// Only jobs the signed-in user created.
+        /// Only jobs the signed-in user created (matched by object id).
         mine: bool,
+        /// Only jobs this user principal name created (`--owner`, for Printer Administrators;
+        /// sent as the documented `createdBy/userPrincipalName` filter).
+        owner: Option<String>,
     },
 }
 
@@ -68,8 +75,9 @@ pub struct CancelRequest {
     pub target: PrintTarget,
     /// Which jobs.
     pub selection: JobSelection,
-    /// Read each explicitly named job's state first; finished jobs are reported, not sent.
-    /// Default true.
+    /// Read each explicitly named job's state before cancelling; finished jobs are reported,
+    /// not sent. Default false (cancel first: one request per job; a failed cancel is
+    /// explained by reading the job). A dry run always reads them.
     pub pre_check: bool,
     /// Requests (or batches) in flight at once. Default 4.
     pub concurrency: usize,
@@ -94,6 +102,7 @@ impl CancelRequest {
             JobSelection::All {
                 states: JobFilter::default_cancel_states(),
                 mine: false,
+                owner: None,
             },
         )
     }
@@ -102,7 +111,7 @@ impl CancelRequest {
         Self {
             target,
             selection,
-            pre_check: true,
+            pre_check: false,
             concurrency: 4,
             use_batch: true,
             wait: None,
@@ -166,7 +175,8 @@ pub async fn run(
     progress(Progress::Resolved {
         total: candidates.len(),
     });
-    let candidates = if request.pre_check && matches!(request.selection, JobSelection::Ids(_)) {
+    let read_first = request.pre_check || request.dry_run;
+    let candidates = if read_first && matches!(request.selection, JobSelection::Ids(_)) {
         pre_check(client, request, candidates, &mut outcomes).await?
     } else {
         candidates
@@ -202,14 +212,19 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
                 .map(|id| (id.clone(), None))
                 .collect::<Vec<_>>()
         }
-        JobSelection::All { states, mine } => {
+        JobSelection::All {
+            states,
+            mine,
+            owner,
+        } => {
+            let created_by = match (owner, *mine) {
+                (Some(upn), _) => Some(Creator::Upn(upn.clone())),
+                (None, true) => Some(signed_in_user(client).await?),
+                (None, false) => None,
+            };
             let filter = JobFilter {
                 states: states.clone(),
-                created_by: if *mine {
-                    Some(signed_in_user(client).await?)
-                } else {
-                    None
-                },
+                created_by,
             };
             let jobs = client.jobs(&request.target, &filter).await?;
             listed_candidates(jobs)?
@@ -236,7 +251,7 @@ fn listed_candidates(
     Ok(out)
 }
 
-async fn signed_in_user(client: &PrintClient) -> Result<String, Error> {
+async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
     client.signed_in_user().await?.ok_or_else(|| {
         Error::other(
             ErrorKind::Usage,
@@ -295,6 +310,10 @@ async fn cancel_all(
 ) -> Result<(), Error> {
     let concurrency = request.concurrency.max(1);
     let target = &request.target;
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let printer: &PrinterId = &client.cancel_printer(target).await?;
     if request.use_batch && candidates.len() > 1 {
         let chunks: Vec<Vec<Candidate>> = candidates
             .chunks(MAX_BATCH)
@@ -303,7 +322,7 @@ async fn cancel_all(
         let mut batches = stream::iter(chunks)
             .map(|chunk| async move {
                 let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-                (chunk, client.cancel_batch(target, &ids).await)
+                (chunk, client.cancel_batch_on(printer, target, &ids).await)
             })
             .buffer_unordered(concurrency);
         while let Some((chunk, results)) = batches.next().await {
@@ -315,7 +334,7 @@ async fn cancel_all(
     } else {
         let mut singles = stream::iter(candidates)
             .map(|c| async move {
-                let result = client.cancel_job(target, &c.id).await;
+                let result = client.cancel_on(printer, target, &c.id).await;
                 (c, result)
             })
             .buffer_unordered(concurrency);
