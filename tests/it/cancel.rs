@@ -99,7 +99,11 @@ impl TokenSource for MintingSource {
             Ok(GrantedToken {
                 access_token: AccessToken::new(self.current_or_mint(request)),
                 expires_on: i64::MAX,
-                scopes: self.scopes.iter().map(|s| Scope::new(*s).unwrap()).collect(),
+                scopes: self
+                    .scopes
+                    .iter()
+                    .map(|s| Scope::new(*s).unwrap())
+                    .collect(),
                 username: Some(self.username.clone()),
                 user_id: self
                     .emulator
@@ -187,9 +191,7 @@ fn graph_requests(emulator: &Emulator) -> u64 {
     emulator
         .counters()
         .iter()
-        .filter(|(k, _)| {
-            (k.starts_with("GET ") || k.starts_with("POST ")) && k.contains(" /v1.0/")
-        })
+        .filter(|(k, _)| (k.starts_with("GET ") || k.starts_with("POST ")) && k.contains(" /v1.0/"))
         .map(|(_, v)| v)
         .sum()
 }
@@ -1579,7 +1581,10 @@ async fn cli_printer_administrator_signed_in_with_only_the_all_scope_cancels_ano
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(state(&emulator, LOBBY_PRINTER, "107"), Some(State::Canceled));
+    assert_eq!(
+        state(&emulator, LOBBY_PRINTER, "107"),
+        Some(State::Canceled)
+    );
 }
 
 /// Answers the first request `403` with an `insufficient_claims` challenge and every later

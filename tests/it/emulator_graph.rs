@@ -331,15 +331,63 @@ async fn unknown_printer_answers_404() {
     assert_eq!(error_code(response).await, "itemNotFound");
 }
 
+/// Cancels in the documented batch shape: `Content-Type: application/json` and a `{}` body.
 fn cancel_requests(printer: &str, jobs: impl Iterator<Item = u64>) -> Value {
     let requests: Vec<Value> = jobs
         .enumerate()
         .map(|(i, job)| {
             json!({"id": (i + 1).to_string(), "method": "POST",
-                   "url": format!("/print/printers/{printer}/jobs/{job}/cancel")})
+                   "url": format!("/print/printers/{printer}/jobs/{job}/cancel"),
+                   "headers": {"Content-Type": "application/json"}, "body": {}})
         })
         .collect();
     json!({ "requests": requests })
+}
+
+// graph-conformance: E1
+#[tokio::test]
+async fn batch_write_request_in_the_documented_shape_is_served_with_200() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101].into_iter()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["responses"][0]["status"], 204);
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Canceled)
+    );
+}
+
+// graph-conformance: E1
+#[tokio::test]
+async fn batch_write_request_without_content_type_and_body_refuses_the_whole_batch_with_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let body = json!({"requests": [
+        {"id": "1", "method": "POST", "url": format!("/print/printers/{LOBBY_PRINTER}/jobs/101/cancel"),
+         "headers": {"Content-Type": "application/json"}, "body": {}},
+        {"id": "2", "method": "POST", "url": format!("/print/printers/{LOBBY_PRINTER}/jobs/102/cancel")}
+    ]});
+    let response = batch(&emulator, &t, &body).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "BadRequest");
+    assert_eq!(
+        error["error"]["message"],
+        "Write request id : 2 does not contain Content-Type header or body."
+    );
+    for id in ["101", "102"] {
+        assert_eq!(
+            job_state(&emulator, LOBBY_PRINTER, id),
+            Some(PrintJobProcessingState::Pending)
+        );
+    }
 }
 
 async fn batch(emulator: &Emulator, token: &str, body: &Value) -> reqwest::Response {
@@ -452,20 +500,39 @@ async fn jobs_paging_follows_absolute_next_link_to_the_end() {
     assert_eq!(unique.len(), ids.len());
 }
 
+// graph-conformance: E2
 #[tokio::test]
-async fn filter_by_state_returns_only_that_state() {
+async fn filter_by_state_is_not_documented_and_answers_400() {
     let emulator = start().await;
     let t = token(&emulator, ADELE, BASIC);
-    let page = list(
-        &t,
+    let response = call(
+        Method::GET,
         &format!(
             "{}/print/printers/{LOBBY_PRINTER}/jobs?$filter=status/state eq 'pending' or status/state eq 'paused'",
             emulator.graph_url()
         ),
+        Some(&t),
     )
     .await;
-    let ids: Vec<&str> = page.value.iter().map(|j| j.id.as_str()).collect();
-    assert_eq!(ids, ["101", "102", "104"]);
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "BadRequest");
+}
+
+// graph-conformance: E4
+#[tokio::test]
+async fn orderby_on_jobs_is_not_documented_and_answers_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::GET,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs?$orderby=createdDateTime desc",
+            emulator.graph_url()
+        ),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -516,34 +583,74 @@ async fn invalid_filter_answers_400() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
+// graph-conformance: E3
 #[tokio::test]
-async fn share_route_cancels_job_of_the_shared_printer() {
+async fn cancel_through_the_shares_path_is_not_documented_and_answers_400() {
     let emulator = start().await;
     let t = token(&emulator, ADELE, BASIC);
     let url = format!(
         "{}/print/shares/{LOBBY_SHARE}/jobs/102/cancel",
         emulator.graph_url()
     );
-    assert_eq!(
-        call(Method::POST, &url, Some(&t)).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    let response = call(Method::POST, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "BadRequest");
     assert_eq!(
         job_state(&emulator, LOBBY_PRINTER, "102"),
-        Some(PrintJobProcessingState::Canceled)
+        Some(PrintJobProcessingState::Pending)
     );
+}
+
+// graph-conformance: E5
+#[tokio::test]
+async fn listing_a_shares_jobs_needs_a_printer_share_scope_as_well() {
+    let emulator = start().await;
+    let url = format!("{}/print/shares/{LOBBY_SHARE}/jobs", emulator.graph_url());
+    let only_jobs = token(&emulator, ADELE, BASIC);
+    assert_eq!(
+        call(Method::GET, &url, Some(&only_jobs)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let both = token(
+        &emulator,
+        ADELE,
+        &["PrintJob.ReadWriteBasic", "PrinterShare.ReadBasic.All"],
+    );
+    assert_eq!(
+        call(Method::GET, &url, Some(&both)).await.status(),
+        StatusCode::OK
+    );
+}
+
+// graph-conformance: E6
+#[tokio::test]
+async fn a_share_expands_its_printer() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, &["PrinterShare.ReadBasic.All"]);
+    let url = format!(
+        "{}/print/shares/{LOBBY_SHARE}?$expand=printer",
+        emulator.graph_url()
+    );
+    let response = call(Method::GET, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let share: Value = response.json().await.unwrap();
+    assert_eq!(share["printer"]["id"], LOBBY_PRINTER);
 }
 
 #[tokio::test]
 async fn share_not_allowed_for_the_user_answers_404() {
     let emulator = start().await;
-    let t = token(&emulator, MEGAN, BASIC);
+    let t = token(
+        &emulator,
+        MEGAN,
+        &["PrintJob.ReadWriteBasic", "PrinterShare.ReadBasic.All"],
+    );
     let url = format!(
-        "{}/print/shares/{FINANCE_SHARE}/jobs/203/cancel",
+        "{}/print/shares/{FINANCE_SHARE}/jobs/203",
         emulator.graph_url()
     );
     assert_eq!(
-        call(Method::POST, &url, Some(&t)).await.status(),
+        call(Method::GET, &url, Some(&t)).await.status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
