@@ -1572,3 +1572,43 @@ async fn cancel_of_a_job_through_another_printer_answers_404() {
         Some(PrintJobProcessingState::Pending)
     );
 }
+
+#[test]
+fn emulator_prints_the_users_printers_and_shares_of_its_seed_file() {
+    let mut seed = Seed::default();
+    let mut zoe = seed
+        .directory
+        .users
+        .iter()
+        .find(|u| u.user_principal_name == MEGAN)
+        .cloned()
+        .unwrap();
+    zoe.id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into();
+    zoe.user_principal_name = "zoe@contoso.onmicrosoft.com".into();
+    zoe.password = "Zoe-only-Secret-1".into();
+    seed.directory.users.push(zoe);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    std::fs::write(&path, serde_json::to_string(&seed).unwrap()).unwrap();
+    let crate::harness::EmulatorProcess {
+        mut child, lines, ..
+    } = crate::harness::spawn_emulator(
+        std::process::Command::new(crate::harness::printjob_bin())
+            .args(["emulator", "--port", "0", "--seed"])
+            .arg(&path),
+    );
+    let printed: Vec<String> = lines
+        .take_while(|l| l.as_ref().is_ok_and(|l| !l.starts_with("Press Ctrl-C")))
+        .map(|l| l.unwrap_or_default())
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = printed.join("\n");
+    assert!(
+        text.contains("zoe@contoso.onmicrosoft.com (password as in the seed file"),
+        "{text}"
+    );
+    assert!(!text.contains("Zoe-only-Secret-1"), "{text}");
+    assert!(text.contains(LOBBY_PRINTER), "{text}");
+    assert!(text.contains(LOBBY_SHARE), "{text}");
+}
