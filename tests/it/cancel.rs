@@ -229,6 +229,7 @@ async fn cancel_one_job_sends_exactly_one_post_without_body_and_reports_canceled
     );
 }
 
+// graph-conformance: G6
 #[tokio::test]
 async fn a_single_cancel_is_one_post_and_no_other_request() {
     let emulator = emulator().await;
@@ -381,6 +382,7 @@ async fn token_refused_twice_stops_with_a_sign_in_error() {
     assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
 }
 
+// graph-conformance: G10
 #[tokio::test]
 async fn claims_challenge_asks_the_token_source_for_those_claims() {
     let clock = OffsetClock::new();
@@ -539,6 +541,7 @@ async fn dropped_connection_is_retried() {
     );
 }
 
+// graph-conformance: G1
 #[tokio::test]
 async fn listing_follows_next_link_across_pages() {
     let mut print = PrintSeed::default_for(CONTOSO_TENANT);
@@ -1616,6 +1619,7 @@ async fn claims_403_server(seen: Arc<Mutex<Vec<String>>>) -> String {
     format!("http://{addr}/v1.0")
 }
 
+// graph-conformance: G10
 #[tokio::test]
 async fn a_403_insufficient_claims_challenge_is_answered_like_the_401_one() {
     let emulator = emulator().await;
@@ -1634,6 +1638,7 @@ async fn a_403_insufficient_claims_challenge_is_answered_like_the_401_one() {
     );
 }
 
+// graph-conformance: G9
 #[tokio::test]
 async fn a_graph_that_never_answers_costs_the_time_budget_not_the_request_timeouts() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1667,6 +1672,7 @@ async fn a_graph_that_never_answers_costs_the_time_budget_not_the_request_timeou
 
 // ---- fault soak (issue 12 item 9) ----------------------------------------------------------
 
+// graph-conformance: G9
 /// With the **default** retry policy under ~20 % injected faults (429 with `Retry-After`, 503,
 /// 504, dropped connections), every one of 1,000 jobs is cancelled and counted once, for
 /// several fault seeds, in bounded time. `Retry-After: 0` keeps it fast.

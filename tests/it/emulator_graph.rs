@@ -89,6 +89,7 @@ async fn cancel_own_pending_job_answers_204_and_job_becomes_canceled() {
     );
 }
 
+// graph-conformance: E8
 #[tokio::test]
 async fn app_only_token_is_refused_for_cancel() {
     let emulator = start().await;
@@ -107,6 +108,7 @@ async fn app_only_token_is_refused_for_cancel() {
     );
 }
 
+// graph-conformance: E9
 #[tokio::test]
 async fn basic_scope_cannot_cancel_another_users_job() {
     let emulator = start().await;
@@ -125,6 +127,7 @@ async fn basic_scope_cannot_cancel_another_users_job() {
     );
 }
 
+// graph-conformance: E9
 #[tokio::test]
 async fn all_scope_without_admin_role_cannot_cancel_another_users_job() {
     let emulator = start().await;
@@ -138,6 +141,7 @@ async fn all_scope_without_admin_role_cannot_cancel_another_users_job() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
+// graph-conformance: E9
 #[tokio::test]
 async fn printer_admin_with_all_scope_cancels_another_users_job() {
     let emulator = start().await;
@@ -400,6 +404,7 @@ async fn batch(emulator: &Emulator, token: &str, body: &Value) -> reqwest::Respo
         .unwrap()
 }
 
+// graph-conformance: E7
 #[tokio::test]
 async fn batch_of_21_requests_is_refused_with_400() {
     let emulator = start().await;
@@ -439,6 +444,7 @@ async fn batch_of_20_cancels_answers_20_no_content() {
     );
 }
 
+// graph-conformance: E8
 #[tokio::test]
 async fn batch_inner_request_needs_its_own_permission() {
     let emulator = start().await;
@@ -464,6 +470,7 @@ async fn list(token: &str, url: &str) -> Collection<PrintJob> {
     response.json().await.unwrap()
 }
 
+// graph-conformance: E10
 #[tokio::test]
 async fn jobs_paging_follows_absolute_next_link_to_the_end() {
     let print = PrintSeed::default_for(CONTOSO_TENANT).with_jobs(
@@ -535,6 +542,7 @@ async fn orderby_on_jobs_is_not_documented_and_answers_400() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
+// graph-conformance: E2
 #[tokio::test]
 async fn filter_by_created_by_returns_only_that_owner() {
     let emulator = start().await;
@@ -1259,6 +1267,7 @@ async fn hand_signed_graph_token_within_its_window_is_accepted() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 }
 
+// graph-conformance: E11
 #[tokio::test]
 async fn cancel_with_a_request_body_is_refused_with_400_and_the_job_stays_pending() {
     let emulator = start().await;
@@ -1493,6 +1502,7 @@ async fn listing_jobs_without_a_printjob_scope_is_refused_with_403() {
     assert_eq!(error_code(response).await, "accessDenied");
 }
 
+// graph-conformance: E8
 #[tokio::test]
 async fn read_only_scope_cannot_cancel_even_the_callers_own_job() {
     let emulator = start().await;
