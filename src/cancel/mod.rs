@@ -171,6 +171,11 @@ pub async fn run(
         done: BTreeMap::new(),
         progress,
     };
+    if let (JobSelection::All { .. }, false) = (&request.selection, request.dry_run) {
+        let filter = all_filter(client, &request.selection).await?;
+        pipelined(client, request, &filter, &mut outcomes).await?;
+        return finish(client, request, outcomes).await;
+    }
     let candidates = resolve(client, request).await?;
     progress(Progress::Resolved {
         total: candidates.len(),
@@ -191,6 +196,15 @@ pub async fn run(
     } else {
         cancel_all(client, request, candidates, &mut outcomes).await?;
     }
+    finish(client, request, outcomes).await
+}
+
+/// `--wait` (when asked), then the report in request (or listing) order.
+async fn finish(
+    client: &PrintClient,
+    request: &CancelRequest,
+    outcomes: Outcomes<'_, '_>,
+) -> Result<CancelReport, Error> {
     let mut results: Vec<JobReport> = outcomes.done.into_values().collect();
     if let (Some(wait), false) = (request.wait, request.dry_run) {
         wait_until_final(client, request, &mut results, wait).await;
@@ -212,20 +226,8 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
                 .map(|id| (id.clone(), None))
                 .collect::<Vec<_>>()
         }
-        JobSelection::All {
-            states,
-            mine,
-            owner,
-        } => {
-            let created_by = match (owner, *mine) {
-                (Some(upn), _) => Some(Creator::Upn(upn.clone())),
-                (None, true) => Some(signed_in_user(client).await?),
-                (None, false) => None,
-            };
-            let filter = JobFilter {
-                states: states.clone(),
-                created_by,
-            };
+        selection @ JobSelection::All { .. } => {
+            let filter = all_filter(client, selection).await?;
             let jobs = client.jobs(&request.target, &filter).await?;
             listed_candidates(jobs)?
         }
@@ -235,6 +237,138 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
         .enumerate()
         .map(|(index, (id, state))| Candidate { index, id, state })
         .collect())
+}
+
+/// The listing filter of an `--all` selection (an empty filter for explicit ids).
+async fn all_filter(client: &PrintClient, selection: &JobSelection) -> Result<JobFilter, Error> {
+    let JobSelection::All {
+        states,
+        mine,
+        owner,
+    } = selection
+    else {
+        return Ok(JobFilter::default());
+    };
+    let created_by = match (owner, *mine) {
+        (Some(upn), _) => Some(Creator::Upn(upn.clone())),
+        (None, true) => Some(signed_in_user(client).await?),
+        (None, false) => None,
+    };
+    Ok(JobFilter {
+        states: states.clone(),
+        created_by,
+    })
+}
+
+/// `--all` without `--dry-run`: cancels the jobs of each listing page while the next page is
+/// fetched (issue 13's pipelining). Jobs are numbered in listing order and de-duplicated across
+/// pages, so the report is the same as listing first and cancelling after; batches still hold
+/// 20 jobs (a page's remainder waits for the next page), so the request count is the listing
+/// pages plus ⌈n/20⌉ batches. If the listing fails part way, the cancels already sent finish
+/// and the error says how many jobs were cancelled.
+async fn pipelined(
+    client: &PrintClient,
+    request: &CancelRequest,
+    filter: &JobFilter,
+    outcomes: &mut Outcomes<'_, '_>,
+) -> Result<(), Error> {
+    use futures::stream::FuturesUnordered;
+    let target = &request.target;
+    let concurrency = request.concurrency.max(1);
+    let batch_size = if request.use_batch { MAX_BATCH } else { 1 };
+    let mut pages = client.job_pages(target, filter)?;
+    let mut printer: Option<PrinterId> = None;
+    let mut seen = HashSet::new();
+    let mut buffer: std::collections::VecDeque<Candidate> = Default::default();
+    let mut total = 0usize;
+    let mut listing_done = false;
+    let mut listing_error: Option<Error> = None;
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while in_flight.len() < concurrency
+            && (buffer.len() >= batch_size || (listing_done && !buffer.is_empty()))
+        {
+            let on = match &printer {
+                Some(p) => p.clone(),
+                None => {
+                    let p = client.cancel_printer(target).await?;
+                    printer = Some(p.clone());
+                    p
+                }
+            };
+            let chunk: Vec<Candidate> = buffer.drain(..buffer.len().min(batch_size)).collect();
+            in_flight.push(async move {
+                let results = send_chunk(client, &on, target, &chunk).await;
+                (chunk, results)
+            });
+        }
+        if listing_done && buffer.is_empty() && in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            page = pages.next(), if !listing_done => match page {
+                Some(Ok(jobs)) => {
+                    for job in jobs {
+                        let id = PrintJobId::new(job.id)?;
+                        if seen.insert(id.clone()) {
+                            buffer.push_back(Candidate { index: total, id, state: Some(job.status.state) });
+                            total += 1;
+                        }
+                    }
+                }
+                Some(Err(error)) => {
+                    listing_error = Some(error);
+                    listing_done = true;
+                    buffer.clear();
+                }
+                None => {
+                    listing_done = true;
+                    (outcomes.progress)(Progress::Resolved { total });
+                }
+            },
+            Some((chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
+                for (candidate, result) in chunk.into_iter().zip(results?) {
+                    let outcome = outcome_of(client, target, &candidate, result).await;
+                    outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+                }
+            }
+        }
+    }
+    match listing_error {
+        None => Ok(()),
+        Some(error) if outcomes.done.is_empty() => Err(error),
+        Some(error) => Err(Error::other(
+            error.kind(),
+            format!(
+                "{error}; listing stopped there, after {} job(s) had been acted on ({} cancelled)",
+                outcomes.done.len(),
+                outcomes
+                    .done
+                    .values()
+                    .filter(|r| matches!(r.outcome, JobOutcome::Canceled))
+                    .count()
+            ),
+        )),
+    }
+}
+
+/// Cancels one chunk: a single request for one job, else one `$batch`.
+async fn send_chunk(
+    client: &PrintClient,
+    printer: &PrinterId,
+    target: &PrintTarget,
+    chunk: &[Candidate],
+) -> Result<Vec<Result<(), GraphError>>, Error> {
+    if let [only] = chunk {
+        return match client.cancel_on(printer, target, &only.id).await {
+            Ok(()) => Ok(vec![Ok(())]),
+            Err(Error::Graph(error)) => Ok(vec![Err(error)]),
+            Err(other) => Err(other),
+        };
+    }
+    let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
+    let results = client.cancel_batch_on(printer, target, &ids).await?;
+    Ok(results.into_iter().map(|r| r.result).collect())
 }
 
 fn listed_candidates(

@@ -13,6 +13,7 @@ use crate::auth::{TokenRequest, TokenSource};
 use crate::config::is_loopback_host;
 use crate::error::{Error, ErrorKind};
 use crate::ids::{PrintJobId, PrinterId, PrinterShareId, Scope};
+use futures::stream::BoxStream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -347,6 +348,57 @@ impl PrintClient {
         Ok(jobs.into_iter().filter(|j| filter.matches(j)).collect())
     }
 
+    /// [`PrintClient::jobs`] one listing page at a time, as a stream (each item: the jobs of
+    /// one page that pass `filter`), so that a caller can act on page 1 while page 2 is
+    /// fetched. The stream keeps the page request in flight when it is not polled.
+    pub fn job_pages(
+        &self,
+        target: &PrintTarget,
+        filter: &JobFilter,
+    ) -> Result<BoxStream<'static, Result<Vec<PrintJob>, Error>>, Error> {
+        struct State {
+            client: PrintClient,
+            filter: JobFilter,
+            operation: String,
+            access: Operation,
+            next: Option<Url>,
+            seen: HashSet<String>,
+        }
+        let state = State {
+            client: self.clone(),
+            filter: filter.clone(),
+            operation: format!("list jobs of {target}"),
+            access: read_access(target),
+            next: Some(self.url(&target.jobs_path(), filter.to_odata().as_deref())?),
+            seen: HashSet::new(),
+        };
+        let pages = futures::stream::unfold(state, |mut state| async move {
+            let url = state.next.take()?;
+            let page = state
+                .client
+                .page::<PrintJob>(
+                    &state.operation,
+                    Resource::Jobs,
+                    state.access,
+                    url,
+                    &mut state.seen,
+                )
+                .await;
+            match page {
+                Ok((jobs, next)) => {
+                    state.next = next;
+                    let jobs = jobs
+                        .into_iter()
+                        .filter(|j| state.filter.matches(j))
+                        .collect();
+                    Some((Ok(jobs), state))
+                }
+                Err(error) => Some((Err(error), state)),
+            }
+        });
+        Ok(Box::pin(pages))
+    }
+
     /// `GET {target}/jobs/{job}`.
     pub async fn job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<PrintJob, Error> {
         let call = Call {
@@ -600,26 +652,43 @@ impl PrintClient {
         let mut seen = HashSet::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
-            if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
-                return Err(invalid(
-                    operation,
-                    "the service returned the same @odata.nextLink twice",
-                )
-                .into());
-            }
-            let call = Call {
-                resource,
-                access,
-                ..Call::jobs(operation.to_string(), Method::GET, url)
-            };
-            let answer = self.execute(&call).await?;
-            let page: Collection<T> = parse_json(operation, &answer)?;
-            items.extend(page.value);
-            if let Some(link) = page.next_link {
-                next = Some(self.next_link(operation, &link)?);
-            }
+            let (page, link) = self
+                .page(operation, resource, access, url, &mut seen)
+                .await?;
+            items.extend(page);
+            next = link;
         }
         Ok(items)
+    }
+
+    /// One listing page and the next page's URL; `seen` guards against a `nextLink` loop.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        resource: Resource,
+        access: Operation,
+        url: Url,
+        seen: &mut HashSet<String>,
+    ) -> Result<(Vec<T>, Option<Url>), Error> {
+        if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
+            return Err(invalid(
+                operation,
+                "the service returned the same @odata.nextLink twice",
+            )
+            .into());
+        }
+        let call = Call {
+            resource,
+            access,
+            ..Call::jobs(operation.to_string(), Method::GET, url)
+        };
+        let answer = self.execute(&call).await?;
+        let page: Collection<T> = parse_json(operation, &answer)?;
+        let next = match page.next_link {
+            Some(link) => Some(self.next_link(operation, &link)?),
+            None => None,
+        };
+        Ok((page.value, next))
     }
 
     /// Accepts an `@odata.nextLink` as the whole URL, but only on the same origin and below

@@ -1732,3 +1732,46 @@ async fn fault_soak_default_policy_cancels_all_of_a_thousand_jobs_once_for_every
         started.elapsed()
     );
 }
+
+// ---- pipelining (issue 13) -----------------------------------------------------------------
+
+/// `--all` cancels page 1's jobs while later pages are still being fetched: with 300 ms added
+/// to each listing page only (3 pages), the first job is reported long before the listing ends,
+/// and the report is still exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn all_cancels_the_first_pages_jobs_while_the_next_page_is_fetched() {
+    let emulator = emulator_with_jobs(300).await;
+    emulator.set_faults(FaultConfig {
+        latency_ms: 300,
+        only: format!("/v1.0/print/printers/{LOBBY_PRINTER}/jobs"),
+        ..FaultConfig::default()
+    });
+    let started = Instant::now();
+    let first = Arc::new(Mutex::new(None::<Duration>));
+    let progress = {
+        let first = first.clone();
+        move |event: cancel::Progress<'_>| {
+            if let cancel::Progress::Finished(_) = event {
+                first.lock().unwrap().get_or_insert(started.elapsed());
+            }
+        }
+    };
+    let report = cancel::run(&adele(&emulator), &CancelRequest::all(lobby()), &progress)
+        .await
+        .unwrap();
+    let total = started.elapsed();
+    assert_eq!(report.totals.canceled, 300, "{:?}", report.totals);
+    let ids: Vec<u64> = report
+        .results
+        .iter()
+        .map(|r| r.job_id.as_str().parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "listing order kept");
+    assert_eq!(count(&emulator, BATCH_ROUTE), 15);
+    let first = first.lock().unwrap().expect("a job was reported");
+    assert!(total >= Duration::from_millis(900), "{total:?}");
+    assert!(
+        first < Duration::from_millis(700),
+        "first job reported after {first:?} (listing took {total:?})"
+    );
+}
