@@ -375,12 +375,24 @@ impl DelegatedCredential {
     }
 
     /// A token for `scopes`: cached, refreshed, or (when allowed) by signing in in the browser.
+    ///
+    /// Asked for the default cancel scope (`PrintJob.ReadWriteBasic`, or nothing), any cached
+    /// token carrying one of the scopes that allow a cancel serves (an administrator signed in
+    /// with `PrintJob.ReadWriteBasic.All` is not asked for the Basic scope); see
+    /// [`crate::graph::scopes::acceptable_scopes`].
     pub async fn token(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
-        self.acquire(
-            &TokenRequest::new(scopes.iter().cloned()),
-            self.inner.options.allow_interactive,
-        )
-        .await
+        let mut request = TokenRequest::new(scopes.iter().cloned());
+        let default_cancel = scopes.is_empty()
+            || (scopes.len() == 1
+                && scopes[0]
+                    .as_str()
+                    .eq_ignore_ascii_case(Scope::PRINT_JOB_READ_WRITE_BASIC));
+        if default_cancel {
+            request.acceptable =
+                crate::graph::scopes::acceptable_scopes(crate::graph::scopes::Operation::CancelJob);
+        }
+        self.acquire(&request, self.inner.options.allow_interactive)
+            .await
     }
 
     /// A token for `scopes` from the cache or a refresh; never opens a browser. Fails with

@@ -348,7 +348,11 @@ mod tests {
         let e = GraphError::from_response("x", 400, &body("invalidRequest"), (None, None));
         assert_eq!(e.kind(), ErrorKind::Usage);
         let e = GraphError::from_response("x", 400, &body("BadRequest"), (None, None));
-        assert_eq!(e.kind(), ErrorKind::Service, "a refusal of printjob's own request");
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Service,
+            "a refusal of printjob's own request"
+        );
     }
 
     #[test]

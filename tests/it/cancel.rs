@@ -1775,3 +1775,29 @@ async fn all_cancels_the_first_pages_jobs_while_the_next_page_is_fetched() {
         "first job reported after {first:?} (listing took {total:?})"
     );
 }
+
+// graph-conformance: G6
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_token_for_an_administrator_signed_in_with_only_the_all_scope_needs_no_new_consent() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login_as(
+        &emulator,
+        &dir,
+        ADMIN,
+        &["--scope", "PrintJob.ReadWriteBasic.All"],
+    )
+    .await;
+    let refreshes = count(&emulator, "grant:refresh_token");
+    let out = printjob(&emulator, &dir, &["--json", "token"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        count(&emulator, "grant:refresh_token"),
+        refreshes,
+        "served from the cache"
+    );
+}

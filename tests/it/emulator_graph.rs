@@ -1622,3 +1622,42 @@ fn emulator_prints_the_users_printers_and_shares_of_its_seed_file() {
     assert!(text.contains(LOBBY_PRINTER), "{text}");
     assert!(text.contains(LOBBY_SHARE), "{text}");
 }
+
+#[tokio::test]
+async fn faults_only_path_limits_added_latency_as_well() {
+    let emulator = start().await;
+    emulator.set_faults(FaultConfig {
+        latency_ms: 400,
+        only: "/v1.0".into(),
+        ..Default::default()
+    });
+    let discovery = format!(
+        "{}/{CONTOSO_TENANT}/v2.0/.well-known/openid-configuration",
+        emulator.base_url()
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        call(Method::GET, &discovery, None).await.status(),
+        StatusCode::OK
+    );
+    let identity = started.elapsed();
+    let started = std::time::Instant::now();
+    let t = token(&emulator, ADELE, BASIC);
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs",
+        emulator.graph_url()
+    );
+    assert_eq!(
+        call(Method::GET, &url, Some(&t)).await.status(),
+        StatusCode::OK
+    );
+    let graph = started.elapsed();
+    assert!(
+        identity < Duration::from_millis(300),
+        "identity route delayed: {identity:?}"
+    );
+    assert!(
+        graph >= Duration::from_millis(400),
+        "graph route not delayed: {graph:?}"
+    );
+}
