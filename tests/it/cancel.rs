@@ -1727,7 +1727,7 @@ async fn fault_soak_default_policy_cancels_all_of_a_thousand_jobs_once_for_every
         );
     }
     assert!(
-        started.elapsed() < Duration::from_secs(60),
+        started.elapsed() < Duration::from_secs(20 * seeds),
         "{:?}",
         started.elapsed()
     );
