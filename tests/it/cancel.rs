@@ -1801,3 +1801,61 @@ async fn cli_token_for_an_administrator_signed_in_with_only_the_all_scope_needs_
         "served from the cache"
     );
 }
+
+// graph-conformance: G3, G4, G6, E3
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_share_cancel_goes_through_the_documented_printers_path() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login_as(
+        &emulator,
+        &dir,
+        ADELE,
+        &["--scope", BASIC, "--scope", SHARE_SCOPE],
+    )
+    .await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["--json", "cancel", "--share", LOBBY_SHARE, "101", "102"],
+    );
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&emulator, SHARE_CANCEL_ROUTE), 0);
+    assert_eq!(count(&emulator, INNER_CANCEL), 2);
+    let undocumented: Vec<_> = emulator
+        .counters()
+        .into_keys()
+        .filter(|k| {
+            k.contains("{*rest}") || k.contains("shares/{printerShareId}/jobs/{printJobId}/cancel")
+        })
+        .collect();
+    assert!(undocumented.is_empty(), "{undocumented:?}");
+    for id in ["101", "102"] {
+        assert_eq!(state(&emulator, LOBBY_PRINTER, id), Some(State::Canceled));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_share_cancel_signed_in_without_a_share_scope_says_what_to_do() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(&emulator, &dir, &["cancel", "--share", LOBBY_SHARE, "101"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(ErrorKind::SignIn.exit_code() as i32),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("printjob login --scope PrinterShare.ReadBasic.All"),
+        "{stderr}"
+    );
+    assert_eq!(graph_posts(&emulator), 0, "no cancel was sent");
+    assert_eq!(state(&emulator, LOBBY_PRINTER, "101"), Some(State::Pending));
+}
