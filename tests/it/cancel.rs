@@ -1859,3 +1859,61 @@ async fn cli_share_cancel_signed_in_without_a_share_scope_says_what_to_do() {
     assert_eq!(graph_posts(&emulator), 0, "no cancel was sent");
     assert_eq!(state(&emulator, LOBBY_PRINTER, "101"), Some(State::Pending));
 }
+
+/// Answers the n-th request with `responses[n]` (the last one repeated), on 127.0.0.1.
+async fn scripted_server(responses: Vec<(u16, String, String)>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 65536];
+            let _ = stream.read(&mut buf).await;
+            let (status, headers, body) = responses[n.min(responses.len() - 1)].clone();
+            n += 1;
+            let response = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+        }
+    });
+    format!("http://{addr}/v1.0")
+}
+
+// graph-conformance: G10
+#[tokio::test]
+async fn an_inner_403_insufficient_claims_in_a_batch_is_resent_with_the_claims() {
+    let emulator = emulator().await;
+    let claims = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
+    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, claims);
+    let first = serde_json::json!({"responses": [
+        {"id": "1", "status": 403,
+         "headers": {"WWW-Authenticate": format!("Bearer realm=\"\", error=\"insufficient_claims\", claims=\"{encoded}\"")},
+         "body": {"error": {"code": "Forbidden", "message": "HTTP 403; Forbidden error=insufficient_claims"}}},
+        {"id": "2", "status": 204}
+    ]});
+    let second = serde_json::json!({"responses": [{"id": "1", "status": 204}]});
+    let url = scripted_server(vec![
+        (200, String::new(), first.to_string()),
+        (200, String::new(), second.to_string()),
+    ])
+    .await;
+    let source = MintingSource::new(&emulator, 3600);
+    let client = PrintClient::builder(source.clone(), &url)
+        .retry_policy(fast_policy(3))
+        .build()
+        .unwrap();
+    let results = client
+        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .await
+        .unwrap();
+    assert!(results.iter().all(|r| r.result.is_ok()), "{results:?}");
+    let asked = source.requests();
+    assert_eq!(
+        asked.last().unwrap().claims.as_deref(),
+        Some(claims),
+        "{asked:?}"
+    );
+}
