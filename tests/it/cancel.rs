@@ -1917,3 +1917,16 @@ async fn an_inner_403_insufficient_claims_in_a_batch_is_resent_with_the_claims()
         "{asked:?}"
     );
 }
+
+// graph-conformance: G4
+#[tokio::test]
+async fn a_refused_share_lookup_is_advice_to_use_the_printer_id_and_sends_no_cancel() {
+    let emulator = emulator().await;
+    let share = PrintTarget::parse(LOBBY_SHARE, true).unwrap();
+    let error = graph_error(adele(&emulator).cancel_job(&share, &job("102")).await);
+    assert_eq!(error.status, Some(403));
+    let hint = error.hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("cancel with the printer id"), "{hint}");
+    assert_eq!(graph_posts(&emulator), 0);
+    assert_eq!(state(&emulator, LOBBY_PRINTER, "102"), Some(State::Pending));
+}
