@@ -270,6 +270,12 @@ impl DelegatedCredentialBuilder {
     }
 }
 
+/// The account's object id (`oid`, from the ID token), when the cache holds one that is a
+/// GUID (a `sub` fallback is a pairwise id, not the object id Graph's `createdBy.id` carries).
+fn user_id(account: &AccountEntry) -> Option<String> {
+    Some(account.local_account_id.clone()).filter(|id| crate::ids::is_guid(id))
+}
+
 fn default_scopes() -> Vec<Scope> {
     Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
         .map(|s| vec![s])
@@ -369,12 +375,24 @@ impl DelegatedCredential {
     }
 
     /// A token for `scopes`: cached, refreshed, or (when allowed) by signing in in the browser.
+    ///
+    /// Asked for the default cancel scope (`PrintJob.ReadWriteBasic`, or nothing), any cached
+    /// token carrying one of the scopes that allow a cancel serves (an administrator signed in
+    /// with `PrintJob.ReadWriteBasic.All` is not asked for the Basic scope); see
+    /// [`crate::graph::scopes::acceptable_scopes`].
     pub async fn token(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
-        self.acquire(
-            &TokenRequest::new(scopes.iter().cloned()),
-            self.inner.options.allow_interactive,
-        )
-        .await
+        let mut request = TokenRequest::new(scopes.iter().cloned());
+        let default_cancel = scopes.is_empty()
+            || (scopes.len() == 1
+                && scopes[0]
+                    .as_str()
+                    .eq_ignore_ascii_case(Scope::PRINT_JOB_READ_WRITE_BASIC));
+        if default_cancel {
+            request.acceptable =
+                crate::graph::scopes::acceptable_scopes(crate::graph::scopes::Operation::CancelJob);
+        }
+        self.acquire(&request, self.inner.options.allow_interactive)
+            .await
     }
 
     /// A token for `scopes` from the cache or a refresh; never opens a browser. Fails with
@@ -441,7 +459,46 @@ impl DelegatedCredential {
             expires_on: entry.expires_on.trim().parse().unwrap_or(0),
             scopes: Scope::parse_list(&entry.target),
             username: Some(account.username.clone()).filter(|u| !u.is_empty()),
+            user_id: user_id(account),
         })
+    }
+
+    /// A fresh cached token for `scopes`, or for any scope set the request also accepts.
+    fn cached_acceptable(
+        &self,
+        data: &CacheData,
+        account: &AccountEntry,
+        scopes: &[Scope],
+        request: &TokenRequest,
+    ) -> Option<GrantedToken> {
+        std::iter::once(scopes)
+            .chain(request.acceptable.iter().map(Vec::as_slice))
+            .find_map(|set| self.cached(data, account, set))
+    }
+
+    /// The scopes a refresh asks for: `scopes`, unless the account never held a token for them
+    /// but held one (fresh or expired) for a set the request accepts; then that set. So an
+    /// administrator signed in with `.All` scopes is not asked to consent to the Basic ones.
+    fn refresh_scopes(
+        &self,
+        data: &CacheData,
+        account: &AccountEntry,
+        scopes: &[Scope],
+        request: &TokenRequest,
+    ) -> Vec<Scope> {
+        let ever_held = |set: &[Scope]| {
+            data.access_token(account, &self.inner.cache_scope, set, i64::MIN)
+                .is_some()
+        };
+        if request.acceptable.is_empty() || ever_held(scopes) {
+            return scopes.to_vec();
+        }
+        request
+            .acceptable
+            .iter()
+            .find(|set| ever_held(set))
+            .cloned()
+            .unwrap_or_else(|| scopes.to_vec())
     }
 
     async fn silent(
@@ -453,7 +510,7 @@ impl DelegatedCredential {
         if use_cached {
             let snapshot = self.inner.cache.read().await?;
             if let Ok(account) = self.pick_account(&snapshot) {
-                if let Some(token) = self.cached(&snapshot, &account, scopes) {
+                if let Some(token) = self.cached_acceptable(&snapshot, &account, scopes, request) {
                     tracing::debug!("using the cached access token");
                     return Ok(token);
                 }
@@ -463,7 +520,7 @@ impl DelegatedCredential {
         self.report_notices();
         let account = self.pick_account(guard.data())?;
         if use_cached {
-            if let Some(token) = self.cached(guard.data(), &account, scopes) {
+            if let Some(token) = self.cached_acceptable(guard.data(), &account, scopes, request) {
                 tracing::debug!("another process refreshed the token meanwhile");
                 return Ok(token);
             }
@@ -480,8 +537,9 @@ impl DelegatedCredential {
             .claims
             .as_deref()
             .map(|c| claims_with_client_capabilities(Some(c)));
+        let scopes = self.refresh_scopes(guard.data(), &account, scopes, request);
         let set = client
-            .refresh(&refresh_token, scopes, claims.as_deref())
+            .refresh(&refresh_token, &scopes, claims.as_deref())
             .await?;
         let stored = guard
             .data_mut()
@@ -501,6 +559,7 @@ impl DelegatedCredential {
                 .unwrap_or(now + 600),
             scopes: set.scopes.clone(),
             username: Some(account.username.clone()).filter(|u| !u.is_empty()),
+            user_id: user_id(account),
         }
     }
 

@@ -125,6 +125,10 @@ pub struct TokenRequest {
     /// A claims challenge from a `WWW-Authenticate` header (Continuous Access Evaluation),
     /// to be passed to the identity provider.
     pub claims: Option<String>,
+    /// Other scope sets that serve the operation as well (e.g. `PrintJob.ReadWriteBasic.All`
+    /// for a cancel): a cached token covering any one set is used, and a refresh asks for a
+    /// set an earlier token of the account carried. Empty: only `scopes` serve.
+    pub acceptable: Vec<Vec<Scope>>,
 }
 
 impl TokenRequest {
@@ -148,6 +152,8 @@ pub struct GrantedToken {
     pub scopes: Vec<Scope>,
     /// The signed-in user's name (`preferred_username`), when known.
     pub username: Option<String>,
+    /// The signed-in user's object id (the ID token's `oid`), when known.
+    pub user_id: Option<String>,
 }
 
 /// Anything that can hand out delegated access tokens for Graph.
@@ -179,6 +185,7 @@ impl StaticToken {
                 expires_on: inspected.expires_on.unwrap_or(i64::MAX),
                 scopes: inspected.scopes,
                 username: inspected.username,
+                user_id: None,
             },
         })
     }

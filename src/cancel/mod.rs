@@ -1,6 +1,10 @@
-//! The cancel workflow: resolve which jobs, pre-check their state, cancel them with bounded
-//! concurrency (through `$batch` when there are several), optionally wait until each reaches a
-//! final state, and report what happened to every job in a [`CancelReport`].
+//! The cancel workflow: resolve which jobs, cancel them with bounded concurrency (through
+//! `$batch` when there are several), optionally wait until each reaches a final state, and
+//! report what happened to every job in a [`CancelReport`].
+//!
+//! Cancel first: a single cancel is one request. A job is read only when its cancel fails, to
+//! say why (already finished, not found, someone else's), or for `--dry-run`. A share is
+//! resolved to its printer once per run (cancel is documented on the printers path only).
 //!
 //! ```no_run
 //! # async fn demo(client: printjob::graph::PrintClient) -> Result<(), printjob::Error> {
@@ -22,8 +26,8 @@ pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 use crate::error::{Error, ErrorKind};
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
-use crate::ids::PrintJobId;
+use crate::graph::{Creator, GraphError, JobFilter, PrintClient, PrintTarget};
+use crate::ids::{PrintJobId, PrinterId};
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -34,12 +38,15 @@ pub enum JobSelection {
     /// These jobs (duplicates are cancelled and reported once).
     Ids(Vec<PrintJobId>),
     /// Every job of the target in one of `states` (default pending, processing, paused),
-    /// only the signed-in user's own when `mine`.
+    /// only the signed-in user's own when `mine`, only `owner`'s when set.
     All {
         /// The states to cancel.
         states: Vec<PrintJobProcessingState>,
-        /// Only jobs the signed-in user created.
+        /// Only jobs the signed-in user created (matched by object id).
         mine: bool,
+        /// Only jobs this user principal name created (`--owner`, for Printer Administrators;
+        /// sent as the documented `createdBy/userPrincipalName` filter).
+        owner: Option<String>,
     },
 }
 
@@ -68,8 +75,9 @@ pub struct CancelRequest {
     pub target: PrintTarget,
     /// Which jobs.
     pub selection: JobSelection,
-    /// Read each explicitly named job's state first; finished jobs are reported, not sent.
-    /// Default true.
+    /// Read each explicitly named job's state before cancelling; finished jobs are reported,
+    /// not sent. Default false (cancel first: one request per job; a failed cancel is
+    /// explained by reading the job). A dry run always reads them.
     pub pre_check: bool,
     /// Requests (or batches) in flight at once. Default 4.
     pub concurrency: usize,
@@ -94,6 +102,7 @@ impl CancelRequest {
             JobSelection::All {
                 states: JobFilter::default_cancel_states(),
                 mine: false,
+                owner: None,
             },
         )
     }
@@ -102,7 +111,7 @@ impl CancelRequest {
         Self {
             target,
             selection,
-            pre_check: true,
+            pre_check: false,
             concurrency: 4,
             use_batch: true,
             wait: None,
@@ -162,11 +171,17 @@ pub async fn run(
         done: BTreeMap::new(),
         progress,
     };
+    if let (JobSelection::All { .. }, false) = (&request.selection, request.dry_run) {
+        let filter = all_filter(client, &request.selection).await?;
+        pipelined(client, request, &filter, &mut outcomes).await?;
+        return finish(client, request, outcomes).await;
+    }
     let candidates = resolve(client, request).await?;
     progress(Progress::Resolved {
         total: candidates.len(),
     });
-    let candidates = if request.pre_check && matches!(request.selection, JobSelection::Ids(_)) {
+    let read_first = request.pre_check || request.dry_run;
+    let candidates = if read_first && matches!(request.selection, JobSelection::Ids(_)) {
         pre_check(client, request, candidates, &mut outcomes).await?
     } else {
         candidates
@@ -181,6 +196,15 @@ pub async fn run(
     } else {
         cancel_all(client, request, candidates, &mut outcomes).await?;
     }
+    finish(client, request, outcomes).await
+}
+
+/// `--wait` (when asked), then the report in request (or listing) order.
+async fn finish(
+    client: &PrintClient,
+    request: &CancelRequest,
+    outcomes: Outcomes<'_, '_>,
+) -> Result<CancelReport, Error> {
     let mut results: Vec<JobReport> = outcomes.done.into_values().collect();
     if let (Some(wait), false) = (request.wait, request.dry_run) {
         wait_until_final(client, request, &mut results, wait).await;
@@ -202,15 +226,8 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
                 .map(|id| (id.clone(), None))
                 .collect::<Vec<_>>()
         }
-        JobSelection::All { states, mine } => {
-            let filter = JobFilter {
-                states: states.clone(),
-                created_by: if *mine {
-                    Some(signed_in_user(client).await?)
-                } else {
-                    None
-                },
-            };
+        selection @ JobSelection::All { .. } => {
+            let filter = all_filter(client, selection).await?;
             let jobs = client.jobs(&request.target, &filter).await?;
             listed_candidates(jobs)?
         }
@@ -220,6 +237,138 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
         .enumerate()
         .map(|(index, (id, state))| Candidate { index, id, state })
         .collect())
+}
+
+/// The listing filter of an `--all` selection (an empty filter for explicit ids).
+async fn all_filter(client: &PrintClient, selection: &JobSelection) -> Result<JobFilter, Error> {
+    let JobSelection::All {
+        states,
+        mine,
+        owner,
+    } = selection
+    else {
+        return Ok(JobFilter::default());
+    };
+    let created_by = match (owner, *mine) {
+        (Some(upn), _) => Some(Creator::Upn(upn.clone())),
+        (None, true) => Some(signed_in_user(client).await?),
+        (None, false) => None,
+    };
+    Ok(JobFilter {
+        states: states.clone(),
+        created_by,
+    })
+}
+
+/// `--all` without `--dry-run`: cancels the jobs of each listing page while the next page is
+/// fetched (issue 13's pipelining). Jobs are numbered in listing order and de-duplicated across
+/// pages, so the report is the same as listing first and cancelling after; batches still hold
+/// 20 jobs (a page's remainder waits for the next page), so the request count is the listing
+/// pages plus ⌈n/20⌉ batches. If the listing fails part way, the cancels already sent finish
+/// and the error says how many jobs were cancelled.
+async fn pipelined(
+    client: &PrintClient,
+    request: &CancelRequest,
+    filter: &JobFilter,
+    outcomes: &mut Outcomes<'_, '_>,
+) -> Result<(), Error> {
+    use futures::stream::FuturesUnordered;
+    let target = &request.target;
+    let concurrency = request.concurrency.max(1);
+    let batch_size = if request.use_batch { MAX_BATCH } else { 1 };
+    let mut pages = client.job_pages(target, filter)?;
+    let mut printer: Option<PrinterId> = None;
+    let mut seen = HashSet::new();
+    let mut buffer: std::collections::VecDeque<Candidate> = Default::default();
+    let mut total = 0usize;
+    let mut listing_done = false;
+    let mut listing_error: Option<Error> = None;
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while in_flight.len() < concurrency
+            && (buffer.len() >= batch_size || (listing_done && !buffer.is_empty()))
+        {
+            let on = match &printer {
+                Some(p) => p.clone(),
+                None => {
+                    let p = client.cancel_printer(target).await?;
+                    printer = Some(p.clone());
+                    p
+                }
+            };
+            let chunk: Vec<Candidate> = buffer.drain(..buffer.len().min(batch_size)).collect();
+            in_flight.push(async move {
+                let results = send_chunk(client, &on, target, &chunk).await;
+                (chunk, results)
+            });
+        }
+        if listing_done && buffer.is_empty() && in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            page = pages.next(), if !listing_done => match page {
+                Some(Ok(jobs)) => {
+                    for job in jobs {
+                        let id = PrintJobId::new(job.id)?;
+                        if seen.insert(id.clone()) {
+                            buffer.push_back(Candidate { index: total, id, state: Some(job.status.state) });
+                            total += 1;
+                        }
+                    }
+                }
+                Some(Err(error)) => {
+                    listing_error = Some(error);
+                    listing_done = true;
+                    buffer.clear();
+                }
+                None => {
+                    listing_done = true;
+                    (outcomes.progress)(Progress::Resolved { total });
+                }
+            },
+            Some((chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
+                for (candidate, result) in chunk.into_iter().zip(results?) {
+                    let outcome = outcome_of(client, target, &candidate, result).await;
+                    outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+                }
+            }
+        }
+    }
+    match listing_error {
+        None => Ok(()),
+        Some(error) if outcomes.done.is_empty() => Err(error),
+        Some(error) => Err(Error::other(
+            error.kind(),
+            format!(
+                "{error}; listing stopped there, after {} job(s) had been acted on ({} cancelled)",
+                outcomes.done.len(),
+                outcomes
+                    .done
+                    .values()
+                    .filter(|r| matches!(r.outcome, JobOutcome::Canceled))
+                    .count()
+            ),
+        )),
+    }
+}
+
+/// Cancels one chunk: a single request for one job, else one `$batch`.
+async fn send_chunk(
+    client: &PrintClient,
+    printer: &PrinterId,
+    target: &PrintTarget,
+    chunk: &[Candidate],
+) -> Result<Vec<Result<(), GraphError>>, Error> {
+    if let [only] = chunk {
+        return match client.cancel_on(printer, target, &only.id).await {
+            Ok(()) => Ok(vec![Ok(())]),
+            Err(Error::Graph(error)) => Ok(vec![Err(error)]),
+            Err(other) => Err(other),
+        };
+    }
+    let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
+    let results = client.cancel_batch_on(printer, target, &ids).await?;
+    Ok(results.into_iter().map(|r| r.result).collect())
 }
 
 fn listed_candidates(
@@ -236,7 +385,7 @@ fn listed_candidates(
     Ok(out)
 }
 
-async fn signed_in_user(client: &PrintClient) -> Result<String, Error> {
+async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
     client.signed_in_user().await?.ok_or_else(|| {
         Error::other(
             ErrorKind::Usage,
@@ -295,6 +444,10 @@ async fn cancel_all(
 ) -> Result<(), Error> {
     let concurrency = request.concurrency.max(1);
     let target = &request.target;
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let printer: &PrinterId = &client.cancel_printer(target).await?;
     if request.use_batch && candidates.len() > 1 {
         let chunks: Vec<Vec<Candidate>> = candidates
             .chunks(MAX_BATCH)
@@ -303,7 +456,7 @@ async fn cancel_all(
         let mut batches = stream::iter(chunks)
             .map(|chunk| async move {
                 let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-                (chunk, client.cancel_batch(target, &ids).await)
+                (chunk, client.cancel_batch_on(printer, target, &ids).await)
             })
             .buffer_unordered(concurrency);
         while let Some((chunk, results)) = batches.next().await {
@@ -315,7 +468,7 @@ async fn cancel_all(
     } else {
         let mut singles = stream::iter(candidates)
             .map(|c| async move {
-                let result = client.cancel_job(target, &c.id).await;
+                let result = client.cancel_on(printer, target, &c.id).await;
                 (c, result)
             })
             .buffer_unordered(concurrency);

@@ -6,7 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
 use printjob::graph::model::{PrintJob, PrintJobProcessingState};
-use printjob::graph::{JobFilter, PrintClient, PrintTarget};
+use printjob::graph::{Creator, JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -31,9 +31,12 @@ pub struct JobsArgs {
     /// Only jobs in this state (comma separated or repeated): pending, processing, paused, stopped, completed, canceled, aborted
     #[arg(long = "state", value_name = "STATE", value_delimiter = ',')]
     pub states: Vec<String>,
-    /// Only your own jobs
-    #[arg(long)]
+    /// Only your own jobs (matched by your object id)
+    #[arg(long, conflicts_with = "owner")]
     pub mine: bool,
+    /// Only the jobs of this user principal name (Printer Administrators)
+    #[arg(long, value_name = "UPN")]
+    pub owner: Option<String>,
 }
 
 /// `printjob cancel`
@@ -57,9 +60,13 @@ pub struct CancelArgs {
         requires = "all"
     )]
     pub states: Vec<String>,
-    /// With --all: only your own jobs
-    #[arg(long, requires = "all")]
+    /// With --all: only your own jobs (matched by your object id)
+    #[arg(long, requires = "all", conflicts_with = "owner")]
     pub mine: bool,
+    /// With --all: only the jobs of this user principal name (Printer Administrators, e.g. to
+    /// clear a departed user's queue)
+    #[arg(long, requires = "all", value_name = "UPN")]
+    pub owner: Option<String>,
     /// Show what would be cancelled; send nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -151,10 +158,10 @@ pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
     let target = PrintTarget::parse(&args.printer, args.share)?;
     let states = parse_states(&args.states)?;
     let client = print_client(global).await?;
-    let created_by = if args.mine {
-        Some(signed_in_user(&client).await?)
-    } else {
-        None
+    let created_by = match (args.owner, args.mine) {
+        (Some(upn), _) => Some(Creator::Upn(upn)),
+        (None, true) => Some(signed_in_user(&client).await?),
+        (None, false) => None,
     };
     let jobs = client
         .jobs(&target, &JobFilter { states, created_by })
@@ -209,7 +216,7 @@ async fn print_client(global: &GlobalArgs) -> Result<PrintClient, Error> {
         .build()
 }
 
-async fn signed_in_user(client: &PrintClient) -> Result<String, Error> {
+async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
     client.signed_in_user().await?.ok_or_else(|| {
         usage("--mine needs the signed-in user's name, but the token does not say who it was issued to")
     })
@@ -226,6 +233,7 @@ fn cancel_request(args: &CancelArgs) -> Result<CancelRequest, Error> {
         request.selection = JobSelection::All {
             states,
             mine: args.mine,
+            owner: args.owner.clone(),
         };
         request
     } else {

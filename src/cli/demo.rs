@@ -139,6 +139,7 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
     all.selection = JobSelection::All {
         states: JobFilter::default_cancel_states(),
         mine: true,
+        owner: None,
     };
     let mine = cancel::run(&client, &all, &|_| {}).await?;
     print_report(&mine);

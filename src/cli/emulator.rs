@@ -47,9 +47,11 @@ fn load_seed(path: &PathBuf) -> Result<Seed, Error> {
 /// Runs `printjob emulator`: starts the service, prints its settings, serves until Ctrl-C.
 pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Error> {
     let mut builder = Emulator::builder().port(args.port).tls(args.tls);
-    if let Some(path) = &args.seed {
-        builder = builder.seed(load_seed(path)?);
-    }
+    let seed = match &args.seed {
+        Some(path) => load_seed(path)?,
+        None => Seed::default(),
+    };
+    builder = builder.seed(seed.clone());
     if let Some(spec) = &args.faults {
         builder =
             builder.faults(FaultConfig::parse(spec).map_err(|e| usage(format!("--faults: {e}")))?);
@@ -69,7 +71,7 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let early = futures::poll!(&mut ctrl_c);
-    print_settings(global.json, &emulator, ca_file.as_deref());
+    print_settings(global.json, &emulator, &seed, ca_file.as_deref());
     let waited = match early {
         std::task::Poll::Ready(result) => result,
         std::task::Poll::Pending => ctrl_c.await,
@@ -79,6 +81,88 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
     emulator.shutdown();
     eprintln!("emulator stopped");
     Ok(())
+}
+
+/// What the emulator loaded (from `--seed`, or the built-in seed): users, printers, shares.
+/// A password is shown only when it is the documented built-in one.
+fn loaded(seed: &Seed) -> serde_json::Value {
+    use printjob::emulator::seed::DEFAULT_PASSWORD;
+    let users: Vec<serde_json::Value> = seed
+        .directory
+        .users
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "userPrincipalName": u.user_principal_name,
+                "roles": u.roles,
+                "password": (u.password == DEFAULT_PASSWORD).then_some(DEFAULT_PASSWORD),
+            })
+        })
+        .collect();
+    let printers: Vec<serde_json::Value> = seed
+        .print
+        .printers
+        .iter()
+        .map(|p| serde_json::json!({"id": p.id, "displayName": p.display_name}))
+        .collect();
+    let shares: Vec<serde_json::Value> = seed
+        .print
+        .shares
+        .iter()
+        .map(|s| {
+            serde_json::json!({"id": s.id, "displayName": s.display_name, "printerId": s.printer_id})
+        })
+        .collect();
+    serde_json::json!({"users": users, "printers": printers, "shares": shares})
+}
+
+fn print_loaded(out: &mut impl Write, loaded: &serde_json::Value) {
+    let list = |key: &str| loaded[key].as_array().cloned().unwrap_or_default();
+    let _ = writeln!(out, "Users:");
+    for u in list("users") {
+        let roles = u["roles"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let password = u["password"]
+            .as_str()
+            .map(|p| format!("password {p}"))
+            .unwrap_or_else(|| "password as in the seed file".into());
+        let roles = if roles.is_empty() {
+            String::new()
+        } else {
+            format!(", {roles}")
+        };
+        let _ = writeln!(
+            out,
+            "  {} ({password}{roles})",
+            u["userPrincipalName"].as_str().unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "Printers (try `printjob jobs PRINTER_ID`):");
+    for p in list("printers") {
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            p["id"].as_str().unwrap_or_default(),
+            p["displayName"].as_str().unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "Shares (try `printjob jobs --share SHARE_ID`):");
+    for s in list("shares") {
+        let _ = writeln!(
+            out,
+            "  {}  {} (printer {})",
+            s["id"].as_str().unwrap_or_default(),
+            s["displayName"].as_str().unwrap_or_default(),
+            s["printerId"].as_str().unwrap_or_default()
+        );
+    }
 }
 
 /// Writes the CA's PEM to `path`, or to a new private directory under the temporary directory.
@@ -106,7 +190,13 @@ fn write_ca(path: Option<&std::path::Path>, pem: &str) -> Result<PathBuf, Error>
     Ok(path)
 }
 
-fn print_settings(json: bool, emulator: &Emulator, ca_file: Option<&std::path::Path>) {
+fn print_settings(
+    json: bool,
+    emulator: &Emulator,
+    seed: &Seed,
+    ca_file: Option<&std::path::Path>,
+) {
+    let loaded = loaded(seed);
     let mut out = std::io::stdout().lock();
     if json {
         let settings: serde_json::Map<String, serde_json::Value> = emulator
@@ -119,6 +209,7 @@ fn print_settings(json: bool, emulator: &Emulator, ca_file: Option<&std::path::P
             "baseUrl": emulator.base_url(),
             "graphUrl": emulator.graph_url(),
             "settings": settings,
+            "loaded": loaded,
             "caFile": ca_file,
         });
         let _ = writeln!(out, "{doc}");
@@ -141,13 +232,8 @@ fn print_settings(json: bool, emulator: &Emulator, ca_file: Option<&std::path::P
                 path.display()
             );
         }
-        let _ = writeln!(
-            out,
-            "Seeded users (password Passw0rd!): {}, {}, {} (Printer Administrator); see docs/emulator.md",
-            printjob::emulator::seed::ADELE,
-            printjob::emulator::seed::MEGAN,
-            printjob::emulator::seed::ADMIN
-        );
+        print_loaded(&mut out, &loaded);
+        let _ = writeln!(out, "The seed format is in docs/emulator.md.");
         let _ = writeln!(out, "Press Ctrl-C to stop.");
     }
     let _ = out.flush();

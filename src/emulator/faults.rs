@@ -126,7 +126,8 @@ impl Faults {
         let (config, rng) = &mut *guard;
         let latency = Duration::from_millis(config.latency_ms);
         if !config.only.is_empty() && !path.starts_with(&config.only) {
-            return (None, latency, config.retry_after_secs);
+            // `only=PATH` limits every fault kind, added latency included.
+            return (None, Duration::ZERO, config.retry_after_secs);
         }
         if config.next > 0 {
             config.next -= 1;
@@ -219,6 +220,19 @@ mod tests {
         assert_eq!(faults.decide("/v1.0/x").0, Some(Fault::Status(503)));
         assert_eq!(faults.decide("/v1.0/x").0, Some(Fault::Status(503)));
         assert_eq!(faults.decide("/v1.0/x").0, None);
+    }
+
+    #[test]
+    fn only_limits_latency_too() {
+        let faults = Faults::new(FaultConfig::parse("latency=50ms,only=/v1.0").unwrap(), 1);
+        assert_eq!(
+            faults.decide("/v1.0/print/printers").1,
+            Duration::from_millis(50)
+        );
+        assert_eq!(
+            faults.decide("/organizations/oauth2/v2.0/token").1,
+            Duration::ZERO
+        );
     }
 
     #[test]

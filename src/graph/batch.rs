@@ -36,7 +36,7 @@ pub struct BatchRequestItem {
 }
 
 impl BatchRequestItem {
-    /// A request without a body.
+    /// A request without a body (a read: `GET`).
     pub fn new(id: impl Into<String>, method: &str, url: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -44,6 +44,21 @@ impl BatchRequestItem {
             url: url.into(),
             headers: BTreeMap::new(),
             body: None,
+        }
+    }
+
+    /// A write request (`POST`, …) whose target takes no body, in the shape Graph's JSON
+    /// batching page requires: "you must still specify the **headers** and **body**
+    /// parameters where only **body** can be an empty object" — so `Content-Type:
+    /// application/json` and `{}`. Without them Graph refuses the whole batch (`400`,
+    /// "Write request id : {id} does not contain Content-Type header or body.").
+    pub fn write_without_body(id: impl Into<String>, method: &str, url: impl Into<String>) -> Self {
+        let mut headers = BTreeMap::new();
+        headers.insert("Content-Type".to_string(), "application/json".to_string());
+        Self {
+            headers,
+            body: Some(serde_json::json!({})),
+            ..Self::new(id, method, url)
         }
     }
 }
@@ -83,6 +98,17 @@ impl BatchResponseItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_request_carries_content_type_and_an_empty_body() {
+        let item =
+            BatchRequestItem::write_without_body("1", "POST", "/print/printers/p/jobs/1/cancel");
+        assert_eq!(
+            serde_json::to_value(&item).unwrap(),
+            serde_json::json!({"id": "1", "method": "POST", "url": "/print/printers/p/jobs/1/cancel",
+                "headers": {"Content-Type": "application/json"}, "body": {}})
+        );
+    }
 
     #[test]
     fn a_request_without_body_serializes_without_body_or_headers() {

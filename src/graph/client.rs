@@ -3,15 +3,17 @@
 use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
 use super::challenge::parse_claims_challenge;
 use super::error::{codes, explain_forbidden, GraphError, Resource};
-use super::filter::JobFilter;
+use super::filter::{Creator, JobFilter};
 use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
 use super::request::{Answer, Call};
 use super::retry::{parse_retry_after, Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
-use super::target::PrintTarget;
+use super::scopes::Operation;
+use super::target::{printer_cancel_path, PrintTarget};
 use crate::auth::{TokenRequest, TokenSource};
 use crate::config::is_loopback_host;
 use crate::error::{Error, ErrorKind};
-use crate::ids::{PrintJobId, Scope};
+use crate::ids::{PrintJobId, PrinterId, PrinterShareId, Scope};
+use futures::stream::BoxStream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -251,26 +253,81 @@ impl PrintClient {
         &self.inner.base
     }
 
-    /// The signed-in user's principal name, as the token source knows it (for `--mine`).
-    pub async fn signed_in_user(&self) -> Result<Option<String>, Error> {
-        let request = TokenRequest::new(self.scopes_for(Resource::Jobs));
-        Ok(self.token(&request).await?.username)
+    /// The signed-in user as a job filter's creator (for `--mine`): the object id from the ID
+    /// token (`oid`) and the sign-in name; `None` when the token source knows neither.
+    pub async fn signed_in_user(&self) -> Result<Option<Creator>, Error> {
+        let token = self.token(&self.token_request(Operation::ReadJobs)).await?;
+        Ok(match (token.user_id, token.username) {
+            (None, None) => None,
+            (id, name) => Some(Creator::User { id, name }),
+        })
+    }
+
+    /// The printer behind a share: `GET /print/shares/{id}?$expand=printer` (the v1.0
+    /// metadata gives `printerShare` a `printer` navigation, and `printershare-get.md`
+    /// documents `$expand`; that expanding it is allowed with the share scopes is an
+    /// *assumption*, see docs/graph-conformance.md). A refusal carries advice.
+    pub async fn share_printer(&self, share: &PrinterShareId) -> Result<PrinterId, Error> {
+        let target = PrintTarget::Share(share.clone());
+        let mut url = self.url(&target.path(), None)?;
+        url.set_query(Some("$expand=printer"));
+        let call = Call {
+            resource: Resource::Shares,
+            access: Operation::ReadShares,
+            ..Call::jobs(format!("find the printer of {target}"), Method::GET, url)
+        };
+        let answer = self.execute(&call).await.map_err(|e| match e {
+            Error::Graph(error) if error.is_forbidden() => Error::Graph(error.with_hint(
+                "cancel is documented only on the printer (POST /print/printers/{printerId}/jobs/{printJobId}/cancel), \
+                 and finding a share's printer was refused; ask your administrator for the printer id \
+                 and cancel with the printer id instead of --share",
+            )),
+            other => other,
+        })?;
+        let found: PrinterShare = parse_json(&call.operation, &answer)?;
+        let id = found.printer.map(|p| p.base.id).ok_or_else(|| {
+            Error::from(invalid(
+                &call.operation,
+                "the share was returned without its printer ($expand=printer)",
+            ))
+        })?;
+        Ok(PrinterId::new(id)?)
+    }
+
+    /// The printer whose documented cancel path serves `target` (a share is resolved once).
+    pub async fn cancel_printer(&self, target: &PrintTarget) -> Result<PrinterId, Error> {
+        match target {
+            PrintTarget::Printer(id) => Ok(id.clone()),
+            PrintTarget::Share(share) => self.share_printer(share).await,
+        }
     }
 
     /// `GET /print/printers`: every printer the user can see (all pages).
     pub async fn printers(&self) -> Result<Vec<Printer>, Error> {
         let url = self.url("/print/printers", None)?;
-        self.list("list printers", Resource::Printers, url).await
+        self.list(
+            "list printers",
+            Resource::Printers,
+            Operation::ReadPrinters,
+            url,
+        )
+        .await
     }
 
     /// `GET /print/shares`: every printer share the user can see (all pages).
     pub async fn shares(&self) -> Result<Vec<PrinterShare>, Error> {
         let url = self.url("/print/shares", None)?;
-        self.list("list printer shares", Resource::Shares, url)
-            .await
+        self.list(
+            "list printer shares",
+            Resource::Shares,
+            Operation::ReadShares,
+            url,
+        )
+        .await
     }
 
-    /// `GET {target}/jobs?$filter=…`: the target's jobs that pass `filter` (all pages).
+    /// `GET {target}/jobs`: the target's jobs that pass `filter` (all pages). States are
+    /// selected here; only the documented `createdBy/userPrincipalName` `$filter` is sent.
     pub async fn jobs(
         &self,
         target: &PrintTarget,
@@ -278,32 +335,108 @@ impl PrintClient {
     ) -> Result<Vec<PrintJob>, Error> {
         let url = self.url(&target.jobs_path(), filter.to_odata().as_deref())?;
         let jobs: Vec<PrintJob> = self
-            .list(&format!("list jobs of {target}"), Resource::Jobs, url)
+            .list(
+                &format!("list jobs of {target}"),
+                Resource::Jobs,
+                read_access(target),
+                url,
+            )
             .await?;
         Ok(jobs.into_iter().filter(|j| filter.matches(j)).collect())
     }
 
+    /// [`PrintClient::jobs`] one listing page at a time, as a stream (each item: the jobs of
+    /// one page that pass `filter`), so that a caller can act on page 1 while page 2 is
+    /// fetched. The stream keeps the page request in flight when it is not polled.
+    pub fn job_pages(
+        &self,
+        target: &PrintTarget,
+        filter: &JobFilter,
+    ) -> Result<BoxStream<'static, Result<Vec<PrintJob>, Error>>, Error> {
+        struct State {
+            client: PrintClient,
+            filter: JobFilter,
+            operation: String,
+            access: Operation,
+            next: Option<Url>,
+            seen: HashSet<String>,
+        }
+        let state = State {
+            client: self.clone(),
+            filter: filter.clone(),
+            operation: format!("list jobs of {target}"),
+            access: read_access(target),
+            next: Some(self.url(&target.jobs_path(), filter.to_odata().as_deref())?),
+            seen: HashSet::new(),
+        };
+        let pages = futures::stream::unfold(state, |mut state| async move {
+            let url = state.next.take()?;
+            let page = state
+                .client
+                .page::<PrintJob>(
+                    &state.operation,
+                    Resource::Jobs,
+                    state.access,
+                    url,
+                    &mut state.seen,
+                )
+                .await;
+            match page {
+                Ok((jobs, next)) => {
+                    state.next = next;
+                    let jobs = jobs
+                        .into_iter()
+                        .filter(|j| state.filter.matches(j))
+                        .collect();
+                    Some((Ok(jobs), state))
+                }
+                Err(error) => Some((Err(error), state)),
+            }
+        });
+        Ok(Box::pin(pages))
+    }
+
     /// `GET {target}/jobs/{job}`.
     pub async fn job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<PrintJob, Error> {
-        let call = Call::jobs(
-            format!("get job {job} on {target}"),
-            Method::GET,
-            self.url(&target.job_path(job), None)?,
-        );
+        let call = Call {
+            access: read_access(target),
+            ..Call::jobs(
+                format!("get job {job} on {target}"),
+                Method::GET,
+                self.url(&target.job_path(job), None)?,
+            )
+        };
         let answer = self.execute(&call).await?;
         Ok(parse_json(&call.operation, &answer)?)
     }
 
-    /// `POST {target}/jobs/{job}/cancel` with no body; success only on `204 No Content`.
+    /// `POST /print/printers/{printer}/jobs/{job}/cancel` with no body (a share is first
+    /// resolved to its printer: cancel is documented on the printers path only); success only
+    /// on `204 No Content`.
     ///
     /// A cancel that had to be retried and then fails (the first try may have reached the
     /// service) is checked with a `GET`: a job found `canceled` counts as success.
     pub async fn cancel_job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<(), Error> {
-        let call = Call::jobs(
-            format!("cancel job {job} on {target}"),
-            Method::POST,
-            self.url(&target.cancel_path(job), None)?,
-        );
+        let printer = self.cancel_printer(target).await?;
+        self.cancel_on(&printer, target, job).await
+    }
+
+    /// [`PrintClient::cancel_job`] on an already resolved printer; `target` is where the job
+    /// is read if the cancel needs checking.
+    pub(crate) async fn cancel_on(
+        &self,
+        printer: &PrinterId,
+        target: &PrintTarget,
+        job: &PrintJobId,
+    ) -> Result<(), Error> {
+        let call = Call {
+            access: Operation::CancelJob,
+            ..Call::jobs(
+                format!("cancel job {job} on {target}"),
+                Method::POST,
+                self.url(&printer_cancel_path(printer, job), None)?,
+            )
+        };
         match self.execute(&call).await {
             Ok(answer) => expect_no_content(&call.operation, &answer).map_err(Error::from),
             Err(Error::Graph(error)) if needs_verification(&error, error.attempts > 1) => self
@@ -321,9 +454,10 @@ impl PrintClient {
         target: &PrintTarget,
         jobs: &[PrintJobId],
     ) -> Result<Vec<JobCancel>, Error> {
+        let printer = self.cancel_printer(target).await?;
         let mut results = Vec::with_capacity(jobs.len());
         for chunk in jobs.chunks(MAX_BATCH) {
-            results.extend(self.cancel_batch(target, chunk).await?);
+            results.extend(self.cancel_batch_on(&printer, target, chunk).await?);
         }
         Ok(results)
     }
@@ -334,8 +468,24 @@ impl PrintClient {
     /// once with a refreshed token (or one carrying the challenge's claims); a failure of the
     /// whole batch becomes each job's error. `Err` only when no request could be made at all
     /// (token, invalid input).
+    ///
+    /// Each inner cancel carries `Content-Type: application/json` and an empty `{}` body, as
+    /// the JSON batching page requires of write requests. If Graph refuses the batch itself
+    /// with `400`, its jobs are cancelled one request each, so no job is reported failed
+    /// without an attempt of its own.
     pub async fn cancel_batch(
         &self,
+        target: &PrintTarget,
+        jobs: &[PrintJobId],
+    ) -> Result<Vec<JobCancel>, Error> {
+        let printer = self.cancel_printer(target).await?;
+        self.cancel_batch_on(&printer, target, jobs).await
+    }
+
+    /// [`PrintClient::cancel_batch`] on an already resolved printer.
+    pub(crate) async fn cancel_batch_on(
+        &self,
+        printer: &PrinterId,
         target: &PrintTarget,
         jobs: &[PrintJobId],
     ) -> Result<Vec<JobCancel>, Error> {
@@ -348,15 +498,23 @@ impl PrintClient {
                 ),
             ));
         }
-        let mut round = BatchRound::new(target, jobs);
+        let mut round = BatchRound::new(printer, target, jobs);
         let mut retry = self.inner.options.retry.start();
         let mut token_request = None;
         while !round.pending.is_empty() {
+            let started = std::time::Instant::now();
             let retry_after = self.send_round(&mut round, token_request.take()).await?;
+            retry.record_attempt(started.elapsed());
+            if let Some(refused) = round.refused.take() {
+                self.cancel_singly(&mut round, &refused).await?;
+                break;
+            }
             if round.pending.is_empty() {
                 break;
             }
-            if let Some(request) = round.take_reauthentication(self.scopes_for(Resource::Jobs)) {
+            if let Some(request) =
+                round.take_reauthentication(self.token_request(Operation::CancelJob))
+            {
                 token_request = Some(request);
                 if retry_after.is_none() {
                     continue;
@@ -386,12 +544,16 @@ impl PrintClient {
             url: self.url("/$batch", None)?,
             body: Some(serde_json::to_value(round.request()).map_err(internal)?),
             resource: Resource::Jobs,
+            access: Operation::CancelJob,
         };
         round.sends += 1;
-        let first =
-            token_request.unwrap_or_else(|| TokenRequest::new(self.scopes_for(call.resource)));
+        let first = token_request.unwrap_or_else(|| self.token_request(call.access));
         let answer = match self.execute_with(&call, first).await {
             Ok(answer) => answer,
+            Err(Error::Graph(error)) if error.status == Some(400) => {
+                round.refused = Some(error);
+                return Ok(None);
+            }
             Err(Error::Graph(error)) => {
                 round.fail_all(&error);
                 return Ok(None);
@@ -409,6 +571,33 @@ impl PrintClient {
             }
         };
         Ok(round.absorb(response, &answer.scopes))
+    }
+
+    /// Graph refused the batch itself (`400`): each pending job is cancelled with its own
+    /// request, so none is reported failed without an attempt of its own.
+    async fn cancel_singly(
+        &self,
+        round: &mut BatchRound,
+        refused: &GraphError,
+    ) -> Result<(), Error> {
+        tracing::warn!(
+            code = %refused.code,
+            jobs = round.pending.len(),
+            "Graph refused the $batch request; cancelling its jobs one request each"
+        );
+        for index in std::mem::take(&mut round.pending) {
+            let job = round.jobs[index].clone();
+            let result = match self.cancel_on(&round.printer, &round.target, &job).await {
+                Ok(()) => Ok(()),
+                Err(Error::Graph(error)) => Err(error.with_hint(format!(
+                    "sent on its own after Graph refused the batch ({}: {})",
+                    refused.code, refused.message
+                ))),
+                Err(other) => return Err(other),
+            };
+            round.results.insert(index, result);
+        }
+        Ok(())
     }
 
     /// Checks, with a `GET`, the jobs whose retried cancel ended in a non-transient error.
@@ -453,31 +642,50 @@ impl PrintClient {
         &self,
         operation: &str,
         resource: Resource,
+        access: Operation,
         first: Url,
     ) -> Result<Vec<T>, Error> {
         let mut items = Vec::new();
         let mut seen = HashSet::new();
         let mut next = Some(first);
         while let Some(url) = next.take() {
-            if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
-                return Err(invalid(
-                    operation,
-                    "the service returned the same @odata.nextLink twice",
-                )
-                .into());
-            }
-            let call = Call {
-                resource,
-                ..Call::jobs(operation.to_string(), Method::GET, url)
-            };
-            let answer = self.execute(&call).await?;
-            let page: Collection<T> = parse_json(operation, &answer)?;
-            items.extend(page.value);
-            if let Some(link) = page.next_link {
-                next = Some(self.next_link(operation, &link)?);
-            }
+            let (page, link) = self
+                .page(operation, resource, access, url, &mut seen)
+                .await?;
+            items.extend(page);
+            next = link;
         }
         Ok(items)
+    }
+
+    /// One listing page and the next page's URL; `seen` guards against a `nextLink` loop.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        resource: Resource,
+        access: Operation,
+        url: Url,
+        seen: &mut HashSet<String>,
+    ) -> Result<(Vec<T>, Option<Url>), Error> {
+        if !seen.insert(url.to_string()) || seen.len() > MAX_PAGES {
+            return Err(invalid(
+                operation,
+                "the service returned the same @odata.nextLink twice",
+            )
+            .into());
+        }
+        let call = Call {
+            resource,
+            access,
+            ..Call::jobs(operation.to_string(), Method::GET, url)
+        };
+        let answer = self.execute(&call).await?;
+        let page: Collection<T> = parse_json(operation, &answer)?;
+        let next = match page.next_link {
+            Some(link) => Some(self.next_link(operation, &link)?),
+            None => None,
+        };
+        Ok((page.value, next))
     }
 
     /// Accepts an `@odata.nextLink` as the whole URL, but only on the same origin and below
@@ -531,9 +739,22 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'@')
     .remove(b'$');
 
+/// The access a read of `target`'s jobs needs (a share's also needs a PrinterShare scope).
+fn read_access(target: &PrintTarget) -> Operation {
+    match target {
+        PrintTarget::Printer(_) => Operation::ReadJobs,
+        PrintTarget::Share(_) => Operation::ReadShareJobs,
+    }
+}
+
 /// One `$batch` of cancels in progress.
 struct BatchRound {
+    /// The printer whose documented cancel path is used.
+    printer: PrinterId,
+    /// The printer or share the user named (for messages and reads).
     target: PrintTarget,
+    /// Graph refused the batch itself with `400`: its jobs go one request each.
+    refused: Option<GraphError>,
     jobs: Vec<PrintJobId>,
     /// Indexes into `jobs` still to send.
     pending: Vec<usize>,
@@ -551,9 +772,11 @@ struct BatchRound {
 }
 
 impl BatchRound {
-    fn new(target: &PrintTarget, jobs: &[PrintJobId]) -> Self {
+    fn new(printer: &PrinterId, target: &PrintTarget, jobs: &[PrintJobId]) -> Self {
         Self {
+            printer: printer.clone(),
             target: target.clone(),
+            refused: None,
             jobs: jobs.to_vec(),
             pending: (0..jobs.len()).collect(),
             results: BTreeMap::new(),
@@ -566,10 +789,9 @@ impl BatchRound {
     }
 
     /// After inner 401s (once per batch): the token request for the next send.
-    fn take_reauthentication(&mut self, scopes: Vec<Scope>) -> Option<TokenRequest> {
+    fn take_reauthentication(&mut self, mut request: TokenRequest) -> Option<TokenRequest> {
         let claims = self.unauthorized.take()?;
         self.reauthenticated = true;
-        let mut request = TokenRequest::new(scopes);
         request.force_refresh = true;
         request.claims = claims;
         Some(request)
@@ -585,10 +807,10 @@ impl BatchRound {
                 .pending
                 .iter()
                 .map(|&i| {
-                    BatchRequestItem::new(
+                    BatchRequestItem::write_without_body(
                         (i + 1).to_string(),
                         "POST",
-                        self.target.cancel_path(&self.jobs[i]),
+                        printer_cancel_path(&self.printer, &self.jobs[i]),
                     )
                 })
                 .collect(),
@@ -635,7 +857,14 @@ impl BatchRound {
                     &format!("expected 204 No Content, got {}", item.status),
                 );
             }
-            if item.status == 401 && !self.reauthenticated {
+            let claims_challenge = item.status == 401
+                || (item.status == 403
+                    && (item
+                        .header("www-authenticate")
+                        .and_then(parse_claims_challenge)
+                        .is_some()
+                        || super::request::is_insufficient_claims(&error)));
+            if claims_challenge && !self.reauthenticated {
                 let claims = item
                     .header("www-authenticate")
                     .and_then(parse_claims_challenge);

@@ -137,7 +137,10 @@ impl GraphError {
     }
 
     /// The exit-code category: 404 → not found, 403 → permission, 401 → sign-in,
-    /// 400 → usage, throttling / unavailability / no response → service.
+    /// 400 `invalidRequest` (the user's input: e.g. a printer id that is not a GUID) → usage;
+    /// any other refusal, throttling, unavailability or no response → service (a `400
+    /// BadRequest` for a request printjob built is the service refusing printjob, not a usage
+    /// error of the user).
     pub fn kind(&self) -> ErrorKind {
         if self.is_not_found() {
             return ErrorKind::NotFound;
@@ -147,7 +150,7 @@ impl GraphError {
         }
         match self.status {
             Some(401) => ErrorKind::SignIn,
-            Some(400) => ErrorKind::Usage,
+            Some(400) if self.code.eq_ignore_ascii_case("invalidRequest") => ErrorKind::Usage,
             _ => ErrorKind::Service,
         }
     }
@@ -345,8 +348,14 @@ mod tests {
     fn kind_branches_on_code_not_message() {
         let e = GraphError::from_response("x", 400, &body("itemNotFound"), (None, None));
         assert_eq!(e.kind(), ErrorKind::NotFound);
-        let e = GraphError::from_response("x", 400, &body("badRequest"), (None, None));
+        let e = GraphError::from_response("x", 400, &body("invalidRequest"), (None, None));
         assert_eq!(e.kind(), ErrorKind::Usage);
+        let e = GraphError::from_response("x", 400, &body("BadRequest"), (None, None));
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Service,
+            "a refusal of printjob's own request"
+        );
     }
 
     #[test]

@@ -1,18 +1,37 @@
-//! Which jobs a listing returns: by state and by creator, as an OData `$filter`
-//! (`status/state eq 'pending' or …` and `createdBy/userPrincipalName eq '{upn}'`).
+//! Which jobs a listing returns: by state, by creator.
 //!
-//! The same filter is applied again to the returned jobs, so a service that ignores part of
-//! the `$filter` still never hands printjob a job the user did not ask for.
+//! The job-list reference pages (`printer-list-jobs.md`, `printershare-list-jobs.md`) document
+//! one `$filter` only: `createdBy/userPrincipalName eq '{upn}'`. So states are selected here,
+//! on the client, from the documented listing; the creator filter is sent to the service only
+//! for a user principal name the user typed (`--owner UPN`), and applied again to the returned
+//! jobs. `--mine` is matched on the client by the job's `createdBy.id` against the signed-in
+//! user's object id (the ID token's `oid`), falling back to the user principal name only where
+//! an id is absent: `preferred_username` is mutable and not necessarily the UPN, so it is never
+//! sent as a filter that could hide the caller's own jobs.
 
 use super::model::{PrintJob, PrintJobProcessingState};
+
+/// Who created the jobs to select.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Creator {
+    /// `--owner UPN`: this user principal name, sent as the documented `$filter`.
+    Upn(String),
+    /// `--mine`: the signed-in user, by object id (`oid`), else by sign-in name.
+    User {
+        /// The object id from the ID token (`oid`), when known.
+        id: Option<String>,
+        /// The sign-in name, used only where an id is absent on either side.
+        name: Option<String>,
+    },
+}
 
 /// A filter on a printer's (or share's) jobs. The default matches every job.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobFilter {
-    /// Only jobs in one of these states (any state when empty).
+    /// Only jobs in one of these states (any state when empty); applied on the client.
     pub states: Vec<PrintJobProcessingState>,
-    /// Only jobs created by this user principal name (`--mine`).
-    pub created_by: Option<String>,
+    /// Only jobs created by this user.
+    pub created_by: Option<Creator>,
 }
 
 impl JobFilter {
@@ -25,39 +44,39 @@ impl JobFilter {
         ]
     }
 
-    /// The OData `$filter` expression, or `None` when the filter matches everything.
+    /// The OData `$filter` sent to the service: only the documented
+    /// `createdBy/userPrincipalName eq '…'`, only for [`Creator::Upn`]; `None` otherwise.
     pub fn to_odata(&self) -> Option<String> {
-        let mut clauses = Vec::new();
-        if !self.states.is_empty() {
-            let states: Vec<String> = self
-                .states
-                .iter()
-                .map(|s| format!("status/state eq {}", quote(s.as_str())))
-                .collect();
-            clauses.push(if states.len() == 1 {
-                states.join("")
-            } else {
-                format!("({})", states.join(" or "))
-            });
+        match &self.created_by {
+            Some(Creator::Upn(upn)) => {
+                Some(format!("createdBy/userPrincipalName eq {}", quote(upn)))
+            }
+            _ => None,
         }
-        if let Some(upn) = &self.created_by {
-            clauses.push(format!("createdBy/userPrincipalName eq {}", quote(upn)));
-        }
-        (!clauses.is_empty()).then(|| clauses.join(" and "))
     }
 
-    /// Whether `job` passes the filter (user principal names compare case-insensitively).
+    /// Whether `job` passes the filter (names and ids compare case-insensitively).
     pub fn matches(&self, job: &PrintJob) -> bool {
         let state_ok = self.states.is_empty() || self.states.contains(&job.status.state);
-        let creator_ok = match &self.created_by {
-            None => true,
-            Some(upn) => job
-                .created_by
-                .as_ref()
-                .and_then(|c| c.user_principal_name.as_deref())
-                .is_some_and(|owner| owner.eq_ignore_ascii_case(upn)),
+        state_ok && self.creator_matches(job)
+    }
+
+    fn creator_matches(&self, job: &PrintJob) -> bool {
+        let by = job.created_by.as_ref();
+        let job_upn = by.and_then(|c| c.user_principal_name.as_deref());
+        let job_id = by.and_then(|c| c.id.as_deref());
+        let same = |a: Option<&str>, b: Option<&str>| match (a, b) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
         };
-        state_ok && creator_ok
+        match &self.created_by {
+            None => true,
+            Some(Creator::Upn(upn)) => same(job_upn, Some(upn)),
+            Some(Creator::User { id, name }) => match (id.as_deref(), job_id) {
+                (Some(id), Some(job_id)) => id.eq_ignore_ascii_case(job_id),
+                _ => same(job_upn, name.as_deref()),
+            },
+        }
     }
 }
 
@@ -69,34 +88,56 @@ fn quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::model::UserIdentity;
 
-    #[test]
-    fn empty_filter_sends_no_filter() {
-        assert_eq!(JobFilter::default().to_odata(), None);
+    fn job(id: Option<&str>, upn: Option<&str>) -> PrintJob {
+        let mut job: PrintJob = serde_json::from_value(serde_json::json!({
+            "id": "1", "createdDateTime": "2020-02-04T00:00:00Z", "isFetchable": false,
+            "configuration": {}, "status": {"state": "pending", "description": "", "details": [], "isAcquiredByPrinter": false}
+        }))
+        .unwrap();
+        job.created_by = Some(UserIdentity {
+            id: id.map(str::to_owned),
+            display_name: None,
+            ip_address: None,
+            user_principal_name: upn.map(str::to_owned),
+        });
+        job
     }
 
     #[test]
-    fn states_are_or_ed_and_the_creator_is_and_ed() {
+    fn states_are_never_sent_to_the_service() {
         let filter = JobFilter {
             states: JobFilter::default_cancel_states(),
-            created_by: Some("o'neil@contoso.com".into()),
+            created_by: None,
+        };
+        assert_eq!(filter.to_odata(), None);
+    }
+
+    #[test]
+    fn owner_is_the_documented_creator_filter_with_quotes_doubled() {
+        let filter = JobFilter {
+            states: vec![],
+            created_by: Some(Creator::Upn("o'neil@contoso.com".into())),
         };
         assert_eq!(
             filter.to_odata().unwrap(),
-            "(status/state eq 'pending' or status/state eq 'processing' or status/state eq 'paused') \
-             and createdBy/userPrincipalName eq 'o''neil@contoso.com'"
+            "createdBy/userPrincipalName eq 'o''neil@contoso.com'"
         );
     }
 
     #[test]
-    fn mine_alone_is_the_documented_creator_filter() {
+    fn mine_matches_the_object_id_not_the_sign_in_name() {
         let filter = JobFilter {
             states: vec![],
-            created_by: Some("adele@contoso.com".into()),
+            created_by: Some(Creator::User {
+                id: Some("OID-1".into()),
+                name: Some("adele@gmail.example".into()),
+            }),
         };
-        assert_eq!(
-            filter.to_odata().unwrap(),
-            "createdBy/userPrincipalName eq 'adele@contoso.com'"
-        );
+        assert_eq!(filter.to_odata(), None);
+        assert!(filter.matches(&job(Some("oid-1"), Some("adele@contoso.com"))));
+        assert!(!filter.matches(&job(Some("oid-2"), Some("adele@gmail.example"))));
+        assert!(filter.matches(&job(None, Some("adele@gmail.example"))));
     }
 }

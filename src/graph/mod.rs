@@ -13,10 +13,11 @@ pub mod filter;
 pub mod model;
 mod request;
 pub mod retry;
+pub mod scopes;
 pub mod target;
 
 pub use client::{JobCancel, PrintClient, PrintClientBuilder, PrintClientOptions};
 pub use error::GraphError;
-pub use filter::JobFilter;
+pub use filter::{Creator, JobFilter};
 pub use retry::RetryPolicy;
 pub use target::PrintTarget;

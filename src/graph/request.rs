@@ -4,6 +4,7 @@
 use super::challenge::parse_claims_challenge;
 use super::error::{codes, explain_forbidden, GraphError, Resource};
 use super::retry::{parse_retry_after, GiveUp, RetryState};
+use super::scopes::{acceptable_scopes, Operation};
 use super::PrintClient;
 use crate::auth::{claims, GrantedToken, TokenRequest};
 use crate::error::Error;
@@ -20,21 +21,33 @@ pub(crate) struct Call {
     pub method: Method,
     pub url: Url,
     pub body: Option<serde_json::Value>,
-    /// What it works on (picks the scopes and explains a 403).
+    /// What it works on (explains a 403).
     pub resource: Resource,
+    /// Which scopes serve it.
+    pub access: Operation,
 }
 
 impl Call {
     /// A call on print jobs without a body.
     pub fn jobs(operation: String, method: Method, url: Url) -> Self {
+        let write = method_is_write(&method);
         Self {
             operation,
             method,
             url,
             body: None,
             resource: Resource::Jobs,
+            access: if write {
+                Operation::CancelJob
+            } else {
+                Operation::ReadJobs
+            },
         }
     }
+}
+
+fn method_is_write(method: &Method) -> bool {
+    *method != Method::GET && *method != Method::HEAD
 }
 
 /// A successful (2xx) answer.
@@ -71,7 +84,7 @@ impl PrintClient {
     /// once on 401 (or re-acquires it with the claims a challenge asks for), and turns a final
     /// non-2xx answer into a [`GraphError`].
     pub(crate) async fn execute(&self, call: &Call) -> Result<Answer, Error> {
-        let first = TokenRequest::new(self.scopes_for(call.resource));
+        let first = self.token_request(call.access);
         self.execute_with(call, first).await
     }
 
@@ -91,7 +104,11 @@ impl PrintClient {
         };
         loop {
             let token = self.token(&auth.next).await?;
-            let attempt = self.attempt(call, &token, &client_request_id).await;
+            let started = std::time::Instant::now();
+            let attempt = self
+                .attempt_within(call, &token, &client_request_id, retry.remaining())
+                .await;
+            retry.record_attempt(started.elapsed());
             let failure = match attempt {
                 Attempt::Done(mut answer) => {
                     answer.attempts = retry.attempts();
@@ -135,13 +152,24 @@ impl PrintClient {
         }
     }
 
-    /// The scopes to ask the token source for, for requests on `resource`.
-    pub(crate) fn scopes_for(&self, resource: Resource) -> Vec<Scope> {
+    /// What to ask the token source for, for `access`: the configured scopes first, and every
+    /// scope set the operation's reference page accepts as an alternative.
+    pub(crate) fn token_request(&self, access: Operation) -> TokenRequest {
         let options = &self.inner.options;
-        match resource {
-            Resource::Jobs => options.scopes.clone(),
-            Resource::Printers => options.printer_scopes.clone(),
-            Resource::Shares => options.share_scopes.clone(),
+        let scopes: Vec<Scope> = match access {
+            Operation::CancelJob | Operation::ReadJobs => options.scopes.clone(),
+            Operation::ReadShareJobs => options
+                .scopes
+                .iter()
+                .chain(&options.share_scopes)
+                .cloned()
+                .collect(),
+            Operation::ReadShares => options.share_scopes.clone(),
+            Operation::ReadPrinters => options.printer_scopes.clone(),
+        };
+        TokenRequest {
+            acceptable: acceptable_scopes(access),
+            ..TokenRequest::new(scopes)
         }
     }
 
@@ -150,6 +178,34 @@ impl PrintClient {
         let token = self.inner.source.token(request).await?;
         claims::inspect(&token.access_token, Some(&token.scopes))?;
         Ok(token)
+    }
+
+    /// One attempt, cut off when the time budget (or the request timeout) runs out.
+    async fn attempt_within(
+        &self,
+        call: &Call,
+        token: &GrantedToken,
+        client_request_id: &str,
+        budget: Duration,
+    ) -> Attempt {
+        let limit = budget.min(self.inner.options.request_timeout);
+        match tokio::time::timeout(limit, self.attempt(call, token, client_request_id)).await {
+            Ok(attempt) => attempt,
+            Err(_) => Attempt::Retry(
+                None,
+                GraphError::transport(
+                    &call.operation,
+                    codes::TIMEOUT,
+                    format!(
+                        "Microsoft Graph did not answer within {:.1} s",
+                        limit.as_secs_f64()
+                    ),
+                )
+                .with_hint(
+                    "check the network connection and the Graph URL (--graph-url), then try again",
+                ),
+            ),
+        }
     }
 
     async fn attempt(&self, call: &Call, token: &GrantedToken, client_request_id: &str) -> Attempt {
@@ -232,15 +288,20 @@ impl AuthStep {
 }
 
 fn classify(status: u16, headers: &HeaderMap, error: GraphError) -> Attempt {
+    let claims = || {
+        headers
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(parse_claims_challenge)
+            .map(|c| c.claims)
+    };
     match status {
-        401 => {
-            let claims = headers
-                .get_all(WWW_AUTHENTICATE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find_map(parse_claims_challenge)
-                .map(|c| c.claims);
-            Attempt::Reauthenticate(claims, error)
+        401 => Attempt::Reauthenticate(claims(), error),
+        // Graph `concepts/errors.md`: a 403 whose challenge (or error code) is
+        // `insufficient_claims` asks for a new token with more claims, like the 401 challenge.
+        403 if claims().is_some() || is_insufficient_claims(&error) => {
+            Attempt::Reauthenticate(claims(), error)
         }
         s if super::retry::RetryPolicy::is_retryable_status(s) => {
             let after = headers
@@ -251,6 +312,13 @@ fn classify(status: u16, headers: &HeaderMap, error: GraphError) -> Attempt {
         }
         _ => Attempt::Fail(error),
     }
+}
+
+/// Whether a Graph error names `insufficient_claims` as its code, or in its message (Graph's
+/// `errors.md` describes the 403 as "`HTTP 403; Forbidden error=insufficient_claims`").
+pub(crate) fn is_insufficient_claims(error: &GraphError) -> bool {
+    error.code.eq_ignore_ascii_case("insufficient_claims")
+        || error.message.contains("error=insufficient_claims")
 }
 
 fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {

@@ -6,9 +6,17 @@
 //! backoff with jitter: `base × 2^(n-1)`, capped at `max_delay`, of which a random half is
 //! kept ("equal jitter"), so many clients do not retry in lock step.
 //!
-//! Two caps stop the retries: `max_attempts` (the first try included) and `max_total_wait` (the
-//! sum of all waits). A `Retry-After` longer than what is left of the wait budget stops at once
-//! rather than sleeping for nothing.
+//! Graph's throttling guidance (`concepts/throttling.md`) is to wait the `Retry-After` delay
+//! and retry, and a cancel is safe to repeat (a job found already `canceled` counts as done), so
+//! the default policy keeps retrying for as long as one **total time budget** allows rather
+//! than stopping after a handful of attempts: under 20 % injected faults five attempts lose
+//! about one job in 3,000. The budget (`max_total_wait`, default 60 s) counts the waits **and
+//! the time spent in the attempts themselves**, and each attempt is cut off when the budget
+//! runs out, so a Graph that never answers costs the budget, not five request timeouts.
+//! `max_attempts` (default 30) stays as a loop guard.
+//!
+//! A `Retry-After` longer than what is left of the budget stops at once rather than sleeping
+//! for nothing.
 //!
 //! Sleeping and randomness are injected ([`Sleeper`], [`Jitter`]) so the policy is tested
 //! without real time passing.
@@ -21,9 +29,12 @@ use std::time::{Duration, SystemTime};
 /// How often and how long to retry a failed Graph request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first one included (1 = never retry). Default 5.
+    /// Attempts in all, the first one included (1 = never retry). Default 30 (a loop guard:
+    /// the time budget normally stops first).
     pub max_attempts: u32,
-    /// The most time spent waiting between attempts, summed. Default 60 s.
+    /// The total time budget of one operation: the waits between attempts plus the time the
+    /// attempts themselves took (each attempt is cut off when the budget runs out). Default
+    /// 60 s.
     pub max_total_wait: Duration,
     /// The first backoff delay when the service sends no `Retry-After`. Default 500 ms.
     pub base_delay: Duration,
@@ -34,7 +45,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 5,
+            max_attempts: 30,
             max_total_wait: Duration::from_secs(60),
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
@@ -75,6 +86,7 @@ impl RetryPolicy {
             policy: self.clone(),
             attempts: 1,
             waited: Duration::ZERO,
+            in_requests: Duration::ZERO,
         }
     }
 }
@@ -89,7 +101,7 @@ pub enum GiveUp {
         /// Time spent waiting between them.
         waited: Duration,
     },
-    /// The next wait would exceed the total wait budget.
+    /// The next wait would exceed the total time budget (waits plus request time).
     WaitBudget {
         /// Attempts made.
         attempts: u32,
@@ -114,7 +126,7 @@ impl fmt::Display for GiveUp {
                 left,
             } => write!(
                 f,
-                "gave up after {attempts} attempts: the next retry needed a {:.1} s wait but only {:.1} s of the retry budget was left",
+                "gave up after {attempts} attempts: the next retry needed a {:.1} s wait but only {:.1} s of the time budget was left",
                 needed.as_secs_f64(),
                 left.as_secs_f64()
             ),
@@ -128,6 +140,7 @@ pub struct RetryState {
     policy: RetryPolicy,
     attempts: u32,
     waited: Duration,
+    in_requests: Duration,
 }
 
 impl RetryState {
@@ -139,6 +152,19 @@ impl RetryState {
     /// Time waited between attempts so far.
     pub fn waited(&self) -> Duration {
         self.waited
+    }
+
+    /// Counts the time one attempt took against the budget.
+    pub fn record_attempt(&mut self, took: Duration) {
+        self.in_requests += took;
+    }
+
+    /// What is left of the total time budget (waits and attempts so far subtracted).
+    pub fn remaining(&self) -> Duration {
+        self.policy
+            .max_total_wait
+            .saturating_sub(self.waited)
+            .saturating_sub(self.in_requests)
     }
 
     /// After a retryable failure: the wait before the next attempt (and the attempt is
@@ -156,8 +182,8 @@ impl RetryState {
             });
         }
         let delay = retry_after.unwrap_or_else(|| self.policy.backoff(self.attempts, jitter));
-        let left = self.policy.max_total_wait.saturating_sub(self.waited);
-        if delay > left {
+        let left = self.remaining();
+        if delay >= left {
             return Err(GiveUp::WaitBudget {
                 attempts: self.attempts,
                 needed: delay,
@@ -310,6 +336,32 @@ mod tests {
                 left: Duration::from_secs(4)
             }
         );
+    }
+
+    #[test]
+    fn time_spent_in_attempts_counts_against_the_budget() {
+        let mut state = policy().start();
+        state.record_attempt(Duration::from_secs(9));
+        assert_eq!(state.remaining(), Duration::from_secs(1));
+        assert!(matches!(
+            state.next_delay(None, 0.0),
+            Ok(d) if d == Duration::from_millis(50)
+        ));
+        state.record_attempt(Duration::from_secs(1));
+        assert!(matches!(
+            state.next_delay(None, 0.0),
+            Err(GiveUp::WaitBudget { .. })
+        ));
+    }
+
+    #[test]
+    fn the_default_policy_keeps_retrying_well_past_five_faults() {
+        let mut state = RetryPolicy::default().start();
+        for _ in 0..20 {
+            assert!(state
+                .next_delay(Some(Duration::from_millis(100)), 0.5)
+                .is_ok());
+        }
     }
 
     #[test]

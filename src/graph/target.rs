@@ -1,5 +1,7 @@
 //! Where print jobs live: a printer (`/print/printers/{id}`) or a printer share
-//! (`/print/shares/{id}`). Graph offers the same job operations under both.
+//! (`/print/shares/{id}`). Graph documents listing and reading jobs under both, but cancel
+//! only under the printer (`printjob-cancel.md`: `POST /print/printers/{printerId}/jobs/{printJobId}/cancel`),
+//! so a share's jobs are cancelled through its printer ([`printer_cancel_path`]).
 
 use crate::ids::{InvalidId, PrintJobId, PrinterId, PrinterShareId};
 use serde::{Deserialize, Serialize};
@@ -60,10 +62,22 @@ impl PrintTarget {
         format!("{}/jobs/{}", self.path(), job.path_segment())
     }
 
-    /// `{target}/jobs/{jobId}/cancel`.
-    pub fn cancel_path(&self, job: &PrintJobId) -> String {
-        format!("{}/cancel", self.job_path(job))
+    /// The printer, when this target is one.
+    pub fn printer(&self) -> Option<&PrinterId> {
+        match self {
+            PrintTarget::Printer(id) => Some(id),
+            PrintTarget::Share(_) => None,
+        }
     }
+}
+
+/// `/print/printers/{printerId}/jobs/{printJobId}/cancel`: the only documented cancel path.
+pub fn printer_cancel_path(printer: &PrinterId, job: &PrintJobId) -> String {
+    format!(
+        "/print/printers/{}/jobs/{}/cancel",
+        printer.path_segment(),
+        job.path_segment()
+    )
 }
 
 impl From<PrinterId> for PrintTarget {
@@ -91,13 +105,14 @@ mod tests {
     #[test]
     fn printer_and_share_paths_differ_only_in_the_collection() {
         let job = PrintJobId::new("42").unwrap();
-        let printer = PrintTarget::parse("p:1", false).unwrap();
+        let printer = PrinterId::new("p:1").unwrap();
         let share = PrintTarget::parse("s1", true).unwrap();
         assert_eq!(
-            printer.cancel_path(&job),
+            printer_cancel_path(&printer, &job),
             "/print/printers/p%3A1/jobs/42/cancel"
         );
-        assert_eq!(share.cancel_path(&job), "/print/shares/s1/jobs/42/cancel");
+        assert_eq!(share.job_path(&job), "/print/shares/s1/jobs/42");
+        assert_eq!(share.printer(), None);
         assert_eq!(share.to_string(), "share s1");
     }
 

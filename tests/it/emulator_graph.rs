@@ -89,6 +89,7 @@ async fn cancel_own_pending_job_answers_204_and_job_becomes_canceled() {
     );
 }
 
+// graph-conformance: E8
 #[tokio::test]
 async fn app_only_token_is_refused_for_cancel() {
     let emulator = start().await;
@@ -107,6 +108,7 @@ async fn app_only_token_is_refused_for_cancel() {
     );
 }
 
+// graph-conformance: E9
 #[tokio::test]
 async fn basic_scope_cannot_cancel_another_users_job() {
     let emulator = start().await;
@@ -125,6 +127,7 @@ async fn basic_scope_cannot_cancel_another_users_job() {
     );
 }
 
+// graph-conformance: E9
 #[tokio::test]
 async fn all_scope_without_admin_role_cannot_cancel_another_users_job() {
     let emulator = start().await;
@@ -138,6 +141,7 @@ async fn all_scope_without_admin_role_cannot_cancel_another_users_job() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
+// graph-conformance: E9
 #[tokio::test]
 async fn printer_admin_with_all_scope_cancels_another_users_job() {
     let emulator = start().await;
@@ -331,15 +335,63 @@ async fn unknown_printer_answers_404() {
     assert_eq!(error_code(response).await, "itemNotFound");
 }
 
+/// Cancels in the documented batch shape: `Content-Type: application/json` and a `{}` body.
 fn cancel_requests(printer: &str, jobs: impl Iterator<Item = u64>) -> Value {
     let requests: Vec<Value> = jobs
         .enumerate()
         .map(|(i, job)| {
             json!({"id": (i + 1).to_string(), "method": "POST",
-                   "url": format!("/print/printers/{printer}/jobs/{job}/cancel")})
+                   "url": format!("/print/printers/{printer}/jobs/{job}/cancel"),
+                   "headers": {"Content-Type": "application/json"}, "body": {}})
         })
         .collect();
     json!({ "requests": requests })
+}
+
+// graph-conformance: E1
+#[tokio::test]
+async fn batch_write_request_in_the_documented_shape_is_served_with_200() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101].into_iter()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["responses"][0]["status"], 204);
+    assert_eq!(
+        job_state(&emulator, LOBBY_PRINTER, "101"),
+        Some(PrintJobProcessingState::Canceled)
+    );
+}
+
+// graph-conformance: E1
+#[tokio::test]
+async fn batch_write_request_without_content_type_and_body_refuses_the_whole_batch_with_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let body = json!({"requests": [
+        {"id": "1", "method": "POST", "url": format!("/print/printers/{LOBBY_PRINTER}/jobs/101/cancel"),
+         "headers": {"Content-Type": "application/json"}, "body": {}},
+        {"id": "2", "method": "POST", "url": format!("/print/printers/{LOBBY_PRINTER}/jobs/102/cancel")}
+    ]});
+    let response = batch(&emulator, &t, &body).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "BadRequest");
+    assert_eq!(
+        error["error"]["message"],
+        "Write request id : 2 does not contain Content-Type header or body."
+    );
+    for id in ["101", "102"] {
+        assert_eq!(
+            job_state(&emulator, LOBBY_PRINTER, id),
+            Some(PrintJobProcessingState::Pending)
+        );
+    }
 }
 
 async fn batch(emulator: &Emulator, token: &str, body: &Value) -> reqwest::Response {
@@ -352,6 +404,7 @@ async fn batch(emulator: &Emulator, token: &str, body: &Value) -> reqwest::Respo
         .unwrap()
 }
 
+// graph-conformance: E7
 #[tokio::test]
 async fn batch_of_21_requests_is_refused_with_400() {
     let emulator = start().await;
@@ -391,6 +444,7 @@ async fn batch_of_20_cancels_answers_20_no_content() {
     );
 }
 
+// graph-conformance: E8
 #[tokio::test]
 async fn batch_inner_request_needs_its_own_permission() {
     let emulator = start().await;
@@ -416,6 +470,7 @@ async fn list(token: &str, url: &str) -> Collection<PrintJob> {
     response.json().await.unwrap()
 }
 
+// graph-conformance: E10
 #[tokio::test]
 async fn jobs_paging_follows_absolute_next_link_to_the_end() {
     let print = PrintSeed::default_for(CONTOSO_TENANT).with_jobs(
@@ -452,22 +507,42 @@ async fn jobs_paging_follows_absolute_next_link_to_the_end() {
     assert_eq!(unique.len(), ids.len());
 }
 
+// graph-conformance: E2
 #[tokio::test]
-async fn filter_by_state_returns_only_that_state() {
+async fn filter_by_state_is_not_documented_and_answers_400() {
     let emulator = start().await;
     let t = token(&emulator, ADELE, BASIC);
-    let page = list(
-        &t,
+    let response = call(
+        Method::GET,
         &format!(
             "{}/print/printers/{LOBBY_PRINTER}/jobs?$filter=status/state eq 'pending' or status/state eq 'paused'",
             emulator.graph_url()
         ),
+        Some(&t),
     )
     .await;
-    let ids: Vec<&str> = page.value.iter().map(|j| j.id.as_str()).collect();
-    assert_eq!(ids, ["101", "102", "104"]);
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "BadRequest");
 }
 
+// graph-conformance: E4
+#[tokio::test]
+async fn orderby_on_jobs_is_not_documented_and_answers_400() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    let response = call(
+        Method::GET,
+        &format!(
+            "{}/print/printers/{LOBBY_PRINTER}/jobs?$orderby=createdDateTime desc",
+            emulator.graph_url()
+        ),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+// graph-conformance: E2
 #[tokio::test]
 async fn filter_by_created_by_returns_only_that_owner() {
     let emulator = start().await;
@@ -516,34 +591,74 @@ async fn invalid_filter_answers_400() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
+// graph-conformance: E3
 #[tokio::test]
-async fn share_route_cancels_job_of_the_shared_printer() {
+async fn cancel_through_the_shares_path_is_not_documented_and_answers_400() {
     let emulator = start().await;
     let t = token(&emulator, ADELE, BASIC);
     let url = format!(
         "{}/print/shares/{LOBBY_SHARE}/jobs/102/cancel",
         emulator.graph_url()
     );
-    assert_eq!(
-        call(Method::POST, &url, Some(&t)).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    let response = call(Method::POST, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(response).await, "BadRequest");
     assert_eq!(
         job_state(&emulator, LOBBY_PRINTER, "102"),
-        Some(PrintJobProcessingState::Canceled)
+        Some(PrintJobProcessingState::Pending)
     );
+}
+
+// graph-conformance: E5
+#[tokio::test]
+async fn listing_a_shares_jobs_needs_a_printer_share_scope_as_well() {
+    let emulator = start().await;
+    let url = format!("{}/print/shares/{LOBBY_SHARE}/jobs", emulator.graph_url());
+    let only_jobs = token(&emulator, ADELE, BASIC);
+    assert_eq!(
+        call(Method::GET, &url, Some(&only_jobs)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let both = token(
+        &emulator,
+        ADELE,
+        &["PrintJob.ReadWriteBasic", "PrinterShare.ReadBasic.All"],
+    );
+    assert_eq!(
+        call(Method::GET, &url, Some(&both)).await.status(),
+        StatusCode::OK
+    );
+}
+
+// graph-conformance: E6
+#[tokio::test]
+async fn a_share_expands_its_printer() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, &["PrinterShare.ReadBasic.All"]);
+    let url = format!(
+        "{}/print/shares/{LOBBY_SHARE}?$expand=printer",
+        emulator.graph_url()
+    );
+    let response = call(Method::GET, &url, Some(&t)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let share: Value = response.json().await.unwrap();
+    assert_eq!(share["printer"]["id"], LOBBY_PRINTER);
 }
 
 #[tokio::test]
 async fn share_not_allowed_for_the_user_answers_404() {
     let emulator = start().await;
-    let t = token(&emulator, MEGAN, BASIC);
+    let t = token(
+        &emulator,
+        MEGAN,
+        &["PrintJob.ReadWriteBasic", "PrinterShare.ReadBasic.All"],
+    );
     let url = format!(
-        "{}/print/shares/{FINANCE_SHARE}/jobs/203/cancel",
+        "{}/print/shares/{FINANCE_SHARE}/jobs/203",
         emulator.graph_url()
     );
     assert_eq!(
-        call(Method::POST, &url, Some(&t)).await.status(),
+        call(Method::GET, &url, Some(&t)).await.status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
@@ -1152,6 +1267,7 @@ async fn hand_signed_graph_token_within_its_window_is_accepted() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 }
 
+// graph-conformance: E11
 #[tokio::test]
 async fn cancel_with_a_request_body_is_refused_with_400_and_the_job_stays_pending() {
     let emulator = start().await;
@@ -1386,6 +1502,7 @@ async fn listing_jobs_without_a_printjob_scope_is_refused_with_403() {
     assert_eq!(error_code(response).await, "accessDenied");
 }
 
+// graph-conformance: E8
 #[tokio::test]
 async fn read_only_scope_cannot_cancel_even_the_callers_own_job() {
     let emulator = start().await;
@@ -1463,5 +1580,84 @@ async fn cancel_of_a_job_through_another_printer_answers_404() {
     assert_eq!(
         job_state(&emulator, FINANCE_PRINTER, "201"),
         Some(PrintJobProcessingState::Pending)
+    );
+}
+
+#[test]
+fn emulator_prints_the_users_printers_and_shares_of_its_seed_file() {
+    let mut seed = Seed::default();
+    let mut zoe = seed
+        .directory
+        .users
+        .iter()
+        .find(|u| u.user_principal_name == MEGAN)
+        .cloned()
+        .unwrap();
+    zoe.id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into();
+    zoe.user_principal_name = "zoe@contoso.onmicrosoft.com".into();
+    zoe.password = "Zoe-only-Secret-1".into();
+    seed.directory.users.push(zoe);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    std::fs::write(&path, serde_json::to_string(&seed).unwrap()).unwrap();
+    let crate::harness::EmulatorProcess {
+        mut child, lines, ..
+    } = crate::harness::spawn_emulator(
+        std::process::Command::new(crate::harness::printjob_bin())
+            .args(["emulator", "--port", "0", "--seed"])
+            .arg(&path),
+    );
+    let printed: Vec<String> = lines
+        .take_while(|l| l.as_ref().is_ok_and(|l| !l.starts_with("Press Ctrl-C")))
+        .map(|l| l.unwrap_or_default())
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = printed.join("\n");
+    assert!(
+        text.contains("zoe@contoso.onmicrosoft.com (password as in the seed file"),
+        "{text}"
+    );
+    assert!(!text.contains("Zoe-only-Secret-1"), "{text}");
+    assert!(text.contains(LOBBY_PRINTER), "{text}");
+    assert!(text.contains(LOBBY_SHARE), "{text}");
+}
+
+#[tokio::test]
+async fn faults_only_path_limits_added_latency_as_well() {
+    let emulator = start().await;
+    emulator.set_faults(FaultConfig {
+        latency_ms: 400,
+        only: "/v1.0".into(),
+        ..Default::default()
+    });
+    let discovery = format!(
+        "{}/{CONTOSO_TENANT}/v2.0/.well-known/openid-configuration",
+        emulator.base_url()
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        call(Method::GET, &discovery, None).await.status(),
+        StatusCode::OK
+    );
+    let identity = started.elapsed();
+    let started = std::time::Instant::now();
+    let t = token(&emulator, ADELE, BASIC);
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs",
+        emulator.graph_url()
+    );
+    assert_eq!(
+        call(Method::GET, &url, Some(&t)).await.status(),
+        StatusCode::OK
+    );
+    let graph = started.elapsed();
+    assert!(
+        identity < Duration::from_millis(300),
+        "identity route delayed: {identity:?}"
+    );
+    assert!(
+        graph >= Duration::from_millis(400),
+        "graph route not delayed: {graph:?}"
     );
 }

@@ -53,6 +53,9 @@ fn parse(body: &[u8]) -> Result<BatchRequest, GraphFailure> {
         }
     }
     for r in &batch.requests {
+        check_write_shape(r)?;
+    }
+    for r in &batch.requests {
         if let Some(missing) = r.depends_on.iter().find(|d| !seen.contains(d.as_str())) {
             return Err(GraphFailure::bad_request(format!(
                 "Request '{}' depends on '{missing}', which is not in the batch.",
@@ -61,6 +64,28 @@ fn parse(body: &[u8]) -> Result<BatchRequest, GraphFailure> {
         }
     }
     Ok(batch)
+}
+
+/// graph-conformance: E1 — `concepts/json-batching.md`: for a write request whose target
+/// takes no body "you must still specify the **headers** and **body** parameters where only
+/// **body** can be an empty object". Graph refuses the whole batch otherwise, with this message
+/// (microsoftgraph/msgraph-sdk-dotnet#2628).
+fn check_write_shape(r: &InnerRequest) -> Result<(), GraphFailure> {
+    let write = !matches!(
+        r.method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "DELETE"
+    );
+    let has_content_type = r
+        .headers
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case("content-type"));
+    if write && (!has_content_type || r.body.is_none()) {
+        return Err(GraphFailure::bad_request(format!(
+            "Write request id : {} does not contain Content-Type header or body.",
+            r.id
+        )));
+    }
+    Ok(())
 }
 
 /// Runs a batch; `Err` is a whole-batch refusal (no valid token, malformed, too many requests).
@@ -117,11 +142,16 @@ fn run_inner(
             ids,
         );
     }
+    // An empty object is the documented way to say "no body" inside a batch.
+    let has_body = inner
+        .body
+        .as_ref()
+        .is_some_and(|b| b.as_object().is_none_or(|o| !o.is_empty()));
     let call = Call::new(
         method.clone(),
         &format!("/{relative}"),
         authorization.map(str::to_owned),
-        inner.body.is_some(),
+        has_body,
     );
     let template = ops::template_of(&method, &call.path).unwrap_or("/v1.0/{unknown}");
     state

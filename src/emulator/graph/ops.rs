@@ -188,8 +188,10 @@ fn parse_op(method: &Method, path: &str) -> Result<Op, GraphFailure> {
         ["print", kind @ ("printers" | "shares"), id, "jobs", job] => {
             Op::GetJob(parent(kind, id), job.to_string())
         }
-        ["print", kind @ ("printers" | "shares"), id, "jobs", job, "cancel"] => {
-            Op::Cancel(parent(kind, id), job.to_string())
+        // graph-conformance: E3 — `printjob-cancel.md` documents cancel on the printers path
+        // only; the shares path answers Graph's "Resource not found for the segment" 400.
+        ["print", "printers", id, "jobs", job, "cancel"] => {
+            Op::Cancel(parent("printers", id), job.to_string())
         }
         _ => {
             return Err(GraphFailure::new(
@@ -239,6 +241,39 @@ pub fn template_of(method: &Method, path: &str) -> Option<&'static str> {
     parse_op(method, path).ok().map(|op| op.template())
 }
 
+/// graph-conformance: E4 — the query options each call's reference page documents (plus the
+/// generally documented `$skiptoken` paging, and `$top`/`$select`, marked *assumption*).
+fn check_documented_options(op: &Op, call: &Call) -> Result<(), GraphFailure> {
+    let allowed: &[&str] = match op {
+        Op::ListJobs(_) => &["$filter", "$expand", "$skiptoken", "$top", "$select"],
+        Op::GetJob(..) | Op::GetShare(_) | Op::GetPrinter(_) => &["$expand", "$select"],
+        Op::ListPrinters | Op::ListShares => &["$filter", "$skiptoken", "$top", "$select"],
+        Op::Cancel(..) => &[],
+    };
+    for (key, _) in &call.query {
+        if key.starts_with('$') && !allowed.iter().any(|a| a.eq_ignore_ascii_case(key)) {
+            return Err(GraphFailure::bad_request(format!(
+                "Query option '{key}' is not supported on this resource."
+            )));
+        }
+    }
+    if let (Op::ListJobs(_), Some(expand)) = (op, call.param("$expand")) {
+        if expand != "documents" {
+            return Err(GraphFailure::bad_request(format!(
+                "Query option '$expand={expand}' is not supported on print jobs; only $expand=documents is."
+            )));
+        }
+    }
+    if let (Op::GetShare(_), Some(expand)) = (op, call.param("$expand")) {
+        if expand != "printer" && expand != "allowedUsers" && expand != "allowedGroups" {
+            return Err(GraphFailure::bad_request(format!(
+                "Could not find a property named '{expand}' on type 'microsoft.graph.printerShare'."
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn check_query_options(call: &Call) -> Result<(), GraphFailure> {
     const SUPPORTED: [&str; 6] = [
         "$top",
@@ -271,11 +306,17 @@ fn run(state: &EmulatorState, call: &Call) -> Result<Reply, GraphFailure> {
     let op = parse_op(&call.method, &call.path)?;
     let caller = auth::authenticate(state, call.authorization.as_deref())?;
     check_query_options(call)?;
+    check_documented_options(&op, call)?;
     match op {
         Op::ListPrinters => list_printers(state, &caller),
         Op::GetPrinter(id) => get_printer(state, &caller, &id),
         Op::ListShares => list_shares(state, &caller),
-        Op::GetShare(id) => get_share(state, &caller, &id),
+        Op::GetShare(id) => get_share(
+            state,
+            &caller,
+            &id,
+            call.param("$expand") == Some("printer"),
+        ),
         Op::ListJobs(parent) => list_jobs(state, &caller, &parent, call),
         Op::GetJob(parent, job) => get_job(state, &caller, &parent, &job),
         Op::Cancel(parent, job) => {
@@ -363,7 +404,12 @@ fn list_shares(state: &EmulatorState, caller: &Caller) -> Result<Reply, GraphFai
     }))
 }
 
-fn get_share(state: &EmulatorState, caller: &Caller, id: &str) -> Result<Reply, GraphFailure> {
+fn get_share(
+    state: &EmulatorState,
+    caller: &Caller,
+    id: &str,
+    expand_printer: bool,
+) -> Result<Reply, GraphFailure> {
     auth::require(caller, &auth::READ_SHARES)?;
     check_guid("printer share", id)?;
     let store = state.print();
@@ -378,9 +424,15 @@ fn get_share(state: &EmulatorState, caller: &Caller, id: &str) -> Result<Reply, 
         .ok_or_else(|| {
             GraphFailure::not_found(format!("The printer share '{id}' was not found."))
         })?;
+    let mut entity = share_model(share, printer);
+    if expand_printer {
+        // graph-conformance: E6 — the `printer` navigation of printerShare (v1.0 metadata),
+        // expanded with the share's own scopes: an *assumption* (not documented).
+        entity.printer = Some(Box::new(printer_model(printer, true)));
+    }
     Ok(Reply::json(&Entity {
         context: context(state, "print/shares/$entity"),
-        entity: share_model(share, printer),
+        entity,
     }))
 }
 
@@ -420,6 +472,15 @@ fn resolve_parent(
     }
 }
 
+/// graph-conformance: E5 — `printershare-list-jobs.md`: the caller needs "a permission that
+/// grants Get printerShare access" as well as a PrintJob permission (delegated callers).
+fn require_share_scope(caller: &Caller, parent: &Parent) -> Result<(), GraphFailure> {
+    if matches!(parent, Parent::Share(_)) && !caller.is_app_only() {
+        auth::require(caller, &auth::READ_SHARES)?;
+    }
+    Ok(())
+}
+
 fn parent_fragment(parent: &Parent) -> String {
     match parent {
         Parent::Printer(id) => format!("print/printers('{id}')/jobs"),
@@ -451,10 +512,14 @@ fn list_jobs(
     call: &Call,
 ) -> Result<Reply, GraphFailure> {
     let grant = auth::require(caller, &auth::READ_JOBS)?;
+    require_share_scope(caller, parent)?;
     let printer_id = resolve_parent(state, caller, parent)?;
     let top = query::parse_top(call.param("$top"))?;
     let order = query::parse_orderby(call.param("$orderby"))?;
-    let filter = call.param("$filter").map(query::parse_filter).transpose()?;
+    let filter = call
+        .param("$filter")
+        .map(query::parse_documented_filter)
+        .transpose()?;
     let after = call
         .param("$skiptoken")
         .map(query::parse_skiptoken)
@@ -545,6 +610,7 @@ fn get_job(
     job_id: &str,
 ) -> Result<Reply, GraphFailure> {
     let grant = auth::require(caller, &auth::READ_JOBS)?;
+    require_share_scope(caller, parent)?;
     let printer_id = resolve_parent(state, caller, parent)?;
     let job = find_job(state, caller, grant, &printer_id, job_id)?;
     let owner = owners(state, std::slice::from_ref(&job))

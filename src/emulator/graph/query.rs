@@ -170,7 +170,22 @@ impl Parser {
     }
 }
 
-/// Parses a `$filter` value.
+/// Parses a job list's `$filter`: only the one the reference pages document,
+/// `createdBy/userPrincipalName eq '{upn}'` (graph-conformance: E2). Anything else — state
+/// clauses, `ne`, `and`/`or` — is Graph's `400 BadRequest`, so the client cannot come to
+/// depend on it.
+pub fn parse_documented_filter(input: &str) -> Result<Filter, GraphFailure> {
+    match parse_filter(input) {
+        Ok(filter @ Filter::Owner(true, _)) => Ok(filter),
+        Ok(_) => Err(GraphFailure::bad_request(format!(
+            "Invalid filter clause: only createdBy/userPrincipalName eq '{{upn}}' is supported on print jobs, not '{input}'."
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Parses a `$filter` value (the general grammar; job lists accept only
+/// [`parse_documented_filter`]).
 pub fn parse_filter(input: &str) -> Result<Filter, GraphFailure> {
     let mut parser = Parser {
         tokens: tokenize(input)?,
