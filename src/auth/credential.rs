@@ -7,7 +7,7 @@
 use super::authority::{self, environment_of, Authority};
 use super::cache::{AccountEntry, CacheData, CacheScope, TokenCache};
 use super::interactive::{
-    claims_with_client_capabilities, AuthorizationParams, Browser, PendingAuthorization,
+    AuthorizationParams, Browser, PendingAuthorization,
     ResponseMode, SystemBrowser,
 };
 use super::loopback::{LoopbackListener, LoopbackOptions, RedirectHost};
@@ -476,12 +476,8 @@ impl DelegatedCredential {
                 reason: format!("no refresh token is cached for {}", display_name(&account)),
             })?;
         let client = self.token_client().await?;
-        let claims = request
-            .claims
-            .as_deref()
-            .map(|c| claims_with_client_capabilities(Some(c)));
         let set = client
-            .refresh(&refresh_token, scopes, claims.as_deref())
+            .refresh(&refresh_token, scopes, request.claims.as_deref())
             .await?;
         let stored = guard
             .data_mut()
@@ -580,7 +576,13 @@ impl DelegatedCredential {
         let grant = pending.finish(redirect?)?;
         let client = self.token_client().await?;
         let set = client
-            .exchange_code(&grant.code, &grant.verifier, &grant.redirect_uri, scopes)
+            .exchange_code(
+                &grant.code,
+                &grant.verifier,
+                &grant.redirect_uri,
+                scopes,
+                claims,
+            )
             .await?;
         check_nonce(&set, &grant.nonce)?;
         self.store(&set, "authorization_code").await
