@@ -34,6 +34,9 @@ pub struct DiscoveryDocument {
     /// Supported response modes (optional; `query` and `fragment` when absent).
     #[serde(default)]
     pub response_modes_supported: Option<Vec<String>>,
+    /// RFC 9207: the authorization response carries `iss` (optional, false when absent).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 /// A discovered authority: the endpoints to use for one tenant.
@@ -55,6 +58,8 @@ pub struct Authority {
     pub end_session_endpoint: Option<Url>,
     /// Response modes the provider lists, if it lists them.
     pub response_modes_supported: Option<Vec<String>>,
+    /// RFC 9207: whether authorization responses carry `iss` (then it is required and checked).
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl Authority {
@@ -254,6 +259,8 @@ pub fn from_document_in(
             document.end_session_endpoint.as_ref(),
         )?,
         response_modes_supported: document.response_modes_supported,
+        authorization_response_iss_parameter_supported: document
+            .authorization_response_iss_parameter_supported,
         issuer: document.issuer,
     })
 }
@@ -313,6 +320,7 @@ mod tests {
             device_authorization_endpoint: None,
             end_session_endpoint: None,
             response_modes_supported: None,
+            authorization_response_iss_parameter_supported: false,
         }
     }
 

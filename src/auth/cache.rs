@@ -462,6 +462,36 @@ impl CacheData {
         })
     }
 
+    /// A cached access token covering `requested` that is not within [`EXPIRY_MARGIN_SECS`] of
+    /// its expiry, whether or not its `refresh_on` has passed (MSAL returns such a token when
+    /// the early refresh fails).
+    pub fn access_token_ignoring_refresh_on(
+        &self,
+        account: &AccountEntry,
+        scope: &CacheScope,
+        requested: &[Scope],
+        now: i64,
+    ) -> Option<&AccessTokenEntry> {
+        self.access_tokens.values().find(|e| {
+            e.home_account_id == account.home_account_id
+                && e.environment == account.environment
+                && e.client_id == scope.client_id
+                && e.realm == account.realm
+                && target_covers(&e.target, requested)
+                && parse_time(&e.expires_on) - EXPIRY_MARGIN_SECS > now
+        })
+    }
+
+    /// The account's ID token for this client.
+    pub fn id_token(&self, account: &AccountEntry, scope: &CacheScope) -> Option<&IdTokenEntry> {
+        self.id_tokens.values().find(|e| {
+            e.home_account_id == account.home_account_id
+                && e.environment == account.environment
+                && e.client_id == scope.client_id
+                && e.realm == account.realm
+        })
+    }
+
     /// The account's refresh token for this client.
     pub fn refresh_token(
         &self,

@@ -426,9 +426,15 @@ impl TokenClient {
                         seconds: flow.prompt.expires_in.as_secs(),
                     };
                 }
-                if matches!(body.error.as_str(), "authorization_declined" | "access_denied") {
+                if matches!(
+                    body.error.as_str(),
+                    "authorization_declined" | "access_denied"
+                ) {
                     return AuthError::Cancelled {
-                        detail: body.error_description.as_deref().map(|d| first_line(d).to_owned()),
+                        detail: body
+                            .error_description
+                            .as_deref()
+                            .map(|d| first_line(d).to_owned()),
                     };
                 }
                 provider_error(body.into(), &ctx)
@@ -815,11 +821,18 @@ mod tests {
         let forms = seen.lock().unwrap().clone();
         assert_eq!(forms.len(), 3);
         for form in &forms {
-            assert_eq!(xms_cc(form), serde_json::json!({"values": ["cp1"]}), "{form:?}");
+            assert_eq!(
+                xms_cc(form),
+                serde_json::json!({"values": ["cp1"]}),
+                "{form:?}"
+            );
             assert_eq!(form.get("client_info").map(String::as_str), Some("1"));
         }
         let refresh: serde_json::Value = serde_json::from_str(&forms[1]["claims"]).unwrap();
-        assert_eq!(refresh["access_token"]["nbf"]["value"], "1", "the challenge is kept");
+        assert_eq!(
+            refresh["access_token"]["nbf"]["value"], "1",
+            "the challenge is kept"
+        );
     }
 
     #[tokio::test]

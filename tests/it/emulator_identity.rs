@@ -1110,7 +1110,10 @@ async fn twenty_concurrent_redemptions_never_redeem_one_code_twice() {
             })
         });
         let statuses = futures::future::join_all(attempts).await;
-        let ok = statuses.iter().filter(|s| *s.as_ref().unwrap() == 200).count();
+        let ok = statuses
+            .iter()
+            .filter(|s| *s.as_ref().unwrap() == 200)
+            .count();
         assert_eq!(ok, 1, "{statuses:?}");
     }
     assert_eq!(em.counters().get("code:redeemed"), Some(&8));
@@ -1137,7 +1140,10 @@ async fn strict_mode_revokes_the_family_when_a_rotated_out_refresh_token_is_reus
     assert_eq!(status, 200);
     let newer = body["refresh_token"].as_str().unwrap().to_owned();
     let (status, body) = refresh(&em, &old, None).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     let (status, _) = refresh(&em, &newer, None).await;
     assert_eq!(status, 400, "the whole family is revoked");
     assert_eq!(em.counters().get("refresh:reuse_revoked_family"), Some(&1));

@@ -455,6 +455,8 @@ mod generic_provider {
     pub struct Record {
         /// `code -> (code_challenge, redirect_uri)` of each authorization.
         pub codes: HashMap<String, (String, String)>,
+        /// `code -> (nonce, client_id)` of each authorization, for the ID token.
+        pub nonces: HashMap<String, (String, String)>,
         /// The `response_mode` of each authorization request.
         pub response_modes: Vec<String>,
         /// Every authorization code issued.
@@ -465,6 +467,12 @@ mod generic_provider {
         pub issued: Vec<String>,
         /// Token requests refused (and why).
         pub refused: Vec<String>,
+        /// How to spoil the ID token: `no-nonce`, `issuer`, `audience`, `expired`, `not-jwt`.
+        pub bad_id_token: Option<&'static str>,
+        /// RFC 9207: advertise `authorization_response_iss_parameter_supported`.
+        pub advertise_iss: bool,
+        /// RFC 9207: the `iss` to put on the authorization response (`None`: none).
+        pub response_iss: Option<String>,
     }
 
     pub struct Provider {
@@ -497,8 +505,10 @@ mod generic_provider {
 
     type St = State<(String, Arc<Mutex<Record>>)>;
 
-    async fn discovery(State((base, _)): St) -> Json<serde_json::Value> {
+    async fn discovery(State((base, record)): St) -> Json<serde_json::Value> {
+        let advertise = record.lock().unwrap().advertise_iss;
         Json(serde_json::json!({
+            "authorization_response_iss_parameter_supported": advertise,
             "issuer": format!("{base}/realms/{REALM}"),
             "authorization_endpoint": format!("{base}/auth"),
             "token_endpoint": format!("{base}/oauth/token"),
@@ -521,17 +531,24 @@ mod generic_provider {
         record
             .codes
             .insert(code.clone(), (get("code_challenge"), get("redirect_uri")));
+        record
+            .nonces
+            .insert(code.clone(), (get("nonce"), get("client_id")));
         let mut target = url::Url::parse(&get("redirect_uri")).unwrap();
         target
             .query_pairs_mut()
             .append_pair("code", &code)
             .append_pair("state", &get("state"));
+        if let Some(iss) = &record.response_iss {
+            target.query_pairs_mut().append_pair("iss", iss);
+        }
         Redirect::to(target.as_str()).into_response()
     }
 
-    async fn token(State((_, record)): St, Form(f): Form<HashMap<String, String>>) -> Response {
+    async fn token(State((base, record)): St, Form(f): Form<HashMap<String, String>>) -> Response {
         let get = |k: &str| f.get(k).cloned().unwrap_or_default();
         let mut record = record.lock().unwrap();
+        let (nonce, client_id) = record.nonces.get(&get("code")).cloned().unwrap_or_default();
         record.verifiers.push(get("code_verifier"));
         let verified = record
             .codes
@@ -550,10 +567,40 @@ mod generic_provider {
         }
         let access = format!("opaque-{}", uuid::Uuid::new_v4().simple());
         record.issued.push(access.clone());
+        // The ID token OpenID Connect requires, with only the required claims (no tid, oid,
+        // preferred_username: those are Entra's).
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let enc = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let mut claims = serde_json::json!({
+            "iss": format!("{base}/realms/{REALM}"), "sub": "user-1", "aud": client_id,
+            "exp": now + 3600, "iat": now, "nonce": nonce
+        });
+        match record.bad_id_token {
+            Some("no-nonce") => {
+                claims.as_object_mut().unwrap().remove("nonce");
+            }
+            Some("issuer") => claims["iss"] = "https://evil.example/realms/printing".into(),
+            Some("audience") => claims["aud"] = "another-client".into(),
+            Some("expired") => {
+                claims["exp"] = (now - 7200).into();
+                claims["iat"] = (now - 10800).into();
+            }
+            _ => {}
+        }
+        claims["preferred_username"] = "attacker@evil.example".into();
+        let mut id_token = format!(
+            "{}.{}.c2ln",
+            enc(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            enc(claims)
+        );
+        if record.bad_id_token == Some("not-jwt") {
+            id_token = "not-a-jwt".into();
+        }
         Json(serde_json::json!({
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 3600,
+            "id_token": id_token,
         }))
         .into_response()
     }
@@ -615,6 +662,96 @@ async fn sign_in_works_against_a_generic_openid_provider_with_opaque_tokens() {
         1,
         "served from the cache"
     );
+}
+
+/// Signs in through the library against the generic provider as set up by `setup`.
+async fn generic_sign_in(
+    setup: impl FnOnce(&mut generic_provider::Record),
+) -> (
+    Result<printjob::auth::GrantedToken, AuthError>,
+    PathBuf,
+    tempfile::TempDir,
+) {
+    let provider = generic_provider::start().await;
+    setup(&mut provider.record.lock().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.json");
+    let cred = printjob::auth::DelegatedCredential::builder()
+        .authority(format!("{}/realms", provider.base))
+        .tenant(generic_provider::REALM)
+        .client_id(seed::PUBLIC_CLIENT_ID)
+        .cache_path(&cache)
+        .browser(std::sync::Arc::new(RedirectFollower))
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC).unwrap()];
+    (cred.token(&scopes).await, cache, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn id_tokens_failing_openid_connect_validation_are_refused_and_nothing_is_cached() {
+    for (spoil, says) in [
+        ("no-nonce", "no nonce"),
+        ("issuer", "is not the provider's issuer"),
+        ("audience", "issued to another application"),
+        ("expired", "expired 7200 s ago"),
+        ("not-jwt", "not a JWT"),
+    ] {
+        let (result, cache, _dir) = generic_sign_in(|r| r.bad_id_token = Some(spoil)).await;
+        let err = result.expect_err(spoil);
+        assert!(matches!(err, AuthError::IdToken(_)), "{spoil}: {err:?}");
+        assert!(err.to_string().contains(says), "{spoil}: {err}");
+        assert!(!err.to_string().contains("attacker"), "{err}");
+        assert!(!cache.exists(), "{spoil}: nothing saved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rfc9207_iss_on_the_authorization_response_is_checked_when_advertised() {
+    let (result, _, _dir) = generic_sign_in(|r| {
+        r.advertise_iss = true;
+        r.response_iss = Some("https://evil.example/realms/printing".into());
+    })
+    .await;
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("RFC 9207"), "{err}");
+    let (result, _, _dir) = generic_sign_in(|r| r.advertise_iss = true).await;
+    assert!(result.unwrap_err().to_string().contains("carries no `iss`"));
+    let (result, _, _dir) = generic_sign_in(|r| {
+        r.advertise_iss = true;
+        r.response_iss = Some(format!("{}/realms/printing", "PLACEHOLDER"));
+    })
+    .await;
+    assert!(result.is_err(), "a wrong issuer is refused");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rfc9207_matching_iss_is_accepted_and_the_user_is_exposed() {
+    let provider = generic_provider::start().await;
+    {
+        let mut r = provider.record.lock().unwrap();
+        r.advertise_iss = true;
+        r.response_iss = Some(format!(
+            "{}/realms/{}",
+            provider.base,
+            generic_provider::REALM
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cred = printjob::auth::DelegatedCredential::builder()
+        .authority(format!("{}/realms", provider.base))
+        .tenant(generic_provider::REALM)
+        .client_id(seed::PUBLIC_CLIENT_ID)
+        .cache_path(dir.path().join("cache.json"))
+        .browser(std::sync::Arc::new(RedirectFollower))
+        .build()
+        .unwrap();
+    let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC).unwrap()];
+    cred.token(&scopes).await.expect("signed in");
+    let user = cred.signed_in_user().await.unwrap().expect("a user");
+    assert_eq!(user.subject, "user-1");
+    assert_eq!(user.oid, None, "optional claims stay optional");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -679,9 +816,13 @@ fn cached_refresh_token(s: &Setup) -> String {
     entry["secret"].as_str().expect("secret").to_string()
 }
 
-/// Rotates the cached refresh token behind the client's back (as another machine or a
-/// revocation would) and lets the emulator's grace window pass, so the cached one is refused.
+/// Rotates the cached refresh token behind the client's back (as another machine would) with
+/// the emulator in its strict mode (RFC 9700 §4.14.2), so the cached one is refused.
 async fn supersede_cached_refresh_token(s: &Setup) {
+    s.emulator
+        .state()
+        .identity()
+        .set_refresh_policy(printjob::emulator::identity::store::RefreshPolicy::Strict);
     let base = s.emulator.base_url();
     let rotated = reqwest::Client::new()
         .post(format!("{base}/{TENANT}/oauth2/v2.0/token"))

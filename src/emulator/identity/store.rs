@@ -533,7 +533,10 @@ mod tests {
             store.redeem_code(&code, 1, |_| Err("pkce")),
             Ok(Err("pkce"))
         ));
-        assert!(matches!(store.redeem_code(&code, 1, |_| Ok::<(), ()>(())), Ok(Ok(_))));
+        assert!(matches!(
+            store.redeem_code(&code, 1, |_| Ok::<(), ()>(())),
+            Ok(Ok(_))
+        ));
         assert!(matches!(
             store.redeem_code(&code, 1, |_| Ok::<(), ()>(())),
             Err(CodeError::Reused)
@@ -557,8 +560,14 @@ mod tests {
         let old = store.issue_refresh(refresh(family, 0));
         assert!(store.use_refresh(&old, "c", 10).is_ok());
         let new = store.issue_refresh(refresh(family, 10));
-        assert_eq!(store.use_refresh(&old, "c", 10).err(), Some(RefreshError::Reused));
-        assert_eq!(store.check_refresh(&new, "c", 11).err(), Some(RefreshError::Unknown));
+        assert_eq!(
+            store.use_refresh(&old, "c", 10).err(),
+            Some(RefreshError::Reused)
+        );
+        assert_eq!(
+            store.check_refresh(&new, "c", 11).err(),
+            Some(RefreshError::Unknown)
+        );
     }
 
     #[test]
