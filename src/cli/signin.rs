@@ -87,6 +87,10 @@ pub struct TokenArgs {
     /// Sign in as / pick this account from the cache
     #[arg(long, value_name = "USER")]
     pub login_hint: Option<String>,
+    /// Answer a claims challenge (Continuous Access Evaluation): the `claims` value of a
+    /// WWW-Authenticate header (base64) or its JSON. The cached token is not reused
+    #[arg(long, value_name = "CHALLENGE")]
+    pub claims: Option<String>,
 }
 
 /// `printjob logout`
@@ -391,7 +395,12 @@ pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
         b = b.login_hint(hint);
     }
     let credential = b.build()?;
-    let token = cancellable(&ui, credential.token(&config.scopes)).await?;
+    let token = match &args.claims {
+        Some(claims) => {
+            cancellable(&ui, credential.token_with_claims(&config.scopes, claims)).await?
+        }
+        None => cancellable(&ui, credential.token(&config.scopes)).await?,
+    };
     println!("{}", token.access_token.secret());
     Ok(())
 }

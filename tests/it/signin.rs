@@ -184,6 +184,62 @@ async fn token_after_expiry_refreshes_once_without_the_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn token_with_claims_bypasses_the_cached_token_and_refreshes_with_the_challenge() {
+    let s = Setup::start().await;
+    s.login().await;
+    let cached = stdout(&s.run(&["token"]).await).trim().to_owned();
+    // As Graph's WWW-Authenticate header carries it: base64 of the JSON challenge.
+    let challenge = base64::engine::general_purpose::STANDARD
+        .encode(r#"{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}"#);
+    let out = s.run(&["token", "--claims", &challenge]).await;
+    assert_success(&out);
+    let fresh = stdout(&out).trim().to_owned();
+    assert_ne!(fresh, cached, "a new token, not the rejected one");
+    assert_eq!(
+        s.count("grant:refresh_token"),
+        1,
+        "silent: the refresh token"
+    );
+    assert_eq!(s.count(AUTHORIZE), 1, "no browser");
+    assert_eq!(
+        s.count("claims:challenge"),
+        1,
+        "the challenge reached Entra"
+    );
+    assert_eq!(
+        s.count("claims:cp1"),
+        s.count("grant:authorization_code") + s.count("grant:refresh_token"),
+        "cp1 on every token request"
+    );
+    let bad = s.run(&["token", "--claims", "not a challenge"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_early_refresh_returns_the_cached_token_while_it_is_valid() {
+    let s = Setup::start().await;
+    s.login().await;
+    let cached = stdout(&s.run(&["token"]).await).trim().to_owned();
+    // The access token is due for its early refresh (refresh_in passed) but valid for an hour.
+    let mut cache = s.cache_json();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for entry in cache["AccessToken"].as_object_mut().unwrap().values_mut() {
+        entry["refresh_on"] = (now - 10).to_string().into();
+    }
+    std::fs::write(s.cache(), cache.to_string()).unwrap();
+    supersede_cached_refresh_token(&s).await; // so the refresh fails
+    let out = s.run(&["token", "-vv"]).await;
+    assert_success(&out);
+    assert_eq!(stdout(&out).trim(), cached);
+    assert!(stderr(&out).contains("early refresh"), "{}", stderr(&out));
+    assert_eq!(
+        s.count("token_error:invalid_grant"),
+        1,
+        "the refresh was tried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn token_without_sign_in_fails_without_opening_a_browser() {
     let s = Setup::start().await;
     let out = s.run(&["token"]).await;

@@ -64,6 +64,7 @@ fn handle(
         .get("grant_type")
         .ok_or_else(|| AadError::missing("grant_type"))?;
     state.counters.bump(&format!("grant:{grant_type}"));
+    count_claims(state, &form);
     let client = authenticate_client(state, segment, headers, &form)?;
     match grant_type.as_str() {
         "authorization_code" => authorization_code(state, &client, &form),
@@ -75,6 +76,31 @@ fn handle(
             70003,
             format!("The app requested an unsupported grant type '{other}'."),
         )),
+    }
+}
+
+/// Counts what the `claims` parameter carried: `claims:cp1` when the client declared the `cp1`
+/// capability (`access_token.xms_cc`), `claims:challenge` when it answered a claims challenge
+/// (any other `access_token` claim), so tests can see what reached the token endpoint.
+fn count_claims(state: &EmulatorState, form: &Form) {
+    let Some(claims) = form
+        .get("claims")
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+    else {
+        return;
+    };
+    let access = &claims["access_token"];
+    let cp1 = access["xms_cc"]["values"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|c| c == "cp1"));
+    if cp1 {
+        state.counters.bump("claims:cp1");
+    }
+    if access
+        .as_object()
+        .is_some_and(|o| o.keys().any(|k| k != "xms_cc"))
+    {
+        state.counters.bump("claims:challenge");
     }
 }
 
