@@ -265,6 +265,36 @@ pub fn from_document_in(
     })
 }
 
+/// Sign-in hosts of one cloud that Entra documents as aliases of each other, whose discovery
+/// documents name an issuer on the other host: Microsoft Azure operated by 21Vianet signs in at
+/// `login.chinacloudapi.cn` (Entra "national clouds" page) while its issuer is on
+/// `login.partner.microsoftonline.cn` (its discovery document; both are listed as one
+/// cloud's aliases in Entra's instance discovery metadata, which MSAL uses).
+const HOST_ALIASES: &[&[&str]] = &[&["login.chinacloudapi.cn", "login.partner.microsoftonline.cn"]];
+
+/// The bases an issuer may start with: the authority itself, and the same URL on each
+/// documented alias of its host (https only).
+fn issuer_bases(authority: &Url) -> Vec<String> {
+    let base = authority.as_str().trim_end_matches('/').to_owned();
+    let mut bases = vec![base];
+    let host = authority
+        .host_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if authority.scheme() != "https" {
+        return bases;
+    }
+    for group in HOST_ALIASES.iter().filter(|g| g.contains(&host.as_str())) {
+        for alias in group.iter().filter(|a| **a != host) {
+            let mut other = authority.clone();
+            if other.set_host(Some(alias)).is_ok() {
+                bases.push(other.as_str().trim_end_matches('/').to_owned());
+            }
+        }
+    }
+    bases
+}
+
 /// Accepts `{authority}/{tenant}/v2.0`, Entra's `{tenantid}` template for multi-tenant
 /// authorities, and a tenant GUID in place of a domain tenant.
 pub fn check_issuer(issuer: &str, authority: &Url, tenant: &TenantId) -> Result<(), AuthError> {
@@ -283,11 +313,13 @@ pub fn check_issuer_in(
     let base = authority.as_str().trim_end_matches('/');
     let normalized = issuer.trim_end_matches('/');
     let suffix = layout.suffix();
-    let segment = normalized
-        .strip_prefix(base)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .and_then(|rest| rest.strip_suffix(suffix))
-        .filter(|seg| !seg.contains('/'));
+    let segment = issuer_bases(authority).into_iter().find_map(|b| {
+        normalized
+            .strip_prefix(b.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .filter(|seg| !seg.contains('/'))
+    });
     let accepted = match segment {
         Some(seg) if seg.eq_ignore_ascii_case(tenant.as_str()) => true,
         Some("{tenantid}") => tenant.is_multi_tenant(),
@@ -403,6 +435,17 @@ mod tests {
         assert!(check_issuer_in(plain, &authority, &t, IssuerLayout::TenantV2).is_err());
         let v2 = "https://idp.example.com/realms/printing/v2.0";
         assert!(check_issuer_in(v2, &authority, &t, IssuerLayout::Tenant).is_err());
+    }
+
+    #[test]
+    fn china_issuer_on_the_partner_host_is_accepted_for_the_chinacloudapi_authority() {
+        let authority = Url::parse("https://login.chinacloudapi.cn").unwrap();
+        let issuer = "https://login.partner.microsoftonline.cn/{tenantid}/v2.0";
+        assert!(check_issuer(issuer, &authority, &tenant("organizations")).is_ok());
+        let elsewhere = "https://login.partner.example.cn/{tenantid}/v2.0";
+        assert!(check_issuer(elsewhere, &authority, &tenant("organizations")).is_err());
+        let public = Url::parse("https://login.microsoftonline.com").unwrap();
+        assert!(check_issuer(issuer, &public, &tenant("organizations")).is_err());
     }
 
     #[test]

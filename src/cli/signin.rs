@@ -197,6 +197,7 @@ fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
 /// interactive sign-in when needed and standard input is a terminal.
 pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredential), Error> {
     let config = load_config(global, &[])?;
+    config.require_universal_print()?;
     let credential = builder(&config, CliUi::new())
         .allow_interactive(std::io::stdin().is_terminal())
         .build()?;

@@ -939,3 +939,21 @@ async fn refused_refresh_token_falls_back_to_interactive_sign_in() {
         "the new sign-in's token is cached"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn print_commands_refuse_the_china_cloud_naming_the_reason() {
+    let s = Setup::start().await;
+    for command in [vec!["printers"], vec!["jobs", "p1"]] {
+        let mut args = command.clone();
+        args.extend(["--cloud", "china"]);
+        let out = s.run(&args).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out)
+                .contains("Universal Print is not offered in Microsoft Azure operated by 21Vianet"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(s.count(TOKEN) + s.count(AUTHORIZE), 0, "nothing was sent");
+}
