@@ -5,7 +5,7 @@
 //! the cache after taking it), else an interactive sign-in in the browser (when allowed).
 
 use super::authority::{self, environment_of, Authority};
-use super::cache::{AccountEntry, CacheData, CacheScope, TokenCache};
+use super::cache::{realm_of_token_endpoint, AccountEntry, CacheData, CacheScope, TokenCache};
 use super::id_token::SignedInUser;
 use super::interactive::{
     AuthorizationParams, Browser, PendingAuthorization, ResponseMode, SystemBrowser,
@@ -479,6 +479,7 @@ impl DelegatedCredential {
         let use_cached = !request.force_refresh && request.claims.is_none();
         if use_cached {
             let snapshot = self.inner.cache.read().await?;
+            self.report_notices();
             if let Ok(account) = self.pick_account(&snapshot) {
                 if let Some(token) = self.cached(&snapshot, &account, scopes) {
                     tracing::debug!("using the cached access token");
@@ -515,9 +516,8 @@ impl DelegatedCredential {
             }
             (Err(e), None) => return Err(e),
         };
-        let stored = guard
-            .data_mut()
-            .store(&self.inner.cache_scope, &set, self.now(), None);
+        let scope = self.write_scope().await?;
+        let stored = guard.data_mut().store(&scope, &set, self.now(), None);
         guard.save().await?;
         Ok(self.granted(&set, &stored))
     }
@@ -608,13 +608,24 @@ impl DelegatedCredential {
         ))
     }
 
+    /// Where tokens are written: the realm is the token endpoint's tenant segment, as MSAL
+    /// writes it, so that msal-python finds printjob's tokens and printjob finds its.
+    async fn write_scope(&self) -> Result<CacheScope, AuthError> {
+        let authority = self.authority().await?;
+        let scope = &self.inner.cache_scope;
+        Ok(CacheScope {
+            tenant: realm_of_token_endpoint(&authority.token_endpoint, &scope.tenant),
+            ..scope.clone()
+        })
+    }
+
     async fn store(&self, set: &TokenSet, grant_type: &str) -> Result<GrantedToken, AuthError> {
+        let scope = self.write_scope().await?;
         let mut guard = self.inner.cache.lock().await?;
         self.report_notices();
-        let account =
-            guard
-                .data_mut()
-                .store(&self.inner.cache_scope, set, self.now(), Some(grant_type));
+        let account = guard
+            .data_mut()
+            .store(&scope, set, self.now(), Some(grant_type));
         guard.save().await?;
         Ok(self.granted(set, &account))
     }
@@ -633,6 +644,8 @@ impl DelegatedCredential {
     ) -> Result<GrantedToken, AuthError> {
         let options = &self.inner.options;
         let authority = self.authority().await?.clone();
+        // Before the browser opens: a sign-in whose tokens cannot be saved is lost.
+        self.inner.cache.check_writable().await?;
         let listener = LoopbackListener::bind(&LoopbackOptions {
             port: options.port,
             host: options.redirect_host,
@@ -733,6 +746,7 @@ impl DelegatedCredential {
     pub async fn login_device_code(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
         let scopes = self.scopes_or_default(scopes);
         let client = self.token_client().await?;
+        self.inner.cache.check_writable().await?;
         let flow = client.start_device_code(&scopes).await?;
         let ui = &self.inner.options.ui;
         ui.show_device_code(flow.prompt());
