@@ -658,9 +658,7 @@ impl TokenCache {
                             }
                             Err(_) => Ok(Loaded::default()),
                         },
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                            Ok(Loaded::default())
-                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::default()),
                         Err(e) => Err(io_error("read", &path, &e)),
                     }
                 })
@@ -725,8 +723,7 @@ impl TokenCache {
                 let path = path.clone();
                 let notices = self.notices.clone();
                 let timeout = self.lock_timeout;
-                let (guard, loaded) =
-                    blocking(move || lock_file(&path, &notices, timeout)).await?;
+                let (guard, loaded) = blocking(move || lock_file(&path, &notices, timeout)).await?;
                 self.report_skipped(&loaded);
                 Ok(guard)
             }
@@ -802,11 +799,7 @@ fn parse(bytes: &[u8]) -> Result<Loaded, serde_json::Error> {
         None => {}
         Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
             Some(n) => data.printjob_schema_version = n,
-            None => skipped.push((
-                "printjob_schema_version".into(),
-                1,
-                "not a number".into(),
-            )),
+            None => skipped.push(("printjob_schema_version".into(), 1, "not a number".into())),
         },
     }
     data.extra = top.into_iter().collect();
@@ -956,7 +949,11 @@ fn acquire(
     }
     let program = std::env::args()
         .next()
-        .and_then(|a| Path::new(&a).file_name().map(|n| n.to_string_lossy().into_owned()))
+        .and_then(|a| {
+            Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_default();
     let _ = lock
         .set_len(0)
@@ -1354,6 +1351,168 @@ mod tests {
         assert!(!second.is_finished(), "the second lock must wait");
         drop(first);
         second.await.unwrap().unwrap();
+    }
+
+    fn private_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    #[tokio::test]
+    async fn malformed_entry_is_skipped_with_one_accurate_warning_and_the_rest_kept() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let mut data = CacheData::default();
+        data.store(&scope(), &token_set("at", Some("rt"), 3600), 0, None);
+        let mut value = serde_json::to_value(&data).unwrap();
+        value["AccessToken"]["broken-key"] = serde_json::json!({"credential_type": "AccessToken"});
+        std::fs::write(&path, value.to_string()).unwrap();
+        let cache = TokenCache::file(&path);
+        let read = cache.read().await.unwrap();
+        assert_eq!(read.access_tokens.len(), 1, "the good entry is kept");
+        assert_eq!(read.refresh_tokens.len(), 1);
+        let guard = cache.lock().await.unwrap();
+        assert_eq!(guard.data().accounts.len(), 1);
+        drop(guard);
+        let notices = cache.take_notices();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].contains("1 entry printjob cannot read (1 in AccessToken: missing field"),
+            "{notices:?}"
+        );
+        assert!(!notices[0].contains("not valid JSON"), "{notices:?}");
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("corrupt")));
+    }
+
+    /// A cache as msal-python 1.3x writes it: no printjob marker, fields printjob does not use.
+    const MSAL_CACHE: &str = r#"{
+      "AccessToken": {"h.t-login.microsoftonline.com-accesstoken-client-1-organizations-printjob.readwritebasic": {
+        "credential_type": "AccessToken", "secret": "msal-at", "home_account_id": "h.t",
+        "environment": "login.microsoftonline.com", "client_id": "Client-1", "target": "PrintJob.ReadWriteBasic",
+        "realm": "organizations", "token_type": "Bearer", "cached_at": "1", "expires_on": "99999999999",
+        "extended_expires_on": "99999999999", "ext_cache_key": "k"}},
+      "RefreshToken": {"h.t-login.microsoftonline.com-refreshtoken-client-1--printjob.readwritebasic": {
+        "credential_type": "RefreshToken", "secret": "msal-rt", "home_account_id": "h.t",
+        "environment": "login.microsoftonline.com", "client_id": "Client-1",
+        "target": "PrintJob.ReadWriteBasic", "last_modification_time": "1", "family_id": "1"}},
+      "IdToken": {}, "Account": {"h.t-login.microsoftonline.com-organizations": {
+        "home_account_id": "h.t", "environment": "login.microsoftonline.com", "realm": "organizations",
+        "local_account_id": "o", "username": "adele@contoso.com", "authority_type": "MSSTS",
+        "account_source": "authorization_code"}},
+      "AppMetadata": {"appmetadata-login.microsoftonline.com-Client-1": {
+        "client_id": "Client-1", "environment": "login.microsoftonline.com", "family_id": "1"}},
+      "SomethingNew": {"x": 1}
+    }"#;
+
+    #[tokio::test]
+    async fn msal_written_cache_is_read_and_its_extra_fields_survive_a_save() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        std::fs::write(&path, MSAL_CACHE).unwrap();
+        let cache = TokenCache::file(&path);
+        let mut guard = cache.lock().await.unwrap();
+        assert!(cache.take_notices().is_empty(), "not malformed");
+        let data = guard.data().clone();
+        let account = data.accounts(&scope()).pop().expect("the MSAL account");
+        let wanted = Scope::parse_list("PrintJob.ReadWriteBasic");
+        let at = data.access_token(&account, &scope(), &wanted, 2).unwrap();
+        assert_eq!(at.secret.secret(), "msal-at");
+        guard.save().await.unwrap();
+        drop(guard);
+        let saved: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(saved["SomethingNew"]["x"], 1);
+        let rt = saved["RefreshToken"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        assert_eq!(rt["family_id"], "1");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn dangling_lock_symlink_is_not_followed() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let target = dir.path().join("planted-target");
+        std::os::unix::fs::symlink(&target, dir.path().join("cache.json.lock")).unwrap();
+        let err = TokenCache::file(&path).lock().await.unwrap_err();
+        assert!(err.to_string().contains("lock file"), "{err}");
+        assert!(!target.exists(), "the symlink's target was not created");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn cache_in_a_directory_writable_by_others_is_refused_with_the_reason() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_dir();
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let cache = TokenCache::file(shared.join("cache.json"));
+        for err in [
+            cache.lock().await.unwrap_err(),
+            cache.read().await.unwrap_err(),
+            cache.check_writable().await.unwrap_err(),
+        ] {
+            let msg = err.to_string();
+            assert!(msg.contains("other users can write to (mode 777)"), "{msg}");
+            assert!(msg.contains("chmod go-w"), "{msg}");
+        }
+    }
+
+    #[tokio::test]
+    async fn newer_schema_is_refused_at_load_even_while_its_token_is_fresh() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let mut value: serde_json::Value = serde_json::from_str(MSAL_CACHE).unwrap();
+        value["printjob_schema_version"] = 99.into();
+        std::fs::write(&path, value.to_string()).unwrap();
+        let err = TokenCache::file(&path).read().await.unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("newer printjob (schema 99"), "{msg}");
+        assert!(msg.contains("upgrade printjob"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn lock_wait_is_bounded_and_names_the_lock_file_and_its_holder() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let held = TokenCache::file(&path).lock().await.unwrap();
+        let started = std::time::Instant::now();
+        let err = TokenCache::file(&path)
+            .with_lock_timeout(std::time::Duration::from_millis(300))
+            .lock()
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let msg = err.to_string();
+        assert!(msg.contains("cache.json.lock"), "{msg}");
+        assert!(
+            msg.contains(&format!("held by process {}", std::process::id())),
+            "{msg}"
+        );
+        drop(held);
+    }
+
+    #[tokio::test]
+    async fn unwritable_location_is_found_before_sign_in() {
+        let dir = private_dir();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = TokenCache::file(file.join("cache.json"))
+            .check_writable()
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot create the directory"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -957,3 +957,20 @@ async fn print_commands_refuse_the_china_cloud_naming_the_reason() {
     }
     assert_eq!(s.count(TOKEN) + s.count(AUTHORIZE), 0, "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unwritable_cache_location_is_reported_before_the_browser_opens() {
+    let s = Setup::start().await;
+    let blocker = s.dir.path().join("not-a-directory");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = s
+        .command(&["login"])
+        .env("PRINTJOB_CACHE", blocker.join("token_cache.json"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("token cache"), "{}", stderr(&out));
+    assert_eq!(s.count(AUTHORIZE), 0, "the browser never opened");
+    assert_eq!(s.count(TOKEN), 0);
+}
