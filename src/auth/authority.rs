@@ -63,20 +63,17 @@ pub struct Authority {
 }
 
 impl Authority {
-    /// The cache "environment" of this authority: its host, plus the port when there is one
-    /// (`login.microsoftonline.com`, `127.0.0.1:8400`).
+    /// The cache "environment" of this authority: its host name without a port, as MSAL
+    /// writes it (`login.microsoftonline.com`, `127.0.0.1`).
     pub fn environment(&self) -> String {
         environment_of(&self.host)
     }
 }
 
-/// The MSAL cache `environment` for an authority host URL.
+/// The MSAL cache `environment` for an authority host URL: its host name, lower-cased, without
+/// a port, as msal-python's `canonicalize` returns it (`urlparse(…).hostname`).
 pub fn environment_of(host: &Url) -> String {
-    let name = host.host_str().unwrap_or_default().to_ascii_lowercase();
-    match host.port() {
-        Some(port) => format!("{name}:{port}"),
-        None => name,
-    }
+    host.host_str().unwrap_or_default().to_ascii_lowercase()
 }
 
 /// `{authority}/{tenant}` as a base URL (any path of the authority kept, trailing `/` added).
@@ -479,11 +476,11 @@ mod tests {
     }
 
     #[test]
-    fn environment_includes_a_port_when_there_is_one() {
+    fn environment_is_the_host_name_without_a_port_as_msal_writes_it() {
         assert_eq!(environment_of(&host()), "login.example.com");
         assert_eq!(
             environment_of(&Url::parse("http://127.0.0.1:8400").unwrap()),
-            "127.0.0.1:8400"
+            "127.0.0.1"
         );
     }
 }

@@ -974,3 +974,119 @@ async fn unwritable_cache_location_is_reported_before_the_browser_opens() {
     assert_eq!(s.count(AUTHORIZE), 0, "the browser never opened");
     assert_eq!(s.count(TOKEN), 0);
 }
+
+/// The Python that has msal-python: `PRINTJOB_MSAL_PYTHON` (`.ci/run` installs msal from PyPI
+/// into a venv and sets it), else `python3` if it can import msal. `None` (the tests skip) only
+/// outside CI; in CI a missing msal fails them.
+fn msal_python() -> Option<String> {
+    let candidate = std::env::var("PRINTJOB_MSAL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let works = std::process::Command::new(&candidate)
+        .args(["-c", "import msal"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {candidate} cannot import msal (msal-python from PyPI; .ci/run installs it)"
+    );
+    eprintln!("skipped: {candidate} cannot import msal (set PRINTJOB_MSAL_PYTHON)");
+    None
+}
+
+async fn run_msal(python: &str, args: &[&str]) -> serde_json::Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/msal/interop.py");
+    let out = tokio::process::Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .await
+        .expect("run python");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "msal: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&text).expect("msal's JSON line")
+}
+
+fn cached_access_token(s: &Setup) -> (String, Vec<String>) {
+    let cache = s.cache_json();
+    let at = cache["AccessToken"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .expect("a cached access token")
+        .clone();
+    let scopes = at["target"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    (at["secret"].as_str().unwrap().to_owned(), scopes)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn msal_python_acquire_token_silent_is_served_from_printjobs_cache() {
+    let Some(python) = msal_python() else { return };
+    let s = Setup::start().await;
+    s.login().await;
+    let (secret, scopes) = cached_access_token(&s);
+    let tokens_before = s.count(TOKEN);
+    let cache = s.cache();
+    let mut args = vec![
+        "silent",
+        s.emulator.base_url(),
+        TENANT,
+        seed::PUBLIC_CLIENT_ID,
+        cache.to_str().unwrap(),
+    ];
+    args.extend(scopes.iter().map(String::as_str));
+    let result = run_msal(&python, &args).await;
+    assert_eq!(result["access_token"], secret.as_str(), "{result}");
+    assert_eq!(result["token_source"], "cache", "{result}");
+    assert_eq!(result["token_calls"], 0);
+    assert_eq!(
+        s.count(TOKEN),
+        tokens_before,
+        "no token request reached the emulator"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn printjob_uses_a_cache_written_by_msal_python() {
+    let Some(python) = msal_python() else { return };
+    let s = Setup::start().await;
+    s.login().await;
+    let (_, scopes) = cached_access_token(&s);
+    let refresh = cached_refresh_token(&s);
+    let msal_cache = s.dir.path().join("cache").join("msal_cache.json");
+    let mut args = vec![
+        "write",
+        s.emulator.base_url(),
+        TENANT,
+        seed::PUBLIC_CLIENT_ID,
+        msal_cache.to_str().unwrap(),
+        refresh.as_str(),
+    ];
+    args.extend(scopes.iter().map(String::as_str));
+    let written = run_msal(&python, &args).await;
+    let text = std::fs::read_to_string(&msal_cache).unwrap();
+    assert!(!text.contains("printjob_schema_version"), "msal's own file");
+    let tokens_before = s.count(TOKEN);
+    let out = s
+        .command(&["token"])
+        .env("PRINTJOB_CACHE", &msal_cache)
+        .output()
+        .await
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        stdout(&out).trim(),
+        written["access_token"].as_str().unwrap()
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert_eq!(s.count(TOKEN), tokens_before, "served from msal's cache");
+}
