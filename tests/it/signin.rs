@@ -253,6 +253,12 @@ async fn eight_concurrent_token_runs_on_an_expired_token_refresh_once() {
     let s = Setup::start().await;
     s.login().await;
     s.expire_cached_access_tokens();
+    // Strict rotation (RFC 9700 §4.14.2): a second use of the cached refresh token would
+    // revoke the family, so the client's lock must make exactly one process use it.
+    s.emulator
+        .state()
+        .identity()
+        .set_refresh_policy(printjob::emulator::identity::store::RefreshPolicy::Strict);
     let runs: Vec<_> = (0..8).map(|_| s.run(&["token"])).collect();
     let outputs = futures::future::join_all(runs).await;
     for out in &outputs {
@@ -265,6 +271,7 @@ async fn eight_concurrent_token_runs_on_an_expired_token_refresh_once() {
     assert_eq!(printed.len(), 1, "all runs print the one refreshed token");
     assert_eq!(s.count("grant:refresh_token"), 1);
     assert_eq!(s.count("token_error:invalid_grant"), 0);
+    assert_eq!(s.count("refresh:reuse_revoked_family"), 0);
     assert_eq!(s.cache_json()["RefreshToken"].as_object().unwrap().len(), 1);
 }
 

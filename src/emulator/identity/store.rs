@@ -110,9 +110,9 @@ pub struct CodeGrant {
 /// What happens to a refresh token once it has been rotated out (its successor issued).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RefreshPolicy {
-    /// As Entra documents (the default): "Microsoft Entra ID doesn't revoke old refresh tokens
-    /// when used to fetch new access tokens" (entra-docs, `identity-platform/refresh-tokens.md`),
-    /// so a rotated-out token stays valid for its lifetime.
+    /// As Entra documents (the default): "The Microsoft identity platform doesn't revoke old
+    /// refresh tokens when used to fetch new access tokens." (Entra docs, "Refresh tokens in the
+    /// Microsoft identity platform"), so a rotated-out token stays valid for its lifetime.
     #[default]
     Entra,
     /// Rotated-out tokens are honoured for [`REFRESH_GRACE_SECS`], then refused (no revocation).
