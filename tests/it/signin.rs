@@ -781,12 +781,12 @@ async fn rfc9207_iss_on_the_authorization_response_is_checked_when_advertised() 
     assert!(err.to_string().contains("RFC 9207"), "{err}");
     let (result, _, _dir) = generic_sign_in(|r| r.advertise_iss = true).await;
     assert!(result.unwrap_err().to_string().contains("carries no `iss`"));
+    // Not advertised, but present and wrong: still refused (RFC 9207 §2.4).
     let (result, _, _dir) = generic_sign_in(|r| {
-        r.advertise_iss = true;
-        r.response_iss = Some(format!("{}/realms/printing", "PLACEHOLDER"));
+        r.response_iss = Some("https://evil.example/realms/printing".into());
     })
     .await;
-    assert!(result.is_err(), "a wrong issuer is refused");
+    assert!(result.unwrap_err().to_string().contains("RFC 9207"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
