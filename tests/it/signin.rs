@@ -363,6 +363,30 @@ async fn device_code_login_completes_end_to_end() {
     assert_success(&token);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn device_code_declined_by_the_user_exits_as_cancelled() {
+    let s = Setup::start().await;
+    let mut child = s.command(&["login", "--device-code"]).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (uri, code) = loop {
+        let line = lines.next_line().await.unwrap().expect("device code line");
+        if let Some(found) = device_prompt(&line) {
+            break found;
+        }
+    };
+    let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
+    let _ = robot::device_login(&uri, &code, &user, Consent::Cancel).await;
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(4), "{rest}");
+    assert!(rest.contains("cancelled"), "{rest}");
+    assert_eq!(s.count("token_error:authorization_declined"), 1);
+}
+
 /// The start of the authorize URL line: the emulator's base URL (the discovery document names
 /// the tenant segment).
 fn authorize_prefix(s: &Setup) -> String {
