@@ -1086,27 +1086,31 @@ async fn get_on_the_token_endpoint_is_refused_with_aadsts900561() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_redemptions_never_redeem_one_code_twice() {
     let em = emulator().await;
-    for _ in 0..8 {
+    let url = format!("{}/organizations/oauth2/v2.0/token", em.base_url());
+    // Twenty clients with a warm connection each, released together for every code.
+    let clients: Vec<reqwest::Client> = (0..20).map(|_| reqwest::Client::new()).collect();
+    for client in &clients {
+        let _ = client.get(em.base_url()).send().await;
+    }
+    const CODES: usize = 150;
+    let mut twice = 0;
+    for _ in 0..CODES {
         let (code, redirect) = code_for_adele(&em).await;
-        let attempts = (0..20).map(|_| {
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+        let attempts = clients.iter().map(|client| {
+            let (client, url, barrier) = (client.clone(), url.clone(), barrier.clone());
             let (code, redirect) = (code.clone(), redirect.clone());
-            let base = em.base_url().to_owned();
             tokio::spawn(async move {
-                reqwest::Client::new()
-                    .post(format!("{base}/organizations/oauth2/v2.0/token"))
-                    .form(&[
-                        ("grant_type", "authorization_code"),
-                        ("client_id", seed::PUBLIC_CLIENT_ID),
-                        ("code", code.as_str()),
-                        ("redirect_uri", redirect.as_str()),
-                        ("code_verifier", VERIFIER),
-                        ("scope", SCOPES),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
+                let request = client.post(url).form(&[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", seed::PUBLIC_CLIENT_ID),
+                    ("code", code.as_str()),
+                    ("redirect_uri", redirect.as_str()),
+                    ("code_verifier", VERIFIER),
+                    ("scope", SCOPES),
+                ]);
+                barrier.wait().await;
+                request.send().await.unwrap().status().as_u16()
             })
         });
         let statuses = futures::future::join_all(attempts).await;
@@ -1114,9 +1118,11 @@ async fn twenty_concurrent_redemptions_never_redeem_one_code_twice() {
             .iter()
             .filter(|s| *s.as_ref().unwrap() == 200)
             .count();
-        assert_eq!(ok, 1, "{statuses:?}");
+        assert!(ok >= 1, "{statuses:?}");
+        twice += usize::from(ok > 1);
     }
-    assert_eq!(em.counters().get("code:redeemed"), Some(&8));
+    assert_eq!(twice, 0, "codes redeemed more than once");
+    assert_eq!(em.counters().get("code:redeemed"), Some(&(CODES as u64)));
 }
 
 #[tokio::test]
