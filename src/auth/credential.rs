@@ -72,6 +72,7 @@ pub struct DelegatedCredentialBuilder {
     timeout: Duration,
     allow_interactive: bool,
     clock: Arc<dyn Clock>,
+    lock_timeout: Duration,
 }
 
 impl std::fmt::Debug for DelegatedCredentialBuilder {
@@ -104,6 +105,7 @@ impl Default for DelegatedCredentialBuilder {
             timeout: Duration::from_secs(300),
             allow_interactive: true,
             clock: Arc::new(SystemClock),
+            lock_timeout: super::cache::DEFAULT_LOCK_TIMEOUT,
         }
     }
 }
@@ -218,6 +220,13 @@ impl DelegatedCredentialBuilder {
         self
     }
 
+    /// How long to wait for another process holding the token cache's lock (default 30 s)
+    /// before failing with an error that names the lock file.
+    pub fn cache_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
     /// The clock that decides token expiry (tests move it).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -246,7 +255,8 @@ impl DelegatedCredentialBuilder {
             CacheChoice::Default => TokenCache::file(config::default_cache_path()?),
             CacheChoice::File(p) => TokenCache::file(p),
             CacheChoice::Memory => TokenCache::in_memory(),
-        };
+        }
+        .with_lock_timeout(self.lock_timeout);
         let http = token::http_client()?;
         Ok(DelegatedCredential {
             inner: Arc::new(Inner {

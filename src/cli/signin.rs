@@ -189,8 +189,20 @@ pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Err
     Ok(config)
 }
 
+/// `PRINTJOB_CACHE_LOCK_TIMEOUT`: seconds to wait for another process holding the token
+/// cache's lock (default 30).
+pub const LOCK_TIMEOUT_ENV: &str = "PRINTJOB_CACHE_LOCK_TIMEOUT";
+
 fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
-    DelegatedCredential::builder_from(config).ui(ui)
+    let builder = DelegatedCredential::builder_from(config).ui(ui);
+    match std::env::var(LOCK_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    {
+        Some(secs) => builder.cache_lock_timeout(Duration::from_secs_f64(secs)),
+        None => builder,
+    }
 }
 
 /// The configuration and a credential for the other commands: silent first, then an

@@ -1121,3 +1121,68 @@ async fn printjob_uses_a_cache_written_by_msal_python() {
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
     assert_eq!(s.count(TOKEN), tokens_before, "served from msal's cache");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_process_holding_the_cache_lock_does_not_block_others_forever() {
+    let s = Setup::start().await;
+    s.login().await;
+    s.expire_cached_access_tokens();
+    let lock = {
+        let mut name = s.cache().into_os_string();
+        name.push(".lock");
+        PathBuf::from(name)
+    };
+    // util-linux flock(1) takes the lock and holds it while `sleep` runs; then it is stopped
+    // as Ctrl-Z would stop it.
+    let mut holder = std::process::Command::new("flock");
+    std::os::unix::process::CommandExt::process_group(&mut holder, 0);
+    let mut holder = holder
+        .arg(&lock)
+        .args(["sleep", "60"])
+        .spawn()
+        .expect("flock(1) from util-linux");
+    let taken = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        !std::process::Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+    });
+    assert!(taken, "flock holds the lock");
+    // Its own process group (flock and sleep), stopped and later ended as one.
+    let group = format!("-{}", holder.id());
+    std::process::Command::new("kill")
+        .args(["-STOP", "--", &group])
+        .status()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let out = s
+        .command(&["token"])
+        .env("PRINTJOB_CACHE_LOCK_TIMEOUT", "1")
+        .output()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    std::process::Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .unwrap();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("token_cache.json.lock"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("locked by another process"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+    assert_eq!(s.count("grant:refresh_token"), 0);
+}
