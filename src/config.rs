@@ -41,21 +41,26 @@ pub enum Cloud {
     /// Microsoft's global cloud (the default).
     #[default]
     Public,
-    /// Azure US Government.
+    /// Azure US Government (GCC High, L4).
     UsGov,
-    /// Azure operated by 21Vianet (China).
+    /// Azure US Government, Department of Defense (L5): the same sign-in host as `UsGov`, its
+    /// own Graph endpoint (Graph `deployments.md`).
+    UsGovDod,
+    /// Azure operated by 21Vianet (China): sign-in works, but Universal Print is not offered
+    /// there (every print API page's availability table: China ❌), so print commands refuse it.
     China,
 }
 
 impl Cloud {
-    /// Parses `public`, `usgov` or `china` (case-insensitive).
+    /// Parses `public`, `usgov`, `usgov-dod` or `china` (case-insensitive).
     pub fn parse(value: &str) -> Result<Self, ConfigError> {
         match value.trim().to_ascii_lowercase().as_str() {
             "public" | "global" | "azurepublic" => Ok(Cloud::Public),
             "usgov" | "usgovernment" | "azureusgovernment" => Ok(Cloud::UsGov),
+            "usgov-dod" | "usgovdod" | "dod" => Ok(Cloud::UsGovDod),
             "china" | "azurechina" => Ok(Cloud::China),
             other => Err(ConfigError::new(format!(
-                "unknown cloud {other:?}; use public, usgov or china (or --authority and --graph-url for another provider)"
+                "unknown cloud {other:?}; use public, usgov, usgov-dod or china (or --authority and --graph-url for another provider)"
             ))),
         }
     }
@@ -64,7 +69,7 @@ impl Cloud {
     pub fn authority_host(self) -> &'static str {
         match self {
             Cloud::Public => "https://login.microsoftonline.com",
-            Cloud::UsGov => "https://login.microsoftonline.us",
+            Cloud::UsGov | Cloud::UsGovDod => "https://login.microsoftonline.us",
             Cloud::China => "https://login.chinacloudapi.cn",
         }
     }
@@ -74,6 +79,7 @@ impl Cloud {
         match self {
             Cloud::Public => "https://graph.microsoft.com/v1.0",
             Cloud::UsGov => "https://graph.microsoft.us/v1.0",
+            Cloud::UsGovDod => "https://dod-graph.microsoft.us/v1.0",
             Cloud::China => "https://microsoftgraph.chinacloudapi.cn/v1.0",
         }
     }
@@ -187,8 +193,24 @@ pub struct Config {
     pub scopes: Vec<Scope>,
     /// The token cache file.
     pub cache_path: PathBuf,
+    /// The national cloud chosen (`public` unless set).
+    pub cloud: Cloud,
     /// Things the user should know (e.g. the `common` tenant); the command line prints them.
     pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Refuses a cloud where Universal Print is not offered (Microsoft Azure operated by
+    /// 21Vianet: every print API page's availability table says China ❌, and China's Graph
+    /// metadata has no `printJob`). Sign-in itself works there.
+    pub fn require_universal_print(&self) -> Result<(), ConfigError> {
+        if self.cloud == Cloud::China {
+            return Err(ConfigError::new(
+                "Universal Print is not offered in Microsoft Azure operated by 21Vianet (--cloud china): Microsoft Graph there has no print API, so printers and print jobs cannot be reached; use a tenant in the public or US Government cloud",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The variable that names a config file explicitly.
@@ -245,6 +267,7 @@ impl Config {
             graph_url,
             scopes,
             cache_path,
+            cloud,
             warnings,
         })
     }
@@ -564,8 +587,17 @@ mod tests {
     }
 
     #[test]
+    fn usgov_dod_uses_the_dod_graph_endpoint() {
+        let cloud = Cloud::parse("usgov-dod").unwrap();
+        assert_eq!(cloud.graph_url(), "https://dod-graph.microsoft.us/v1.0");
+        assert_eq!(cloud.authority_host(), "https://login.microsoftonline.us");
+    }
+
+    #[test]
     fn unknown_cloud_is_refused_listing_the_choices() {
         let err = Cloud::parse("mars").unwrap_err();
-        assert!(err.to_string().contains("public, usgov or china"));
+        assert!(err
+            .to_string()
+            .contains("public, usgov, usgov-dod or china"));
     }
 }

@@ -34,6 +34,9 @@ pub struct DiscoveryDocument {
     /// Supported response modes (optional; `query` and `fragment` when absent).
     #[serde(default)]
     pub response_modes_supported: Option<Vec<String>>,
+    /// RFC 9207: the authorization response carries `iss` (optional, false when absent).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 /// A discovered authority: the endpoints to use for one tenant.
@@ -55,23 +58,22 @@ pub struct Authority {
     pub end_session_endpoint: Option<Url>,
     /// Response modes the provider lists, if it lists them.
     pub response_modes_supported: Option<Vec<String>>,
+    /// RFC 9207: whether authorization responses carry `iss` (then it is required and checked).
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl Authority {
-    /// The cache "environment" of this authority: its host, plus the port when there is one
-    /// (`login.microsoftonline.com`, `127.0.0.1:8400`).
+    /// The cache "environment" of this authority: its host name without a port, as MSAL
+    /// writes it (`login.microsoftonline.com`, `127.0.0.1`).
     pub fn environment(&self) -> String {
         environment_of(&self.host)
     }
 }
 
-/// The MSAL cache `environment` for an authority host URL.
+/// The MSAL cache `environment` for an authority host URL: its host name, lower-cased, without
+/// a port, as msal-python's `canonicalize` returns it (`urlparse(…).hostname`).
 pub fn environment_of(host: &Url) -> String {
-    let name = host.host_str().unwrap_or_default().to_ascii_lowercase();
-    match host.port() {
-        Some(port) => format!("{name}:{port}"),
-        None => name,
-    }
+    host.host_str().unwrap_or_default().to_ascii_lowercase()
 }
 
 /// `{authority}/{tenant}` as a base URL (any path of the authority kept, trailing `/` added).
@@ -255,8 +257,40 @@ pub fn from_document_in(
             document.end_session_endpoint.as_ref(),
         )?,
         response_modes_supported: document.response_modes_supported,
+        authorization_response_iss_parameter_supported: document
+            .authorization_response_iss_parameter_supported,
         issuer: document.issuer,
     })
+}
+
+/// Sign-in hosts of one cloud that Entra documents as aliases of each other, whose discovery
+/// documents name an issuer on the other host: Microsoft Azure operated by 21Vianet signs in at
+/// `login.chinacloudapi.cn` (Entra "national clouds" page) while its issuer is on
+/// `login.partner.microsoftonline.cn` (its discovery document; both are listed as one
+/// cloud's aliases in Entra's instance discovery metadata, which MSAL uses).
+const HOST_ALIASES: &[&[&str]] = &[&["login.chinacloudapi.cn", "login.partner.microsoftonline.cn"]];
+
+/// The bases an issuer may start with: the authority itself, and the same URL on each
+/// documented alias of its host (https only).
+fn issuer_bases(authority: &Url) -> Vec<String> {
+    let base = authority.as_str().trim_end_matches('/').to_owned();
+    let mut bases = vec![base];
+    let host = authority
+        .host_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if authority.scheme() != "https" {
+        return bases;
+    }
+    for group in HOST_ALIASES.iter().filter(|g| g.contains(&host.as_str())) {
+        for alias in group.iter().filter(|a| **a != host) {
+            let mut other = authority.clone();
+            if other.set_host(Some(alias)).is_ok() {
+                bases.push(other.as_str().trim_end_matches('/').to_owned());
+            }
+        }
+    }
+    bases
 }
 
 /// Accepts `{authority}/{tenant}/v2.0`, Entra's `{tenantid}` template for multi-tenant
@@ -277,11 +311,13 @@ pub fn check_issuer_in(
     let base = authority.as_str().trim_end_matches('/');
     let normalized = issuer.trim_end_matches('/');
     let suffix = layout.suffix();
-    let segment = normalized
-        .strip_prefix(base)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .and_then(|rest| rest.strip_suffix(suffix))
-        .filter(|seg| !seg.contains('/'));
+    let segment = issuer_bases(authority).into_iter().find_map(|b| {
+        normalized
+            .strip_prefix(b.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .filter(|seg| !seg.contains('/'))
+    });
     let accepted = match segment {
         Some(seg) if seg.eq_ignore_ascii_case(tenant.as_str()) => true,
         Some("{tenantid}") => tenant.is_multi_tenant(),
@@ -314,6 +350,7 @@ mod tests {
             device_authorization_endpoint: None,
             end_session_endpoint: None,
             response_modes_supported: None,
+            authorization_response_iss_parameter_supported: false,
         }
     }
 
@@ -399,6 +436,17 @@ mod tests {
     }
 
     #[test]
+    fn china_issuer_on_the_partner_host_is_accepted_for_the_chinacloudapi_authority() {
+        let authority = Url::parse("https://login.chinacloudapi.cn").unwrap();
+        let issuer = "https://login.partner.microsoftonline.cn/{tenantid}/v2.0";
+        assert!(check_issuer(issuer, &authority, &tenant("organizations")).is_ok());
+        let elsewhere = "https://login.partner.example.cn/{tenantid}/v2.0";
+        assert!(check_issuer(elsewhere, &authority, &tenant("organizations")).is_err());
+        let public = Url::parse("https://login.microsoftonline.com").unwrap();
+        assert!(check_issuer(issuer, &public, &tenant("organizations")).is_err());
+    }
+
+    #[test]
     fn issuer_on_another_host_is_refused() {
         let issuer = "https://evil.example.net/organizations/v2.0";
         assert!(check_issuer(issuer, &host(), &tenant("organizations")).is_err());
@@ -429,11 +477,11 @@ mod tests {
     }
 
     #[test]
-    fn environment_includes_a_port_when_there_is_one() {
+    fn environment_is_the_host_name_without_a_port_as_msal_writes_it() {
         assert_eq!(environment_of(&host()), "login.example.com");
         assert_eq!(
             environment_of(&Url::parse("http://127.0.0.1:8400").unwrap()),
-            "127.0.0.1:8400"
+            "127.0.0.1"
         );
     }
 }

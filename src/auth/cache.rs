@@ -59,6 +59,9 @@ pub struct AccessTokenEntry {
     /// When to refresh (from `refresh_in`), Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_on: Option<String>,
+    /// Fields printjob does not use (written by MSAL or a newer printjob), kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 fn bearer() -> String {
@@ -84,6 +87,9 @@ pub struct RefreshTokenEntry {
     /// Unix seconds, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modification_time: Option<String>,
+    /// Fields printjob does not use (written by MSAL or a newer printjob), kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// An `IdToken` entry.
@@ -101,6 +107,9 @@ pub struct IdTokenEntry {
     pub realm: String,
     /// The application (client) id.
     pub client_id: String,
+    /// Fields printjob does not use (written by MSAL or a newer printjob), kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// An `Account` entry: a signed-in user.
@@ -124,6 +133,9 @@ pub struct AccountEntry {
     /// The grant that created it (`authorization_code`, device code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_source: Option<String>,
+    /// Fields printjob does not use (written by MSAL or a newer printjob), kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 fn mssts() -> String {
@@ -137,6 +149,9 @@ pub struct AppMetadataEntry {
     pub client_id: String,
     /// The authority host.
     pub environment: String,
+    /// Fields printjob does not use (written by MSAL or a newer printjob), kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// The whole cache document.
@@ -157,9 +172,12 @@ pub struct CacheData {
     /// App metadata by MSAL key.
     #[serde(rename = "AppMetadata", default)]
     pub app_metadata: BTreeMap<String, AppMetadataEntry>,
-    /// printjob's schema version of this document.
+    /// printjob's schema version of this document (0: none, e.g. a cache written by MSAL).
     #[serde(default)]
     pub printjob_schema_version: u32,
+    /// Top-level keys printjob does not use, kept as they are.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 impl Default for CacheData {
@@ -171,6 +189,7 @@ impl Default for CacheData {
             accounts: BTreeMap::new(),
             app_metadata: BTreeMap::new(),
             printjob_schema_version: SCHEMA_VERSION,
+            extra: BTreeMap::new(),
         }
     }
 }
@@ -230,7 +249,9 @@ pub struct CacheScope {
     pub environment: String,
     /// The application (client) id.
     pub client_id: String,
-    /// The configured tenant, used as realm when the tokens do not name one.
+    /// The `realm` written with access tokens, ID tokens and accounts. MSAL writes the tenant
+    /// segment of the token endpoint's path (msal-python `token_cache.py`: `canonicalize(
+    /// event["token_endpoint"])`), e.g. `organizations`; see [`realm_of_token_endpoint`].
     pub tenant: String,
 }
 
@@ -278,7 +299,23 @@ struct Identity {
     username: String,
 }
 
-fn identity_of(set: &TokenSet, fallback_realm: &str) -> Identity {
+/// The realm MSAL writes for tokens from this token endpoint: the first segment of its path
+/// (`https://login.microsoftonline.com/organizations/oauth2/v2.0/token` → `organizations`);
+/// `fallback` when the path has none.
+pub fn realm_of_token_endpoint(token_endpoint: &url::Url, fallback: &str) -> String {
+    token_endpoint
+        .path_segments()
+        .and_then(|mut s| s.next())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
+fn identity_of(set: &TokenSet, realm: &str) -> Identity {
     let claims = set
         .id_token
         .as_ref()
@@ -296,10 +333,7 @@ fn identity_of(set: &TokenSet, fallback_realm: &str) -> Identity {
         .or(from_claims)
         .unwrap_or_else(|| UNKNOWN_ACCOUNT.to_owned());
     Identity {
-        realm: claims
-            .tid
-            .clone()
-            .unwrap_or_else(|| fallback_realm.to_owned()),
+        realm: realm.to_owned(),
         local_account_id: claims.oid.or(claims.sub).unwrap_or_default(),
         username: claims.preferred_username.or(claims.upn).unwrap_or_default(),
         home_account_id: home,
@@ -342,6 +376,7 @@ impl CacheData {
             expires_on: expires_on.to_string(),
             extended_expires_on: set.ext_expires_in.map(|s| (now + s as i64).to_string()),
             refresh_on: set.refresh_in.map(|s| (now + s as i64).to_string()),
+            extra: BTreeMap::new(),
         };
         self.access_tokens
             .insert(access_token_key(home, env, client, &who.realm, &target), at);
@@ -359,6 +394,7 @@ impl CacheData {
                     client_id: client.into(),
                     target: target.clone(),
                     last_modification_time: Some(now.to_string()),
+                    extra: BTreeMap::new(),
                 },
             );
         }
@@ -372,6 +408,7 @@ impl CacheData {
                     environment: env.into(),
                     realm: who.realm.clone(),
                     client_id: client.into(),
+                    extra: BTreeMap::new(),
                 },
             );
         }
@@ -388,6 +425,7 @@ impl CacheData {
             username: who.username,
             authority_type: mssts(),
             account_source: grant_type.map(str::to_owned).or(previous_source),
+            extra: BTreeMap::new(),
         };
         self.accounts.insert(key, account.clone());
         self.app_metadata.insert(
@@ -395,6 +433,7 @@ impl CacheData {
             AppMetadataEntry {
                 client_id: client.into(),
                 environment: env.into(),
+                extra: BTreeMap::new(),
             },
         );
         self.printjob_schema_version = SCHEMA_VERSION;
@@ -462,6 +501,36 @@ impl CacheData {
         })
     }
 
+    /// A cached access token covering `requested` that is not within [`EXPIRY_MARGIN_SECS`] of
+    /// its expiry, whether or not its `refresh_on` has passed (MSAL returns such a token when
+    /// the early refresh fails).
+    pub fn access_token_ignoring_refresh_on(
+        &self,
+        account: &AccountEntry,
+        scope: &CacheScope,
+        requested: &[Scope],
+        now: i64,
+    ) -> Option<&AccessTokenEntry> {
+        self.access_tokens.values().find(|e| {
+            e.home_account_id == account.home_account_id
+                && e.environment == account.environment
+                && e.client_id == scope.client_id
+                && e.realm == account.realm
+                && target_covers(&e.target, requested)
+                && parse_time(&e.expires_on) - EXPIRY_MARGIN_SECS > now
+        })
+    }
+
+    /// The account's ID token for this client.
+    pub fn id_token(&self, account: &AccountEntry, scope: &CacheScope) -> Option<&IdTokenEntry> {
+        self.id_tokens.values().find(|e| {
+            e.home_account_id == account.home_account_id
+                && e.environment == account.environment
+                && e.client_id == scope.client_id
+                && e.realm == account.realm
+        })
+    }
+
     /// The account's refresh token for this client.
     pub fn refresh_token(
         &self,
@@ -492,6 +561,11 @@ impl CacheData {
 /// Reports about the cache the caller should pass on to the user (a file set aside).
 pub type CacheNotices = Arc<std::sync::Mutex<Vec<String>>>;
 
+/// How long [`TokenCache::lock`] waits for another process by default. A `printjob` stopped
+/// with Ctrl-Z while holding the lock must not block every other one forever (msal-extensions'
+/// `CrossPlatLock` also gives up after a bounded wait).
+pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Debug, Clone)]
 enum Location {
     File(PathBuf),
@@ -503,23 +577,36 @@ enum Location {
 pub struct TokenCache {
     location: Location,
     notices: CacheNotices,
+    /// Warnings already given, so each is given once per process.
+    warned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+    lock_timeout: std::time::Duration,
 }
 
 impl TokenCache {
     /// A cache in this file (created on first write, with its directory).
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Self {
-            location: Location::File(path.into()),
-            notices: CacheNotices::default(),
-        }
+        Self::at(Location::File(path.into()))
     }
 
     /// A cache that lives as long as this value (and its clones).
     pub fn in_memory() -> Self {
+        Self::at(Location::Memory(Arc::default()))
+    }
+
+    fn at(location: Location) -> Self {
         Self {
-            location: Location::Memory(Arc::default()),
+            location,
             notices: CacheNotices::default(),
+            warned: Arc::default(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         }
+    }
+
+    /// How long [`TokenCache::lock`] waits for another process (default
+    /// [`DEFAULT_LOCK_TIMEOUT`]).
+    pub fn with_lock_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// The file, for a file cache.
@@ -538,25 +625,91 @@ impl TokenCache {
             .unwrap_or_default()
     }
 
+    fn notify(&self, message: String) {
+        let first = self
+            .warned
+            .lock()
+            .map(|mut w| w.insert(message.clone()))
+            .unwrap_or(true);
+        if first {
+            tracing::warn!("{message}");
+            if let Ok(mut n) = self.notices.lock() {
+                n.push(message);
+            }
+        }
+    }
+
     /// A snapshot without taking the lock (writes are atomic, so it is always a whole
-    /// document). A corrupt or missing file reads as empty; [`TokenCache::lock`] deals with it.
+    /// document). A missing file, or one that is not JSON, reads as empty ([`TokenCache::lock`]
+    /// sets the latter aside); entries that cannot be read are skipped with a warning; a
+    /// document of a newer schema is refused.
     pub async fn read(&self) -> Result<CacheData, AuthError> {
         match &self.location {
             Location::Memory(m) => Ok(m.lock().await.clone()),
             Location::File(path) => {
                 let path = path.clone();
-                blocking(move || match std::fs::read(&path) {
-                    Ok(bytes) => Ok(parse(&bytes).unwrap_or_default()),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(CacheData::default()),
-                    Err(e) => Err(io_error("read", &path, &e)),
+                let loaded = blocking(move || {
+                    check_location(&path)?;
+                    match std::fs::read(&path) {
+                        Ok(bytes) => match parse(&bytes) {
+                            Ok(loaded) => {
+                                check_schema(&path, &loaded.data)?;
+                                Ok(loaded)
+                            }
+                            Err(_) => Ok(Loaded::default()),
+                        },
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::default()),
+                        Err(e) => Err(io_error("read", &path, &e)),
+                    }
                 })
-                .await
+                .await?;
+                self.report_skipped(&loaded);
+                Ok(loaded.data)
             }
         }
     }
 
-    /// Takes the exclusive lock (waiting for other processes) and reads the current document.
-    /// Hold the guard across read-refresh-write; [`CacheGuard::save`] writes it back.
+    fn report_skipped(&self, loaded: &Loaded) {
+        if let (Some(path), Some(message)) = (self.path(), loaded.skipped_message()) {
+            self.notify(format!(
+                "the token cache {} has {message}; they were skipped and the rest of the cache is used",
+                path.display()
+            ));
+        }
+    }
+
+    /// Checks, before a sign-in, that the cache can be written: its directory can be created,
+    /// is not writable by others, and a file can be created in it; an existing cache file can
+    /// be opened for writing. So the tokens of a sign-in are never lost after the browser said
+    /// "Signed in".
+    pub async fn check_writable(&self) -> Result<(), AuthError> {
+        let Location::File(path) = &self.location else {
+            return Ok(());
+        };
+        let path = path.clone();
+        blocking(move || {
+            ensure_dir(&path)?;
+            check_location(&path)?;
+            let dir = parent_dir(&path);
+            tempfile::Builder::new()
+                .prefix(".token_cache")
+                .suffix(".probe")
+                .tempfile_in(dir)
+                .map_err(|e| io_error("create a file next to", &path, &e))?;
+            if path.exists() {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| io_error("write", &path, &e))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Takes the exclusive lock (waiting for other processes, at most the lock timeout) and
+    /// reads the current document. Hold the guard across read-refresh-write;
+    /// [`CacheGuard::save`] writes it back.
     pub async fn lock(&self) -> Result<CacheGuard, AuthError> {
         match &self.location {
             Location::Memory(m) => {
@@ -569,7 +722,10 @@ impl TokenCache {
             Location::File(path) => {
                 let path = path.clone();
                 let notices = self.notices.clone();
-                blocking(move || lock_file(&path, &notices)).await
+                let timeout = self.lock_timeout;
+                let (guard, loaded) = blocking(move || lock_file(&path, &notices, timeout)).await?;
+                self.report_skipped(&loaded);
+                Ok(guard)
             }
         }
     }
@@ -590,17 +746,119 @@ fn io_error(action: &str, path: &Path, e: &std::io::Error) -> AuthError {
     ))
 }
 
-fn parse(bytes: &[u8]) -> Result<CacheData, serde_json::Error> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(CacheData::default());
+/// A document as loaded: what could be read, and how many entries of each section could not.
+#[derive(Debug, Default)]
+struct Loaded {
+    data: CacheData,
+    /// (section, entries skipped, first reason).
+    skipped: Vec<(String, usize, String)>,
+}
+
+impl Loaded {
+    fn skipped_message(&self) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        let total: usize = self.skipped.iter().map(|(_, n, _)| n).sum();
+        let parts: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(section, n, why)| format!("{n} in {section}: {why}"))
+            .collect();
+        Some(format!(
+            "{total} {} printjob cannot read ({})",
+            if total == 1 { "entry" } else { "entries" },
+            parts.join("; ")
+        ))
     }
-    serde_json::from_slice(bytes)
+}
+
+/// Reads a document entry by entry: an entry that does not have the shape of its section is
+/// skipped (and counted), the rest kept; fields and sections printjob does not know (MSAL
+/// writes several) are kept as they are. Fails only when the file is not a JSON object.
+fn parse(bytes: &[u8]) -> Result<Loaded, serde_json::Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Loaded::default());
+    }
+    let mut top: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)?;
+    let mut loaded = Loaded {
+        data: CacheData {
+            printjob_schema_version: 0,
+            ..CacheData::default()
+        },
+        skipped: Vec::new(),
+    };
+    let data = &mut loaded.data;
+    let skipped = &mut loaded.skipped;
+    section(&mut top, "AccessToken", &mut data.access_tokens, skipped);
+    section(&mut top, "RefreshToken", &mut data.refresh_tokens, skipped);
+    section(&mut top, "IdToken", &mut data.id_tokens, skipped);
+    section(&mut top, "Account", &mut data.accounts, skipped);
+    section(&mut top, "AppMetadata", &mut data.app_metadata, skipped);
+    match top.remove("printjob_schema_version") {
+        None => {}
+        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => data.printjob_schema_version = n,
+            None => skipped.push(("printjob_schema_version".into(), 1, "not a number".into())),
+        },
+    }
+    data.extra = top.into_iter().collect();
+    Ok(loaded)
+}
+
+fn section<T: serde::de::DeserializeOwned>(
+    top: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    into: &mut BTreeMap<String, T>,
+    skipped: &mut Vec<(String, usize, String)>,
+) {
+    let Some(value) = top.remove(name) else {
+        return;
+    };
+    let serde_json::Value::Object(entries) = value else {
+        skipped.push((name.into(), 1, "the section is not a JSON object".into()));
+        return;
+    };
+    let mut bad = 0;
+    let mut first = None;
+    for (key, entry) in entries {
+        match serde_json::from_value::<T>(entry) {
+            Ok(parsed) => {
+                into.insert(key, parsed);
+            }
+            Err(e) => {
+                bad += 1;
+                // serde's message names the field, never the value (no secret in it).
+                first.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    if bad > 0 {
+        skipped.push((name.into(), bad, first.unwrap_or_default()));
+    }
+}
+
+fn check_schema(path: &Path, data: &CacheData) -> Result<(), AuthError> {
+    if data.printjob_schema_version > SCHEMA_VERSION {
+        return Err(AuthError::Cache(format!(
+            "the token cache {} was written by a newer printjob (schema {}, this one reads {SCHEMA_VERSION}); upgrade printjob, or set PRINTJOB_CACHE to another file (or delete this one and sign in again)",
+            path.display(),
+            data.printjob_schema_version
+        )));
+    }
+    Ok(())
 }
 
 fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     path.with_file_name(name)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 fn ensure_dir(path: &Path) -> Result<(), AuthError> {
@@ -619,41 +877,122 @@ fn ensure_dir(path: &Path) -> Result<(), AuthError> {
         .map_err(|e| io_error("create the directory of", path, &e))
 }
 
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+/// Refuses a cache (and its lock) in a directory that other users can write to, as OpenSSH's
+/// `StrictModes` refuses such a `~/.ssh`: another user could replace the file with tokens of
+/// their own choosing, or a symlink.
+fn check_location(path: &Path) -> Result<(), AuthError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = parent_dir(path);
+        let mode = match std::fs::metadata(dir) {
+            Ok(m) => m.permissions().mode(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_error("inspect the directory of", path, &e)),
+        };
+        if mode & 0o022 != 0 {
+            return Err(AuthError::Cache(format!(
+                "the token cache {} is in the directory {}, which other users can write to (mode {:o}), so another user could replace it; refused (as OpenSSH's StrictModes refuses such a directory). Run `chmod go-w {}` or set PRINTJOB_CACHE to a file in a private directory",
+                path.display(),
+                dir.display(),
+                mode & 0o7777,
+                dir.display()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Opens (creating it `0600`) the lock file, refusing to follow a symlink (`O_NOFOLLOW`): a
+/// dangling `.lock` symlink planted by someone else must not make printjob create its target.
+fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
     options.open(path)
 }
 
-fn lock_file(path: &Path, notices: &CacheNotices) -> Result<CacheGuard, AuthError> {
+/// Takes the lock, waiting at most `timeout`; then records who holds it (`pid program`, as
+/// msal-extensions' `CrossPlatLock` writes) so a waiting process can name the holder.
+fn acquire(
+    lock: &mut std::fs::File,
+    lock_file: &Path,
+    timeout: std::time::Duration,
+) -> Result<(), AuthError> {
+    use std::io::{Read, Seek};
+    let started = std::time::Instant::now();
+    loop {
+        match fs4::fs_std::FileExt::try_lock_exclusive(&*lock) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => return Err(io_error("lock", lock_file, &e)),
+        }
+        if started.elapsed() >= timeout {
+            let mut holder = String::new();
+            let _ = lock.read_to_string(&mut holder);
+            let holder = holder.split_whitespace().next().map_or_else(String::new, |pid| {
+                format!(" (held by process {pid}; a printjob stopped with Ctrl-Z holds it until it is resumed with `fg` or ended)")
+            });
+            return Err(AuthError::Cache(format!(
+                "the token cache is locked by another process: waited {} s for {}{holder}; try again, or end that process",
+                timeout.as_secs(),
+                lock_file.display()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let program = std::env::args()
+        .next()
+        .and_then(|a| {
+            Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default();
+    let _ = lock
+        .set_len(0)
+        .and_then(|()| lock.rewind())
+        .and_then(|()| lock.write_all(format!("{} {program}", std::process::id()).as_bytes()));
+    Ok(())
+}
+
+fn lock_file(
+    path: &Path,
+    notices: &CacheNotices,
+    timeout: std::time::Duration,
+) -> Result<(CacheGuard, Loaded), AuthError> {
     ensure_dir(path)?;
-    let lock =
-        open_private(&lock_path(path)).map_err(|e| io_error("open the lock file of", path, &e))?;
-    fs4::fs_std::FileExt::lock_exclusive(&lock).map_err(|e| io_error("lock", path, &e))?;
-    let data = match std::fs::read(path) {
+    check_location(path)?;
+    let lock_file = lock_path(path);
+    let mut lock =
+        open_lock_file(&lock_file).map_err(|e| io_error("open the lock file of", path, &e))?;
+    acquire(&mut lock, &lock_file, timeout)?;
+    let loaded = match std::fs::read(path) {
         Ok(bytes) => match parse(&bytes) {
-            Ok(data) => data,
-            Err(e) => set_aside(path, &e, notices)?,
+            Ok(loaded) => loaded,
+            Err(e) => Loaded {
+                data: set_aside(path, &e, notices)?,
+                skipped: Vec::new(),
+            },
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => CacheData::default(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Loaded::default(),
         Err(e) => return Err(io_error("read", path, &e)),
     };
-    if data.printjob_schema_version > SCHEMA_VERSION {
-        return Err(AuthError::Cache(format!(
-            "the token cache {} was written by a newer printjob (schema {}); upgrade printjob or set PRINTJOB_CACHE to another file",
-            path.display(),
-            data.printjob_schema_version
-        )));
-    }
-    Ok(CacheGuard {
-        data,
+    check_schema(path, &loaded.data)?;
+    let guard = CacheGuard {
+        data: loaded.data.clone(),
         held: Held::File {
             path: path.to_owned(),
             _lock: lock,
         },
-    })
+    };
+    Ok((guard, loaded))
 }
 
 fn set_aside(
@@ -666,11 +1005,18 @@ fn set_aside(
     name.push(format!(".corrupt-{stamp}"));
     let aside = path.with_file_name(name);
     std::fs::rename(path, &aside).map_err(|e| io_error("set aside the unreadable", path, &e))?;
+    let what = if error.is_data() {
+        "valid JSON but not a token cache (not a JSON object)".to_owned()
+    } else {
+        format!(
+            "not valid JSON ({} at line {})",
+            describe(error),
+            error.line()
+        )
+    };
     let message = format!(
-        "the token cache {} was not valid JSON ({} at line {}); it was moved to {} and you may need to sign in again",
+        "the token cache {} was {what}; it was moved to {} and you may need to sign in again",
         path.display(),
-        describe(error),
-        error.line(),
         aside.display()
     );
     tracing::warn!("{message}");
@@ -693,10 +1039,8 @@ fn describe(error: &serde_json::Error) -> &'static str {
 /// rename over the old file, fsync of the directory.
 pub fn write_atomically(path: &Path, data: &CacheData) -> Result<(), AuthError> {
     ensure_dir(path)?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    check_location(path)?;
+    let dir = parent_dir(path);
     let text = serde_json::to_vec_pretty(data)
         .map_err(|e| AuthError::Cache(format!("cannot encode the token cache: {e}")))?;
     let mut temp = tempfile::Builder::new()
@@ -819,10 +1163,10 @@ mod tests {
         assert_eq!(
             keys,
             vec![
-                "oid1.tid1-login.microsoftonline.com-accesstoken-client-1-tid1-printjob.readwritebasic user.read",
+                "oid1.tid1-login.microsoftonline.com-accesstoken-client-1-organizations-printjob.readwritebasic user.read",
                 "oid1.tid1-login.microsoftonline.com-refreshtoken-client-1--printjob.readwritebasic user.read",
-                "oid1.tid1-login.microsoftonline.com-idtoken-client-1-tid1-",
-                "oid1.tid1-login.microsoftonline.com-tid1",
+                "oid1.tid1-login.microsoftonline.com-idtoken-client-1-organizations-",
+                "oid1.tid1-login.microsoftonline.com-organizations",
                 "appmetadata-login.microsoftonline.com-Client-1",
             ]
         );
@@ -1007,6 +1351,168 @@ mod tests {
         assert!(!second.is_finished(), "the second lock must wait");
         drop(first);
         second.await.unwrap().unwrap();
+    }
+
+    fn private_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    #[tokio::test]
+    async fn malformed_entry_is_skipped_with_one_accurate_warning_and_the_rest_kept() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let mut data = CacheData::default();
+        data.store(&scope(), &token_set("at", Some("rt"), 3600), 0, None);
+        let mut value = serde_json::to_value(&data).unwrap();
+        value["AccessToken"]["broken-key"] = serde_json::json!({"credential_type": "AccessToken"});
+        std::fs::write(&path, value.to_string()).unwrap();
+        let cache = TokenCache::file(&path);
+        let read = cache.read().await.unwrap();
+        assert_eq!(read.access_tokens.len(), 1, "the good entry is kept");
+        assert_eq!(read.refresh_tokens.len(), 1);
+        let guard = cache.lock().await.unwrap();
+        assert_eq!(guard.data().accounts.len(), 1);
+        drop(guard);
+        let notices = cache.take_notices();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].contains("1 entry printjob cannot read (1 in AccessToken: missing field"),
+            "{notices:?}"
+        );
+        assert!(!notices[0].contains("not valid JSON"), "{notices:?}");
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("corrupt")));
+    }
+
+    /// A cache as msal-python 1.3x writes it: no printjob marker, fields printjob does not use.
+    const MSAL_CACHE: &str = r#"{
+      "AccessToken": {"h.t-login.microsoftonline.com-accesstoken-client-1-organizations-printjob.readwritebasic": {
+        "credential_type": "AccessToken", "secret": "msal-at", "home_account_id": "h.t",
+        "environment": "login.microsoftonline.com", "client_id": "Client-1", "target": "PrintJob.ReadWriteBasic",
+        "realm": "organizations", "token_type": "Bearer", "cached_at": "1", "expires_on": "99999999999",
+        "extended_expires_on": "99999999999", "ext_cache_key": "k"}},
+      "RefreshToken": {"h.t-login.microsoftonline.com-refreshtoken-client-1--printjob.readwritebasic": {
+        "credential_type": "RefreshToken", "secret": "msal-rt", "home_account_id": "h.t",
+        "environment": "login.microsoftonline.com", "client_id": "Client-1",
+        "target": "PrintJob.ReadWriteBasic", "last_modification_time": "1", "family_id": "1"}},
+      "IdToken": {}, "Account": {"h.t-login.microsoftonline.com-organizations": {
+        "home_account_id": "h.t", "environment": "login.microsoftonline.com", "realm": "organizations",
+        "local_account_id": "o", "username": "adele@contoso.com", "authority_type": "MSSTS",
+        "account_source": "authorization_code"}},
+      "AppMetadata": {"appmetadata-login.microsoftonline.com-Client-1": {
+        "client_id": "Client-1", "environment": "login.microsoftonline.com", "family_id": "1"}},
+      "SomethingNew": {"x": 1}
+    }"#;
+
+    #[tokio::test]
+    async fn msal_written_cache_is_read_and_its_extra_fields_survive_a_save() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        std::fs::write(&path, MSAL_CACHE).unwrap();
+        let cache = TokenCache::file(&path);
+        let mut guard = cache.lock().await.unwrap();
+        assert!(cache.take_notices().is_empty(), "not malformed");
+        let data = guard.data().clone();
+        let account = data.accounts(&scope()).pop().expect("the MSAL account");
+        let wanted = Scope::parse_list("PrintJob.ReadWriteBasic");
+        let at = data.access_token(&account, &scope(), &wanted, 2).unwrap();
+        assert_eq!(at.secret.secret(), "msal-at");
+        guard.save().await.unwrap();
+        drop(guard);
+        let saved: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(saved["SomethingNew"]["x"], 1);
+        let rt = saved["RefreshToken"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        assert_eq!(rt["family_id"], "1");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn dangling_lock_symlink_is_not_followed() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let target = dir.path().join("planted-target");
+        std::os::unix::fs::symlink(&target, dir.path().join("cache.json.lock")).unwrap();
+        let err = TokenCache::file(&path).lock().await.unwrap_err();
+        assert!(err.to_string().contains("lock file"), "{err}");
+        assert!(!target.exists(), "the symlink's target was not created");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn cache_in_a_directory_writable_by_others_is_refused_with_the_reason() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_dir();
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let cache = TokenCache::file(shared.join("cache.json"));
+        for err in [
+            cache.lock().await.unwrap_err(),
+            cache.read().await.unwrap_err(),
+            cache.check_writable().await.unwrap_err(),
+        ] {
+            let msg = err.to_string();
+            assert!(msg.contains("other users can write to (mode 777)"), "{msg}");
+            assert!(msg.contains("chmod go-w"), "{msg}");
+        }
+    }
+
+    #[tokio::test]
+    async fn newer_schema_is_refused_at_load_even_while_its_token_is_fresh() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let mut value: serde_json::Value = serde_json::from_str(MSAL_CACHE).unwrap();
+        value["printjob_schema_version"] = 99.into();
+        std::fs::write(&path, value.to_string()).unwrap();
+        let err = TokenCache::file(&path).read().await.unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("newer printjob (schema 99"), "{msg}");
+        assert!(msg.contains("upgrade printjob"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn lock_wait_is_bounded_and_names_the_lock_file_and_its_holder() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let held = TokenCache::file(&path).lock().await.unwrap();
+        let started = std::time::Instant::now();
+        let err = TokenCache::file(&path)
+            .with_lock_timeout(std::time::Duration::from_millis(300))
+            .lock()
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let msg = err.to_string();
+        assert!(msg.contains("cache.json.lock"), "{msg}");
+        assert!(
+            msg.contains(&format!("held by process {}", std::process::id())),
+            "{msg}"
+        );
+        drop(held);
+    }
+
+    #[tokio::test]
+    async fn unwritable_location_is_found_before_sign_in() {
+        let dir = private_dir();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = TokenCache::file(file.join("cache.json"))
+            .check_writable()
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot create the directory"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

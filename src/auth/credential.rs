@@ -5,10 +5,10 @@
 //! the cache after taking it), else an interactive sign-in in the browser (when allowed).
 
 use super::authority::{self, environment_of, Authority};
-use super::cache::{AccountEntry, CacheData, CacheScope, TokenCache};
+use super::cache::{realm_of_token_endpoint, AccountEntry, CacheData, CacheScope, TokenCache};
+use super::id_token::SignedInUser;
 use super::interactive::{
-    claims_with_client_capabilities, AuthorizationParams, Browser, PendingAuthorization,
-    ResponseMode, SystemBrowser,
+    AuthorizationParams, Browser, PendingAuthorization, ResponseMode, SystemBrowser,
 };
 use super::loopback::{LoopbackListener, LoopbackOptions, RedirectHost};
 use super::token::{self, needs_interaction, DeviceCodePrompt, TokenClient, TokenSet};
@@ -16,8 +16,6 @@ use super::{AuthError, GrantedToken, TokenRequest, TokenSource};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config};
 use crate::ids::{ClientId, Scope, TenantId};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use futures::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,6 +72,7 @@ pub struct DelegatedCredentialBuilder {
     timeout: Duration,
     allow_interactive: bool,
     clock: Arc<dyn Clock>,
+    lock_timeout: Duration,
 }
 
 impl std::fmt::Debug for DelegatedCredentialBuilder {
@@ -106,6 +105,7 @@ impl Default for DelegatedCredentialBuilder {
             timeout: Duration::from_secs(300),
             allow_interactive: true,
             clock: Arc::new(SystemClock),
+            lock_timeout: super::cache::DEFAULT_LOCK_TIMEOUT,
         }
     }
 }
@@ -220,6 +220,13 @@ impl DelegatedCredentialBuilder {
         self
     }
 
+    /// How long to wait for another process holding the token cache's lock (default 30 s)
+    /// before failing with an error that names the lock file.
+    pub fn cache_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
     /// The clock that decides token expiry (tests move it).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -248,7 +255,8 @@ impl DelegatedCredentialBuilder {
             CacheChoice::Default => TokenCache::file(config::default_cache_path()?),
             CacheChoice::File(p) => TokenCache::file(p),
             CacheChoice::Memory => TokenCache::in_memory(),
-        };
+        }
+        .with_lock_timeout(self.lock_timeout);
         let http = token::http_client()?;
         Ok(DelegatedCredential {
             inner: Arc::new(Inner {
@@ -402,12 +410,42 @@ impl DelegatedCredential {
             .await
     }
 
+    /// A token that satisfies a claims challenge (Continuous Access Evaluation): `claims` as a
+    /// `WWW-Authenticate` header carries it (base64) or as JSON. The cached access token is
+    /// bypassed; the refresh token is redeemed with the challenge (and `cp1`), and when the
+    /// provider needs the user, the browser sign-in carries the challenge (if allowed).
+    pub async fn token_with_claims(
+        &self,
+        scopes: &[Scope],
+        claims: &str,
+    ) -> Result<GrantedToken, AuthError> {
+        let request = TokenRequest {
+            scopes: scopes.to_vec(),
+            force_refresh: true,
+            claims: Some(claims.to_owned()),
+            acceptable: Vec::new(),
+        };
+        self.acquire(&request, self.inner.options.allow_interactive)
+            .await
+    }
+
     async fn acquire(
         &self,
         request: &TokenRequest,
         interactive: bool,
     ) -> Result<GrantedToken, AuthError> {
         let scopes = self.scopes_or_default(&request.scopes);
+        let decoded;
+        let request = match &request.claims {
+            Some(raw) => {
+                decoded = TokenRequest {
+                    claims: Some(super::claims::decode_claims_challenge(raw)?),
+                    ..request.clone()
+                };
+                &decoded
+            }
+            None => request,
+        };
         match self.silent(&scopes, request).await {
             Ok(token) => Ok(token),
             Err(e) if interactive && needs_interaction(&e) => {
@@ -509,6 +547,7 @@ impl DelegatedCredential {
         let use_cached = !request.force_refresh && request.claims.is_none();
         if use_cached {
             let snapshot = self.inner.cache.read().await?;
+            self.report_notices();
             if let Ok(account) = self.pick_account(&snapshot) {
                 if let Some(token) = self.cached_acceptable(&snapshot, &account, scopes, request) {
                     tracing::debug!("using the cached access token");
@@ -525,27 +564,80 @@ impl DelegatedCredential {
                 return Ok(token);
             }
         }
-        let refresh_token = guard
-            .data()
-            .refresh_token(&account, &self.inner.cache_scope)
-            .map(|e| e.secret.clone())
-            .ok_or_else(|| AuthError::InteractionRequired {
-                reason: format!("no refresh token is cached for {}", display_name(&account)),
-            })?;
-        let client = self.token_client().await?;
-        let claims = request
-            .claims
-            .as_deref()
-            .map(|c| claims_with_client_capabilities(Some(c)));
-        let scopes = self.refresh_scopes(guard.data(), &account, scopes, request);
-        let set = client
-            .refresh(&refresh_token, &scopes, claims.as_deref())
-            .await?;
-        let stored = guard
-            .data_mut()
-            .store(&self.inner.cache_scope, &set, self.now(), None);
+        // MSAL's rule: when the token is merely due for an early refresh (`refresh_in`) and the
+        // refresh fails, the cached token, still valid, is returned.
+        let due = if use_cached {
+            self.due_for_refresh(guard.data(), &account, scopes)
+        } else {
+            None
+        };
+        let refresh_scopes = self.refresh_scopes(guard.data(), &account, scopes, request);
+        let refreshed = self
+            .redeem_refresh_token(guard.data(), &account, &refresh_scopes, request)
+            .await;
+        let set = match (refreshed, due) {
+            (Ok(set), _) => set,
+            (Err(e), Some(token)) => {
+                tracing::debug!(
+                    "the early refresh (refresh_in) failed ({e}); using the cached access token, still valid"
+                );
+                return Ok(token);
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let scope = self.write_scope().await?;
+        let stored = guard.data_mut().store(&scope, &set, self.now(), None);
         guard.save().await?;
         Ok(self.granted(&set, &stored))
+    }
+
+    /// The cached access token that is past its `refresh_on` but not near its expiry.
+    fn due_for_refresh(
+        &self,
+        data: &CacheData,
+        account: &AccountEntry,
+        scopes: &[Scope],
+    ) -> Option<GrantedToken> {
+        let entry = data.access_token_ignoring_refresh_on(
+            account,
+            &self.inner.cache_scope,
+            scopes,
+            self.now(),
+        )?;
+        Some(GrantedToken {
+            access_token: entry.secret.clone(),
+            expires_on: entry.expires_on.trim().parse().unwrap_or(0),
+            scopes: Scope::parse_list(&entry.target),
+            username: Some(account.username.clone()).filter(|u| !u.is_empty()),
+            user_id: user_id(account),
+        })
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        data: &CacheData,
+        account: &AccountEntry,
+        scopes: &[Scope],
+        request: &TokenRequest,
+    ) -> Result<TokenSet, AuthError> {
+        let refresh_token = data
+            .refresh_token(account, &self.inner.cache_scope)
+            .map(|e| e.secret.clone())
+            .ok_or_else(|| AuthError::InteractionRequired {
+                reason: format!("no refresh token is cached for {}", display_name(account)),
+            })?;
+        let client = self.token_client().await?;
+        let set = client
+            .refresh(&refresh_token, scopes, request.claims.as_deref())
+            .await?;
+        let authority = self.authority().await?;
+        super::id_token::validate_refreshed(
+            set.id_token.as_ref(),
+            authority,
+            &self.inner.client_id,
+            self.now(),
+        )?;
+        Ok(set)
     }
 
     fn granted(&self, set: &TokenSet, account: &AccountEntry) -> GrantedToken {
@@ -587,13 +679,24 @@ impl DelegatedCredential {
         ))
     }
 
+    /// Where tokens are written: the realm is the token endpoint's tenant segment, as MSAL
+    /// writes it, so that msal-python finds printjob's tokens and printjob finds its.
+    async fn write_scope(&self) -> Result<CacheScope, AuthError> {
+        let authority = self.authority().await?;
+        let scope = &self.inner.cache_scope;
+        Ok(CacheScope {
+            tenant: realm_of_token_endpoint(&authority.token_endpoint, &scope.tenant),
+            ..scope.clone()
+        })
+    }
+
     async fn store(&self, set: &TokenSet, grant_type: &str) -> Result<GrantedToken, AuthError> {
+        let scope = self.write_scope().await?;
         let mut guard = self.inner.cache.lock().await?;
         self.report_notices();
-        let account =
-            guard
-                .data_mut()
-                .store(&self.inner.cache_scope, set, self.now(), Some(grant_type));
+        let account = guard
+            .data_mut()
+            .store(&scope, set, self.now(), Some(grant_type));
         guard.save().await?;
         Ok(self.granted(set, &account))
     }
@@ -612,6 +715,8 @@ impl DelegatedCredential {
     ) -> Result<GrantedToken, AuthError> {
         let options = &self.inner.options;
         let authority = self.authority().await?.clone();
+        // Before the browser opens: a sign-in whose tokens cannot be saved is lost.
+        self.inner.cache.check_writable().await?;
         let listener = LoopbackListener::bind(&LoopbackOptions {
             port: options.port,
             host: options.redirect_host,
@@ -636,13 +741,63 @@ impl DelegatedCredential {
         let (state, mode) = (pending.state().to_owned(), pending.response_mode());
         let redirect = listener.wait(&state, mode).await;
         options.ui.finished();
-        let grant = pending.finish(redirect?)?;
+        let redirect = redirect?;
+        super::interactive::check_response_issuer(
+            redirect.iss.as_deref(),
+            &authority.issuer,
+            authority.authorization_response_iss_parameter_supported,
+        )?;
+        let grant = pending.finish(redirect)?;
         let client = self.token_client().await?;
         let set = client
-            .exchange_code(&grant.code, &grant.verifier, &grant.redirect_uri, scopes)
+            .exchange_code(
+                &grant.code,
+                &grant.verifier,
+                &grant.redirect_uri,
+                scopes,
+                claims,
+            )
             .await?;
-        check_nonce(&set, &grant.nonce)?;
+        self.validate_id_token(&set, &authority, Some(&grant.nonce))?;
         self.store(&set, "authorization_code").await
+    }
+
+    /// OpenID Connect Core §3.1.3.7 on the code flow's ID token, which is required: an OpenID
+    /// provider must return one for a request with the `openid` scope.
+    fn validate_id_token(
+        &self,
+        set: &TokenSet,
+        authority: &Authority,
+        nonce: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let token = set.id_token.as_ref().ok_or_else(|| {
+            AuthError::IdToken(
+                "the identity provider returned no ID token for an OpenID Connect sign-in, so the signed-in user cannot be known; check --authority".into(),
+            )
+        })?;
+        super::id_token::validate(
+            token,
+            &super::id_token::Expected {
+                issuer: &authority.issuer,
+                client_id: self.inner.client_id.as_str(),
+                nonce,
+                now: self.now(),
+            },
+        )
+        .map(|_| ())
+    }
+
+    /// The signed-in user of the account this credential uses, as its ID token (validated when
+    /// it was received) names them: `oid` for Graph's `createdBy/id`, `preferred_username`,
+    /// `upn`. `None` when nobody is signed in or the provider sent no ID token.
+    pub async fn signed_in_user(&self) -> Result<Option<SignedInUser>, AuthError> {
+        let data = self.inner.cache.read().await?;
+        let Ok(account) = self.pick_account(&data) else {
+            return Ok(None);
+        };
+        Ok(data
+            .id_token(&account, &self.inner.cache_scope)
+            .and_then(|e| super::id_token::read_user(&e.secret)))
     }
 
     fn present(&self, url: &Url) {
@@ -662,13 +817,22 @@ impl DelegatedCredential {
     pub async fn login_device_code(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
         let scopes = self.scopes_or_default(scopes);
         let client = self.token_client().await?;
+        self.inner.cache.check_writable().await?;
         let flow = client.start_device_code(&scopes).await?;
         let ui = &self.inner.options.ui;
         ui.show_device_code(flow.prompt());
         ui.waiting("waiting for you to enter the code");
         let result = client.poll_device_code(flow).await;
         ui.finished();
-        self.store(&result?, "urn:ietf:params:oauth:grant-type:device_code")
+        let set = result?;
+        let authority = self.authority().await?;
+        super::id_token::validate_refreshed(
+            set.id_token.as_ref(),
+            authority,
+            &self.inner.client_id,
+            self.now(),
+        )?;
+        self.store(&set, "urn:ietf:params:oauth:grant-type:device_code")
             .await
     }
 
@@ -748,26 +912,6 @@ fn response_mode_for(configured: ResponseMode, authority: &Authority) -> Respons
         return ResponseMode::Query;
     }
     configured
-}
-
-/// Refuses an ID token whose `nonce` is not the one this request sent (a replayed response).
-fn check_nonce(set: &TokenSet, expected: &str) -> Result<(), AuthError> {
-    let Some(id_token) = &set.id_token else {
-        return Ok(());
-    };
-    let nonce = id_token
-        .secret()
-        .split('.')
-        .nth(1)
-        .and_then(|p| URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok())
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v.get("nonce").and_then(|n| n.as_str()).map(str::to_owned));
-    match nonce {
-        Some(n) if !super::interactive::constant_time_eq(&n, expected) => Err(AuthError::Discovery(
-            "the ID token's nonce does not match this sign-in (a replayed or mixed-up response); run `printjob login` again".into(),
-        )),
-        _ => Ok(()),
-    }
 }
 
 impl TokenSource for DelegatedCredential {

@@ -318,6 +318,44 @@ impl fmt::Debug for PendingAuthorization {
     }
 }
 
+/// RFC 9207 §2.4: the authorization response's `iss` must equal the provider's issuer. It is
+/// required when discovery advertises `authorization_response_iss_parameter_supported`, and
+/// checked whenever it is present. Entra's `{tenantid}` template matches any one path segment.
+pub fn check_response_issuer(
+    received: Option<&str>,
+    issuer: &str,
+    advertised: bool,
+) -> Result<(), AuthError> {
+    let refused = |what: String| {
+        AuthError::IdToken(format!(
+            "the sign-in response was refused: {what} (RFC 9207: a response from another identity provider); run `printjob login` again"
+        ))
+    };
+    let Some(received) = received else {
+        return if advertised {
+            Err(refused(format!(
+                "it carries no `iss` although the provider {issuer} says it always sends one"
+            )))
+        } else {
+            Ok(())
+        };
+    };
+    let matches = match issuer.split_once("{tenantid}") {
+        Some((before, after)) => received
+            .strip_prefix(before)
+            .and_then(|rest| rest.strip_suffix(after))
+            .is_some_and(|seg| !seg.is_empty() && !seg.contains('/')),
+        None => received == issuer,
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "its issuer {received:?} is not the provider's issuer {issuer:?}"
+        )))
+    }
+}
+
 /// Compares two strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -349,6 +387,8 @@ pub struct RedirectParams {
     pub error_description: Option<String>,
     /// A page about the error.
     pub error_uri: Option<String>,
+    /// RFC 9207: the issuer of the response, when the provider sends it.
+    pub iss: Option<String>,
 }
 
 impl RedirectParams {
@@ -369,6 +409,7 @@ impl RedirectParams {
                 "error" => &mut params.error,
                 "error_description" => &mut params.error_description,
                 "error_uri" => &mut params.error_uri,
+                "iss" => &mut params.iss,
                 _ => continue,
             };
             if slot.replace(value.to_owned()).is_some() {

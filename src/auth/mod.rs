@@ -8,6 +8,7 @@ pub mod authority;
 pub mod cache;
 pub mod claims;
 pub mod credential;
+pub mod id_token;
 pub mod interactive;
 pub mod loopback;
 pub mod token;
@@ -80,6 +81,9 @@ pub enum AuthError {
     /// The provider's discovery document or endpoints are unusable.
     #[error("{0}")]
     Discovery(String),
+    /// The ID token (or the authorization response's `iss`) failed validation.
+    #[error("{0}")]
+    IdToken(String),
     /// The loopback redirect listener failed.
     #[error("{0}")]
     Listener(String),
@@ -105,6 +109,7 @@ impl AuthError {
             | AuthError::TimedOut { .. }
             | AuthError::InteractionRequired { .. }
             | AuthError::Discovery(_)
+            | AuthError::IdToken(_)
             | AuthError::Listener(_) => ErrorKind::SignIn,
             AuthError::Cancelled { .. } => ErrorKind::SignInCancelled,
             AuthError::AppOnlyToken | AuthError::MissingScopes { .. } => ErrorKind::Permission,

@@ -232,6 +232,13 @@ pub struct ErrorContext {
     pub redirect_uri: Option<String>,
 }
 
+/// The `claims` parameter of every token request: the claims challenge being answered (if
+/// any) with the client capabilities merged in, as msal-python's
+/// `_merge_claims_challenge_and_capabilities` does when capabilities are configured.
+pub fn claims_parameter(challenge: Option<&str>) -> String {
+    super::interactive::claims_with_client_capabilities(challenge)
+}
+
 /// An HTTP client for identity endpoints: no redirects followed (the oauth2 crate asks for it),
 /// bounded time.
 pub fn http_client() -> Result<reqwest::Client, AuthError> {
@@ -306,12 +313,15 @@ impl TokenClient {
     }
 
     /// Redeems an authorization code (with its PKCE verifier and the exact redirect URI).
+    /// `claims` is the claims challenge the sign-in answered, if any; the client capability
+    /// `cp1` is always merged in (see [`claims_parameter`]).
     pub async fn exchange_code(
         &self,
         code: &AuthorizationCode,
         verifier: &PkceVerifier,
         redirect_uri: &Url,
         requested: &[Scope],
+        claims: Option<&str>,
     ) -> Result<TokenSet, AuthError> {
         tracing::debug!(endpoint = %self.token_endpoint, "redeeming the authorization code");
         let redirect = oauth2::RedirectUrl::from_url(redirect_uri.clone());
@@ -322,6 +332,7 @@ impl TokenClient {
             .set_redirect_uri(Cow::Owned(redirect))
             .add_extra_param("scope", scope_param(requested))
             .add_extra_param("client_info", "1")
+            .add_extra_param("claims", claims_parameter(claims))
             .request_async(&crate::http::capped(&self.http))
             .await;
         let ctx = self.context(requested, Some(redirect_uri));
@@ -329,7 +340,8 @@ impl TokenClient {
         token_set(response, requested)
     }
 
-    /// Redeems a refresh token; `claims` passes a claims challenge (CAE) to the provider.
+    /// Redeems a refresh token; `claims` passes a claims challenge (CAE) to the provider, with
+    /// the client capability `cp1` merged in (sent on every refresh, as MSAL does).
     pub async fn refresh(
         &self,
         refresh_token: &RefreshToken,
@@ -338,14 +350,12 @@ impl TokenClient {
     ) -> Result<TokenSet, AuthError> {
         tracing::debug!(endpoint = %self.token_endpoint, "redeeming the refresh token");
         let token = oauth2::RefreshToken::new(refresh_token.secret().to_owned());
-        let mut request = self
+        let request = self
             .oauth
             .exchange_refresh_token(&token)
             .add_scopes(oauth_scopes(requested))
-            .add_extra_param("client_info", "1");
-        if let Some(c) = claims {
-            request = request.add_extra_param("claims", c.to_owned());
-        }
+            .add_extra_param("client_info", "1")
+            .add_extra_param("claims", claims_parameter(claims));
         let result = request
             .request_async(&crate::http::capped(&self.http))
             .await;
@@ -389,12 +399,16 @@ impl TokenClient {
     }
 
     /// Polls until the user finishes (honouring `interval` and `slow_down`), the code expires,
-    /// or the user declines.
+    /// or the user declines (`access_denied`, or Entra's `authorization_declined`: both
+    /// [`AuthError::Cancelled`]). Each poll sends `client_info=1` and the `claims` parameter
+    /// with the client capability `cp1`, as MSAL does.
     pub async fn poll_device_code(&self, flow: DeviceCodeFlow) -> Result<TokenSet, AuthError> {
         let ctx = self.context(&flow.requested, None);
         let result = self
             .oauth
             .exchange_device_access_token(&flow.response)
+            .add_extra_param("client_info", "1")
+            .add_extra_param("claims", claims_parameter(None))
             .request_async(&crate::http::capped(&self.http), tokio::time::sleep, None)
             .await;
         let response: RawTokenResponse = result.map_err(|e| match e {
@@ -407,6 +421,17 @@ impl TokenClient {
                 if body.error == "expired_token" {
                     return AuthError::TimedOut {
                         seconds: flow.prompt.expires_in.as_secs(),
+                    };
+                }
+                if matches!(
+                    body.error.as_str(),
+                    "authorization_declined" | "access_denied"
+                ) {
+                    return AuthError::Cancelled {
+                        detail: body
+                            .error_description
+                            .as_deref()
+                            .map(|d| first_line(d).to_owned()),
                     };
                 }
                 provider_error(body.into(), &ctx)
@@ -709,6 +734,119 @@ mod tests {
 
     fn basic() -> Vec<Scope> {
         Scope::parse_list("PrintJob.ReadWriteBasic")
+    }
+
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>;
+
+    /// A token endpoint (and device endpoint) that records every form it receives and answers
+    /// `status` + `body` from /token.
+    async fn recording_endpoint(status: u16, body: &'static str) -> (Url, Url, Seen) {
+        let seen = Seen::default();
+        let record = seen.clone();
+        let app = axum::Router::new()
+            .route(
+                "/token",
+                post(
+                    move |axum::extract::Form(f): axum::extract::Form<
+                        std::collections::HashMap<String, String>,
+                    >| {
+                        let record = record.clone();
+                        async move {
+                            record.lock().unwrap().push(f);
+                            (
+                                axum::http::StatusCode::from_u16(status).unwrap(),
+                                [("content-type", "application/json")],
+                                body,
+                            )
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/device",
+                post(|| async {
+                    axum::Json(serde_json::json!({
+                        "device_code": "dc", "user_code": "ABC", "verification_uri":
+                        "https://example.com/device", "expires_in": 900, "interval": 1
+                    }))
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (
+            Url::parse(&format!("http://{addr}/token")).unwrap(),
+            Url::parse(&format!("http://{addr}/device")).unwrap(),
+            seen,
+        )
+    }
+
+    const OK: &str = r#"{"access_token":"opaque","token_type":"Bearer","expires_in":3600}"#;
+
+    fn xms_cc(form: &std::collections::HashMap<String, String>) -> serde_json::Value {
+        let claims: serde_json::Value = serde_json::from_str(&form["claims"]).unwrap();
+        claims["access_token"]["xms_cc"].clone()
+    }
+
+    #[tokio::test]
+    async fn cp1_is_sent_in_claims_on_code_redemption_refresh_and_device_poll() {
+        let (token, device, seen) = recording_endpoint(200, OK).await;
+        let client = TokenClient::new(
+            http_client().unwrap(),
+            &ClientId::new("client").unwrap(),
+            "organizations",
+            &token,
+            Some(&device),
+        );
+        client
+            .exchange_code(
+                &AuthorizationCode::new("code"),
+                &PkceVerifier::new("v".repeat(43)),
+                &Url::parse("http://localhost:1/").unwrap(),
+                &basic(),
+                None,
+            )
+            .await
+            .unwrap();
+        let challenge = r#"{"access_token":{"nbf":{"essential":true,"value":"1"}}}"#;
+        client
+            .refresh(&RefreshToken::new("rt"), &basic(), Some(challenge))
+            .await
+            .unwrap();
+        let flow = client.start_device_code(&basic()).await.unwrap();
+        client.poll_device_code(flow).await.unwrap();
+        let forms = seen.lock().unwrap().clone();
+        assert_eq!(forms.len(), 3);
+        for form in &forms {
+            assert_eq!(
+                xms_cc(form),
+                serde_json::json!({"values": ["cp1"]}),
+                "{form:?}"
+            );
+            assert_eq!(form.get("client_info").map(String::as_str), Some("1"));
+        }
+        let refresh: serde_json::Value = serde_json::from_str(&forms[1]["claims"]).unwrap();
+        assert_eq!(
+            refresh["access_token"]["nbf"]["value"], "1",
+            "the challenge is kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn device_code_declined_by_the_user_is_cancelled() {
+        let body = r#"{"error":"authorization_declined","error_description":"AADSTS70000: the user declined"}"#;
+        let (token, device, _) = recording_endpoint(400, body).await;
+        let client = TokenClient::new(
+            http_client().unwrap(),
+            &ClientId::new("client").unwrap(),
+            "organizations",
+            &token,
+            Some(&device),
+        );
+        let flow = client.start_device_code(&basic()).await.unwrap();
+        let err = client.poll_device_code(flow).await.unwrap_err();
+        assert!(matches!(err, AuthError::Cancelled { .. }), "{err:?}");
+        assert_eq!(err.kind(), crate::error::ErrorKind::SignInCancelled);
     }
 
     #[tokio::test]

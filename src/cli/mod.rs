@@ -62,7 +62,7 @@ pub struct GlobalArgs {
     /// Application (client) id of your public client app registration
     #[arg(long, global = true, env = "PRINTJOB_CLIENT_ID", value_name = "ID")]
     pub client_id: Option<String>,
-    /// Cloud: public (default), usgov, china
+    /// Cloud: public (default), usgov, usgov-dod, china (sign-in only: no Universal Print)
     #[arg(long, global = true, value_name = "CLOUD")]
     pub cloud: Option<String>,
     /// Identity provider host, e.g. https://login.microsoftonline.com (overrides --cloud)

@@ -87,6 +87,10 @@ pub struct TokenArgs {
     /// Sign in as / pick this account from the cache
     #[arg(long, value_name = "USER")]
     pub login_hint: Option<String>,
+    /// Answer a claims challenge (Continuous Access Evaluation): the `claims` value of a
+    /// WWW-Authenticate header (base64) or its JSON. The cached token is not reused
+    #[arg(long, value_name = "CHALLENGE")]
+    pub claims: Option<String>,
 }
 
 /// `printjob logout`
@@ -185,14 +189,27 @@ pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Err
     Ok(config)
 }
 
+/// `PRINTJOB_CACHE_LOCK_TIMEOUT`: seconds to wait for another process holding the token
+/// cache's lock (default 30).
+pub const LOCK_TIMEOUT_ENV: &str = "PRINTJOB_CACHE_LOCK_TIMEOUT";
+
 fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
-    DelegatedCredential::builder_from(config).ui(ui)
+    let builder = DelegatedCredential::builder_from(config).ui(ui);
+    match std::env::var(LOCK_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    {
+        Some(secs) => builder.cache_lock_timeout(Duration::from_secs_f64(secs)),
+        None => builder,
+    }
 }
 
 /// The configuration and a credential for the other commands: silent first, then an
 /// interactive sign-in when needed and standard input is a terminal.
 pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredential), Error> {
     let config = load_config(global, &[])?;
+    config.require_universal_print()?;
     let credential = builder(&config, CliUi::new())
         .allow_interactive(std::io::stdin().is_terminal())
         .build()?;
@@ -391,7 +408,12 @@ pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
         b = b.login_hint(hint);
     }
     let credential = b.build()?;
-    let token = cancellable(&ui, credential.token(&config.scopes)).await?;
+    let token = match &args.claims {
+        Some(claims) => {
+            cancellable(&ui, credential.token_with_claims(&config.scopes, claims)).await?
+        }
+        None => cancellable(&ui, credential.token(&config.scopes)).await?,
+    };
     println!("{}", token.access_token.secret());
     Ok(())
 }

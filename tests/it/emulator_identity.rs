@@ -3,7 +3,7 @@
 
 use printjob::auth::claims::read_jwt;
 use printjob::clock::OffsetClock;
-use printjob::emulator::identity::store::REFRESH_GRACE_SECS;
+use printjob::emulator::identity::store::{RefreshPolicy, REFRESH_GRACE_SECS};
 use printjob::emulator::robot::{self, Consent, RobotError, RobotUser};
 use printjob::emulator::{seed, Emulator};
 use serde_json::Value;
@@ -519,6 +519,9 @@ async fn rotated_refresh_token_works_within_grace_window_then_is_refused() {
         .start()
         .await
         .unwrap();
+    em.state()
+        .identity()
+        .set_refresh_policy(RefreshPolicy::Grace);
     let old = refresh_token_for_adele(&em).await;
     assert_eq!(refresh(&em, &old, None).await.0, 200);
     assert_eq!(
@@ -1078,4 +1081,76 @@ async fn get_on_the_token_endpoint_is_refused_with_aadsts900561() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request");
     assert_eq!(aadsts(&body), 900561);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_redemptions_never_redeem_one_code_twice() {
+    let em = emulator().await;
+    let url = format!("{}/organizations/oauth2/v2.0/token", em.base_url());
+    // Twenty clients with a warm connection each, released together for every code.
+    let clients: Vec<reqwest::Client> = (0..20).map(|_| reqwest::Client::new()).collect();
+    for client in &clients {
+        let _ = client.get(em.base_url()).send().await;
+    }
+    const CODES: usize = 150;
+    let mut twice = 0;
+    for _ in 0..CODES {
+        let (code, redirect) = code_for_adele(&em).await;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+        let attempts = clients.iter().map(|client| {
+            let (client, url, barrier) = (client.clone(), url.clone(), barrier.clone());
+            let (code, redirect) = (code.clone(), redirect.clone());
+            tokio::spawn(async move {
+                let request = client.post(url).form(&[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", seed::PUBLIC_CLIENT_ID),
+                    ("code", code.as_str()),
+                    ("redirect_uri", redirect.as_str()),
+                    ("code_verifier", VERIFIER),
+                    ("scope", SCOPES),
+                ]);
+                barrier.wait().await;
+                request.send().await.unwrap().status().as_u16()
+            })
+        });
+        let statuses = futures::future::join_all(attempts).await;
+        let ok = statuses
+            .iter()
+            .filter(|s| *s.as_ref().unwrap() == 200)
+            .count();
+        assert!(ok >= 1, "{statuses:?}");
+        twice += usize::from(ok > 1);
+    }
+    assert_eq!(twice, 0, "codes redeemed more than once");
+    assert_eq!(em.counters().get("code:redeemed"), Some(&(CODES as u64)));
+}
+
+#[tokio::test]
+async fn by_default_a_rotated_out_refresh_token_stays_valid_as_entra_documents() {
+    let em = emulator().await;
+    let old = refresh_token_for_adele(&em).await;
+    assert_eq!(refresh(&em, &old, None).await.0, 200);
+    em.state().clock.advance(Duration::from_secs(7 * 86_400));
+    let (status, body) = refresh(&em, &old, None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn strict_mode_revokes_the_family_when_a_rotated_out_refresh_token_is_reused() {
+    let em = emulator().await;
+    em.state()
+        .identity()
+        .set_refresh_policy(RefreshPolicy::Strict);
+    let old = refresh_token_for_adele(&em).await;
+    let (status, body) = refresh(&em, &old, None).await;
+    assert_eq!(status, 200);
+    let newer = body["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) = refresh(&em, &old, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = refresh(&em, &newer, None).await;
+    assert_eq!(status, 400, "the whole family is revoked");
+    assert_eq!(em.counters().get("refresh:reuse_revoked_family"), Some(&1));
 }

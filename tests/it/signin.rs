@@ -184,6 +184,62 @@ async fn token_after_expiry_refreshes_once_without_the_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn token_with_claims_bypasses_the_cached_token_and_refreshes_with_the_challenge() {
+    let s = Setup::start().await;
+    s.login().await;
+    let cached = stdout(&s.run(&["token"]).await).trim().to_owned();
+    // As Graph's WWW-Authenticate header carries it: base64 of the JSON challenge.
+    let challenge = base64::engine::general_purpose::STANDARD
+        .encode(r#"{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}"#);
+    let out = s.run(&["token", "--claims", &challenge]).await;
+    assert_success(&out);
+    let fresh = stdout(&out).trim().to_owned();
+    assert_ne!(fresh, cached, "a new token, not the rejected one");
+    assert_eq!(
+        s.count("grant:refresh_token"),
+        1,
+        "silent: the refresh token"
+    );
+    assert_eq!(s.count(AUTHORIZE), 1, "no browser");
+    assert_eq!(
+        s.count("claims:challenge"),
+        1,
+        "the challenge reached Entra"
+    );
+    assert_eq!(
+        s.count("claims:cp1"),
+        s.count("grant:authorization_code") + s.count("grant:refresh_token"),
+        "cp1 on every token request"
+    );
+    let bad = s.run(&["token", "--claims", "not a challenge"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_early_refresh_returns_the_cached_token_while_it_is_valid() {
+    let s = Setup::start().await;
+    s.login().await;
+    let cached = stdout(&s.run(&["token"]).await).trim().to_owned();
+    // The access token is due for its early refresh (refresh_in passed) but valid for an hour.
+    let mut cache = s.cache_json();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for entry in cache["AccessToken"].as_object_mut().unwrap().values_mut() {
+        entry["refresh_on"] = (now - 10).to_string().into();
+    }
+    std::fs::write(s.cache(), cache.to_string()).unwrap();
+    supersede_cached_refresh_token(&s).await; // so the refresh fails
+    let out = s.run(&["token", "-vv"]).await;
+    assert_success(&out);
+    assert_eq!(stdout(&out).trim(), cached);
+    assert!(stderr(&out).contains("early refresh"), "{}", stderr(&out));
+    assert_eq!(
+        s.count("token_error:invalid_grant"),
+        1,
+        "the refresh was tried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn token_without_sign_in_fails_without_opening_a_browser() {
     let s = Setup::start().await;
     let out = s.run(&["token"]).await;
@@ -197,6 +253,12 @@ async fn eight_concurrent_token_runs_on_an_expired_token_refresh_once() {
     let s = Setup::start().await;
     s.login().await;
     s.expire_cached_access_tokens();
+    // Strict rotation (RFC 9700 §4.14.2): a second use of the cached refresh token would
+    // revoke the family, so the client's lock must make exactly one process use it.
+    s.emulator
+        .state()
+        .identity()
+        .set_refresh_policy(printjob::emulator::identity::store::RefreshPolicy::Strict);
     let runs: Vec<_> = (0..8).map(|_| s.run(&["token"])).collect();
     let outputs = futures::future::join_all(runs).await;
     for out in &outputs {
@@ -209,6 +271,7 @@ async fn eight_concurrent_token_runs_on_an_expired_token_refresh_once() {
     assert_eq!(printed.len(), 1, "all runs print the one refreshed token");
     assert_eq!(s.count("grant:refresh_token"), 1);
     assert_eq!(s.count("token_error:invalid_grant"), 0);
+    assert_eq!(s.count("refresh:reuse_revoked_family"), 0);
     assert_eq!(s.cache_json()["RefreshToken"].as_object().unwrap().len(), 1);
 }
 
@@ -298,6 +361,30 @@ async fn device_code_login_completes_end_to_end() {
     assert_eq!(s.count(AUTHORIZE), 0);
     let token = s.run(&["token"]).await;
     assert_success(&token);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn device_code_declined_by_the_user_exits_as_cancelled() {
+    let s = Setup::start().await;
+    let mut child = s.command(&["login", "--device-code"]).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (uri, code) = loop {
+        let line = lines.next_line().await.unwrap().expect("device code line");
+        if let Some(found) = device_prompt(&line) {
+            break found;
+        }
+    };
+    let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
+    let _ = robot::device_login(&uri, &code, &user, Consent::Cancel).await;
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(4), "{rest}");
+    assert!(rest.contains("cancelled"), "{rest}");
+    assert_eq!(s.count("token_error:authorization_declined"), 1);
 }
 
 /// The start of the authorize URL line: the emulator's base URL (the discovery document names
@@ -455,6 +542,8 @@ mod generic_provider {
     pub struct Record {
         /// `code -> (code_challenge, redirect_uri)` of each authorization.
         pub codes: HashMap<String, (String, String)>,
+        /// `code -> (nonce, client_id)` of each authorization, for the ID token.
+        pub nonces: HashMap<String, (String, String)>,
         /// The `response_mode` of each authorization request.
         pub response_modes: Vec<String>,
         /// Every authorization code issued.
@@ -465,6 +554,12 @@ mod generic_provider {
         pub issued: Vec<String>,
         /// Token requests refused (and why).
         pub refused: Vec<String>,
+        /// How to spoil the ID token: `no-nonce`, `issuer`, `audience`, `expired`, `not-jwt`.
+        pub bad_id_token: Option<&'static str>,
+        /// RFC 9207: advertise `authorization_response_iss_parameter_supported`.
+        pub advertise_iss: bool,
+        /// RFC 9207: the `iss` to put on the authorization response (`None`: none).
+        pub response_iss: Option<String>,
     }
 
     pub struct Provider {
@@ -497,8 +592,10 @@ mod generic_provider {
 
     type St = State<(String, Arc<Mutex<Record>>)>;
 
-    async fn discovery(State((base, _)): St) -> Json<serde_json::Value> {
+    async fn discovery(State((base, record)): St) -> Json<serde_json::Value> {
+        let advertise = record.lock().unwrap().advertise_iss;
         Json(serde_json::json!({
+            "authorization_response_iss_parameter_supported": advertise,
             "issuer": format!("{base}/realms/{REALM}"),
             "authorization_endpoint": format!("{base}/auth"),
             "token_endpoint": format!("{base}/oauth/token"),
@@ -521,17 +618,24 @@ mod generic_provider {
         record
             .codes
             .insert(code.clone(), (get("code_challenge"), get("redirect_uri")));
+        record
+            .nonces
+            .insert(code.clone(), (get("nonce"), get("client_id")));
         let mut target = url::Url::parse(&get("redirect_uri")).unwrap();
         target
             .query_pairs_mut()
             .append_pair("code", &code)
             .append_pair("state", &get("state"));
+        if let Some(iss) = &record.response_iss {
+            target.query_pairs_mut().append_pair("iss", iss);
+        }
         Redirect::to(target.as_str()).into_response()
     }
 
-    async fn token(State((_, record)): St, Form(f): Form<HashMap<String, String>>) -> Response {
+    async fn token(State((base, record)): St, Form(f): Form<HashMap<String, String>>) -> Response {
         let get = |k: &str| f.get(k).cloned().unwrap_or_default();
         let mut record = record.lock().unwrap();
+        let (nonce, client_id) = record.nonces.get(&get("code")).cloned().unwrap_or_default();
         record.verifiers.push(get("code_verifier"));
         let verified = record
             .codes
@@ -550,10 +654,40 @@ mod generic_provider {
         }
         let access = format!("opaque-{}", uuid::Uuid::new_v4().simple());
         record.issued.push(access.clone());
+        // The ID token OpenID Connect requires, with only the required claims (no tid, oid,
+        // preferred_username: those are Entra's).
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let enc = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let mut claims = serde_json::json!({
+            "iss": format!("{base}/realms/{REALM}"), "sub": "user-1", "aud": client_id,
+            "exp": now + 3600, "iat": now, "nonce": nonce
+        });
+        match record.bad_id_token {
+            Some("no-nonce") => {
+                claims.as_object_mut().unwrap().remove("nonce");
+            }
+            Some("issuer") => claims["iss"] = "https://evil.example/realms/printing".into(),
+            Some("audience") => claims["aud"] = "another-client".into(),
+            Some("expired") => {
+                claims["exp"] = (now - 7200).into();
+                claims["iat"] = (now - 10800).into();
+            }
+            _ => {}
+        }
+        claims["preferred_username"] = "attacker@evil.example".into();
+        let mut id_token = format!(
+            "{}.{}.c2ln",
+            enc(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            enc(claims)
+        );
+        if record.bad_id_token == Some("not-jwt") {
+            id_token = "not-a-jwt".into();
+        }
         Json(serde_json::json!({
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 3600,
+            "id_token": id_token,
         }))
         .into_response()
     }
@@ -615,6 +749,96 @@ async fn sign_in_works_against_a_generic_openid_provider_with_opaque_tokens() {
         1,
         "served from the cache"
     );
+}
+
+/// Signs in through the library against the generic provider as set up by `setup`.
+async fn generic_sign_in(
+    setup: impl FnOnce(&mut generic_provider::Record),
+) -> (
+    Result<printjob::auth::GrantedToken, AuthError>,
+    PathBuf,
+    tempfile::TempDir,
+) {
+    let provider = generic_provider::start().await;
+    setup(&mut provider.record.lock().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.json");
+    let cred = printjob::auth::DelegatedCredential::builder()
+        .authority(format!("{}/realms", provider.base))
+        .tenant(generic_provider::REALM)
+        .client_id(seed::PUBLIC_CLIENT_ID)
+        .cache_path(&cache)
+        .browser(std::sync::Arc::new(RedirectFollower))
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC).unwrap()];
+    (cred.token(&scopes).await, cache, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn id_tokens_failing_openid_connect_validation_are_refused_and_nothing_is_cached() {
+    for (spoil, says) in [
+        ("no-nonce", "no nonce"),
+        ("issuer", "is not the provider's issuer"),
+        ("audience", "issued to another application"),
+        ("expired", "expired 7200 s ago"),
+        ("not-jwt", "not a JWT"),
+    ] {
+        let (result, cache, _dir) = generic_sign_in(|r| r.bad_id_token = Some(spoil)).await;
+        let err = result.expect_err(spoil);
+        assert!(matches!(err, AuthError::IdToken(_)), "{spoil}: {err:?}");
+        assert!(err.to_string().contains(says), "{spoil}: {err}");
+        assert!(!err.to_string().contains("attacker"), "{err}");
+        assert!(!cache.exists(), "{spoil}: nothing saved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rfc9207_iss_on_the_authorization_response_is_checked_when_advertised() {
+    let (result, _, _dir) = generic_sign_in(|r| {
+        r.advertise_iss = true;
+        r.response_iss = Some("https://evil.example/realms/printing".into());
+    })
+    .await;
+    let err = result.unwrap_err();
+    assert!(err.to_string().contains("RFC 9207"), "{err}");
+    let (result, _, _dir) = generic_sign_in(|r| r.advertise_iss = true).await;
+    assert!(result.unwrap_err().to_string().contains("carries no `iss`"));
+    // Not advertised, but present and wrong: still refused (RFC 9207 §2.4).
+    let (result, _, _dir) = generic_sign_in(|r| {
+        r.response_iss = Some("https://evil.example/realms/printing".into());
+    })
+    .await;
+    assert!(result.unwrap_err().to_string().contains("RFC 9207"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rfc9207_matching_iss_is_accepted_and_the_user_is_exposed() {
+    let provider = generic_provider::start().await;
+    {
+        let mut r = provider.record.lock().unwrap();
+        r.advertise_iss = true;
+        r.response_iss = Some(format!(
+            "{}/realms/{}",
+            provider.base,
+            generic_provider::REALM
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cred = printjob::auth::DelegatedCredential::builder()
+        .authority(format!("{}/realms", provider.base))
+        .tenant(generic_provider::REALM)
+        .client_id(seed::PUBLIC_CLIENT_ID)
+        .cache_path(dir.path().join("cache.json"))
+        .browser(std::sync::Arc::new(RedirectFollower))
+        .build()
+        .unwrap();
+    let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC).unwrap()];
+    cred.token(&scopes).await.expect("signed in");
+    let user = cred.signed_in_user().await.unwrap().expect("a user");
+    assert_eq!(user.subject, "user-1");
+    assert_eq!(user.oid, None, "optional claims stay optional");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -679,9 +903,13 @@ fn cached_refresh_token(s: &Setup) -> String {
     entry["secret"].as_str().expect("secret").to_string()
 }
 
-/// Rotates the cached refresh token behind the client's back (as another machine or a
-/// revocation would) and lets the emulator's grace window pass, so the cached one is refused.
+/// Rotates the cached refresh token behind the client's back (as another machine would) with
+/// the emulator in its strict mode (RFC 9700 §4.14.2), so the cached one is refused.
 async fn supersede_cached_refresh_token(s: &Setup) {
+    s.emulator
+        .state()
+        .identity()
+        .set_refresh_policy(printjob::emulator::identity::store::RefreshPolicy::Strict);
     let base = s.emulator.base_url();
     let rotated = reqwest::Client::new()
         .post(format!("{base}/{TENANT}/oauth2/v2.0/token"))
@@ -741,4 +969,220 @@ async fn refused_refresh_token_falls_back_to_interactive_sign_in() {
         before,
         "the new sign-in's token is cached"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn print_commands_refuse_the_china_cloud_naming_the_reason() {
+    let s = Setup::start().await;
+    for command in [vec!["printers"], vec!["jobs", "p1"]] {
+        let mut args = command.clone();
+        args.extend(["--cloud", "china"]);
+        let out = s.run(&args).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out)
+                .contains("Universal Print is not offered in Microsoft Azure operated by 21Vianet"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(s.count(TOKEN) + s.count(AUTHORIZE), 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unwritable_cache_location_is_reported_before_the_browser_opens() {
+    let s = Setup::start().await;
+    let blocker = s.dir.path().join("not-a-directory");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = s
+        .command(&["login"])
+        .env("PRINTJOB_CACHE", blocker.join("token_cache.json"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("token cache"), "{}", stderr(&out));
+    assert_eq!(s.count(AUTHORIZE), 0, "the browser never opened");
+    assert_eq!(s.count(TOKEN), 0);
+}
+
+/// The Python that has msal-python: `PRINTJOB_MSAL_PYTHON` (`.ci/run` installs msal from PyPI
+/// into a venv and sets it), else `python3` if it can import msal. `None` (the tests skip) only
+/// outside CI; in CI a missing msal fails them.
+fn msal_python() -> Option<String> {
+    let candidate = std::env::var("PRINTJOB_MSAL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let works = std::process::Command::new(&candidate)
+        .args(["-c", "import msal"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {candidate} cannot import msal (msal-python from PyPI; .ci/run installs it)"
+    );
+    eprintln!("skipped: {candidate} cannot import msal (set PRINTJOB_MSAL_PYTHON)");
+    None
+}
+
+async fn run_msal(python: &str, args: &[&str]) -> serde_json::Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/msal/interop.py");
+    let out = tokio::process::Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .await
+        .expect("run python");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "msal: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&text).expect("msal's JSON line")
+}
+
+fn cached_access_token(s: &Setup) -> (String, Vec<String>) {
+    let cache = s.cache_json();
+    let at = cache["AccessToken"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .expect("a cached access token")
+        .clone();
+    let scopes = at["target"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    (at["secret"].as_str().unwrap().to_owned(), scopes)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn msal_python_acquire_token_silent_is_served_from_printjobs_cache() {
+    let Some(python) = msal_python() else { return };
+    let s = Setup::start().await;
+    s.login().await;
+    let (secret, scopes) = cached_access_token(&s);
+    let tokens_before = s.count(TOKEN);
+    let cache = s.cache();
+    let mut args = vec![
+        "silent",
+        s.emulator.base_url(),
+        TENANT,
+        seed::PUBLIC_CLIENT_ID,
+        cache.to_str().unwrap(),
+    ];
+    args.extend(scopes.iter().map(String::as_str));
+    let result = run_msal(&python, &args).await;
+    assert_eq!(result["access_token"], secret.as_str(), "{result}");
+    assert_eq!(result["token_source"], "cache", "{result}");
+    assert_eq!(result["token_calls"], 0);
+    assert_eq!(
+        s.count(TOKEN),
+        tokens_before,
+        "no token request reached the emulator"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn printjob_uses_a_cache_written_by_msal_python() {
+    let Some(python) = msal_python() else { return };
+    let s = Setup::start().await;
+    s.login().await;
+    let (_, scopes) = cached_access_token(&s);
+    let refresh = cached_refresh_token(&s);
+    let msal_cache = s.dir.path().join("cache").join("msal_cache.json");
+    let mut args = vec![
+        "write",
+        s.emulator.base_url(),
+        TENANT,
+        seed::PUBLIC_CLIENT_ID,
+        msal_cache.to_str().unwrap(),
+        refresh.as_str(),
+    ];
+    args.extend(scopes.iter().map(String::as_str));
+    let written = run_msal(&python, &args).await;
+    let text = std::fs::read_to_string(&msal_cache).unwrap();
+    assert!(!text.contains("printjob_schema_version"), "msal's own file");
+    let tokens_before = s.count(TOKEN);
+    let out = s
+        .command(&["token"])
+        .env("PRINTJOB_CACHE", &msal_cache)
+        .output()
+        .await
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        stdout(&out).trim(),
+        written["access_token"].as_str().unwrap()
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert_eq!(s.count(TOKEN), tokens_before, "served from msal's cache");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_process_holding_the_cache_lock_does_not_block_others_forever() {
+    let s = Setup::start().await;
+    s.login().await;
+    s.expire_cached_access_tokens();
+    let lock = {
+        let mut name = s.cache().into_os_string();
+        name.push(".lock");
+        PathBuf::from(name)
+    };
+    // util-linux flock(1) takes the lock and holds it while `sleep` runs; then it is stopped
+    // as Ctrl-Z would stop it.
+    let mut holder = std::process::Command::new("flock");
+    std::os::unix::process::CommandExt::process_group(&mut holder, 0);
+    let mut holder = holder
+        .arg(&lock)
+        .args(["sleep", "60"])
+        .spawn()
+        .expect("flock(1) from util-linux");
+    let taken = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        !std::process::Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+    });
+    assert!(taken, "flock holds the lock");
+    // Its own process group (flock and sleep), stopped and later ended as one.
+    let group = format!("-{}", holder.id());
+    std::process::Command::new("kill")
+        .args(["-STOP", "--", &group])
+        .status()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let out = s
+        .command(&["token"])
+        .env("PRINTJOB_CACHE_LOCK_TIMEOUT", "1")
+        .output()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    std::process::Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .unwrap();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("token_cache.json.lock"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("locked by another process"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+    assert_eq!(s.count("grant:refresh_token"), 0);
 }

@@ -7,8 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 
 /// How long an authorization code can be redeemed (seconds), as Entra documents (10 minutes).
 pub const CODE_LIFETIME_SECS: i64 = 600;
-/// How long a rotated-out refresh token is still honoured after its successor was issued, so
-/// that two processes racing on the same token both succeed (emulator choice, see docs).
+/// How long a rotated-out refresh token is still honoured after its successor was issued, in
+/// [`RefreshPolicy::Grace`] (an emulator choice between Entra's and the strict rule, kept for
+/// tests that exercise it; see docs/emulator.md).
 pub const REFRESH_GRACE_SECS: i64 = 30;
 /// Refresh tokens expire after 90 days without use.
 pub const REFRESH_LIFETIME_SECS: i64 = 90 * 24 * 3600;
@@ -106,6 +107,21 @@ pub struct CodeGrant {
     pub redeemed: bool,
 }
 
+/// What happens to a refresh token once it has been rotated out (its successor issued).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshPolicy {
+    /// As Entra documents (the default): "The Microsoft identity platform doesn't revoke old
+    /// refresh tokens when used to fetch new access tokens." (Entra docs, "Refresh tokens in the
+    /// Microsoft identity platform"), so a rotated-out token stays valid for its lifetime.
+    #[default]
+    Entra,
+    /// Rotated-out tokens are honoured for [`REFRESH_GRACE_SECS`], then refused (no revocation).
+    Grace,
+    /// As stricter OpenID providers do, per RFC 9700 §4.14.2 (refresh token rotation): a
+    /// rotated-out token presented again is a reuse; the whole family is revoked, grace 0.
+    Strict,
+}
+
 /// Why a code could not be redeemed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeError {
@@ -149,6 +165,8 @@ pub enum RefreshError {
     Expired,
     /// Issued to another application.
     WrongClient,
+    /// A rotated-out token presented again in [`RefreshPolicy::Strict`]: the family is revoked.
+    Reused,
 }
 
 /// Where a device code stands.
@@ -200,6 +218,7 @@ pub struct IdentityStore {
     consents: HashMap<(String, String), BTreeSet<String>>,
     devices: HashMap<String, DeviceGrant>,
     device_interval: u64,
+    refresh_policy: RefreshPolicy,
 }
 
 impl Default for IdentityStore {
@@ -240,6 +259,7 @@ impl IdentityStore {
             consents: HashMap::new(),
             devices: HashMap::new(),
             device_interval: interval.max(1),
+            refresh_policy: RefreshPolicy::default(),
         }
     }
 
@@ -279,8 +299,26 @@ impl IdentityStore {
         code
     }
 
-    /// Redeems a code once. A second attempt revokes the refresh tokens issued from it.
-    pub fn redeem_code(&mut self, code: &str, now: i64) -> Result<CodeGrant, CodeError> {
+    /// The refresh-token rule in force.
+    pub fn refresh_policy(&self) -> RefreshPolicy {
+        self.refresh_policy
+    }
+
+    /// Chooses the refresh-token rule (tests of stricter providers use [`RefreshPolicy::Strict`]).
+    pub fn set_refresh_policy(&mut self, policy: RefreshPolicy) {
+        self.refresh_policy = policy;
+    }
+
+    /// Redeems a code once: looks it up, runs `check` (client, redirect URI, PKCE) and marks it
+    /// redeemed, all in one critical section (the caller holds the store's lock), so two
+    /// concurrent redemptions can never both succeed. A code is used up only when `check`
+    /// passes; a second redemption revokes the refresh tokens issued from it.
+    pub fn redeem_code<E>(
+        &mut self,
+        code: &str,
+        now: i64,
+        check: impl FnOnce(&CodeGrant) -> Result<(), E>,
+    ) -> Result<Result<CodeGrant, E>, CodeError> {
         let grant = self.codes.get_mut(code).ok_or(CodeError::Unknown)?;
         if grant.redeemed {
             self.revoke_from_code(code);
@@ -289,14 +327,11 @@ impl IdentityStore {
         if now - grant.issued_at >= CODE_LIFETIME_SECS {
             return Err(CodeError::Expired);
         }
-        Ok(grant.clone())
-    }
-
-    /// Marks a code exchanged (after every other check passed).
-    pub fn mark_redeemed(&mut self, code: &str) {
-        if let Some(grant) = self.codes.get_mut(code) {
-            grant.redeemed = true;
+        if let Err(e) = check(grant) {
+            return Ok(Err(e));
         }
+        grant.redeemed = true;
+        Ok(Ok(grant.clone()))
     }
 
     fn revoke_from_code(&mut self, code: &str) {
@@ -348,21 +383,32 @@ impl IdentityStore {
         if now - record.issued_at >= REFRESH_LIFETIME_SECS {
             return Err(RefreshError::Expired);
         }
-        match record.superseded_at {
-            Some(at) if now - at > REFRESH_GRACE_SECS => Err(RefreshError::Superseded),
+        match (self.refresh_policy, record.superseded_at) {
+            (RefreshPolicy::Grace, Some(at)) if now - at > REFRESH_GRACE_SECS => {
+                Err(RefreshError::Superseded)
+            }
+            (RefreshPolicy::Strict, Some(_)) => Err(RefreshError::Reused),
             _ => Ok(record.clone()),
         }
     }
 
-    /// Uses a refresh token: checks it and marks it rotated out (its grace window starts now,
-    /// or keeps running if it was already rotated).
+    /// Uses a refresh token: checks it and marks it rotated out, in one critical section. In
+    /// [`RefreshPolicy::Strict`] a rotated-out token presented again revokes its whole family.
     pub fn use_refresh(
         &mut self,
         token: &str,
         client_id: &str,
         now: i64,
     ) -> Result<RefreshRecord, RefreshError> {
-        let record = self.check_refresh(token, client_id, now)?;
+        let record = match self.check_refresh(token, client_id, now) {
+            Err(RefreshError::Reused) => {
+                if let Some(family) = self.family_of(token) {
+                    self.revoke_family(family);
+                }
+                return Err(RefreshError::Reused);
+            }
+            other => other?,
+        };
         if let Some(stored) = self.refresh.get_mut(token) {
             stored.superseded_at.get_or_insert(now);
         }
@@ -469,17 +515,65 @@ mod tests {
     #[test]
     fn code_expires_after_ten_minutes() {
         let mut store = IdentityStore::default();
+        let ok = |_: &CodeGrant| Ok::<(), ()>(());
         let code = store.issue_code(grant(1000));
-        assert!(store.redeem_code(&code, 1000 + 599).is_ok());
+        assert!(store.redeem_code(&code, 1000 + 599, ok).is_ok());
+        let late = store.issue_code(grant(1000));
+        assert!(matches!(
+            store.redeem_code(&late, 1000 + 600, ok),
+            Err(CodeError::Expired)
+        ));
+    }
+
+    #[test]
+    fn code_is_used_up_only_when_its_checks_pass_and_then_only_once() {
+        let mut store = IdentityStore::default();
+        let code = store.issue_code(grant(0));
+        assert!(matches!(
+            store.redeem_code(&code, 1, |_| Err("pkce")),
+            Ok(Err("pkce"))
+        ));
+        assert!(matches!(
+            store.redeem_code(&code, 1, |_| Ok::<(), ()>(())),
+            Ok(Ok(_))
+        ));
+        assert!(matches!(
+            store.redeem_code(&code, 1, |_| Ok::<(), ()>(())),
+            Err(CodeError::Reused)
+        ));
+    }
+
+    #[test]
+    fn entra_policy_keeps_rotated_out_refresh_tokens_valid() {
+        let mut store = IdentityStore::default();
+        let family = store.new_family();
+        let token = store.issue_refresh(refresh(family, 0));
+        assert!(store.use_refresh(&token, "c", 10).is_ok());
+        assert!(store.use_refresh(&token, "c", 10 + 86_400).is_ok());
+    }
+
+    #[test]
+    fn strict_policy_revokes_the_family_when_a_rotated_out_token_is_reused() {
+        let mut store = IdentityStore::default();
+        store.set_refresh_policy(RefreshPolicy::Strict);
+        let family = store.new_family();
+        let old = store.issue_refresh(refresh(family, 0));
+        assert!(store.use_refresh(&old, "c", 10).is_ok());
+        let new = store.issue_refresh(refresh(family, 10));
         assert_eq!(
-            store.redeem_code(&code, 1000 + 600).err(),
-            Some(CodeError::Expired)
+            store.use_refresh(&old, "c", 10).err(),
+            Some(RefreshError::Reused)
+        );
+        assert_eq!(
+            store.check_refresh(&new, "c", 11).err(),
+            Some(RefreshError::Unknown)
         );
     }
 
     #[test]
     fn rotated_refresh_token_is_honoured_only_within_the_grace_window() {
         let mut store = IdentityStore::default();
+        store.set_refresh_policy(RefreshPolicy::Grace);
         let family = store.new_family();
         let token = store.issue_refresh(refresh(family, 0));
         assert!(store.use_refresh(&token, "c", 10).is_ok());

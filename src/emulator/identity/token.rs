@@ -64,6 +64,7 @@ fn handle(
         .get("grant_type")
         .ok_or_else(|| AadError::missing("grant_type"))?;
     state.counters.bump(&format!("grant:{grant_type}"));
+    count_claims(state, &form);
     let client = authenticate_client(state, segment, headers, &form)?;
     match grant_type.as_str() {
         "authorization_code" => authorization_code(state, &client, &form),
@@ -75,6 +76,31 @@ fn handle(
             70003,
             format!("The app requested an unsupported grant type '{other}'."),
         )),
+    }
+}
+
+/// Counts what the `claims` parameter carried: `claims:cp1` when the client declared the `cp1`
+/// capability (`access_token.xms_cc`), `claims:challenge` when it answered a claims challenge
+/// (any other `access_token` claim), so tests can see what reached the token endpoint.
+fn count_claims(state: &EmulatorState, form: &Form) {
+    let Some(claims) = form
+        .get("claims")
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+    else {
+        return;
+    };
+    let access = &claims["access_token"];
+    let cp1 = access["xms_cc"]["values"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|c| c == "cp1"));
+    if cp1 {
+        state.counters.bump("claims:cp1");
+    }
+    if access
+        .as_object()
+        .is_some_and(|o| o.keys().any(|k| k != "xms_cc"))
+    {
+        state.counters.bump("claims:challenge");
     }
 }
 
@@ -203,9 +229,13 @@ fn authorization_code(
 ) -> Result<serde_json::Value, AadError> {
     let code = required(form, "code")?;
     let redirect_uri = required(form, "redirect_uri")?;
+    // Look-up, checks and marking happen under one lock: a code is redeemed at most once
+    // however many requests race for it (Entra documents codes as single-use).
     let grant = state
         .identity()
-        .redeem_code(code, state.now())
+        .redeem_code(code, state.now(), |grant| {
+            check_code_grant(grant, client, redirect_uri, form)
+        })
         .map_err(|e| match e {
             CodeError::Unknown => invalid_grant(
                 70000,
@@ -226,7 +256,29 @@ fn authorization_code(
                  inactivity. Send a new interactive authorization request for this user and \
                  resource.",
             ),
-        })?;
+        })??;
+    state.counters.bump("code:redeemed");
+    let user = user(state, &grant.user_oid)?;
+    let issue = Issue {
+        user: &user,
+        client_id: &client.client_id,
+        scopes: &grant.scopes,
+        nonce: grant.nonce.as_deref(),
+        family: None,
+        family_scopes: &grant.scopes,
+        from_code: Some(code),
+        client_info: form.get("client_info").is_some_and(|v| v == "1"),
+    };
+    Ok(issue_tokens(state, &issue))
+}
+
+/// The checks a code redemption must pass before the code is used up.
+fn check_code_grant(
+    grant: &super::store::CodeGrant,
+    client: &Client,
+    redirect_uri: &str,
+    form: &Form,
+) -> Result<(), AadError> {
     if grant.client_id != client.client_id {
         return Err(invalid_grant(
             70000,
@@ -246,19 +298,7 @@ fn authorization_code(
     if let Some(challenge) = &grant.code_challenge {
         check_verifier(challenge, form)?;
     }
-    state.identity().mark_redeemed(code);
-    let user = user(state, &grant.user_oid)?;
-    let issue = Issue {
-        user: &user,
-        client_id: &client.client_id,
-        scopes: &grant.scopes,
-        nonce: grant.nonce.as_deref(),
-        family: None,
-        family_scopes: &grant.scopes,
-        from_code: Some(code),
-        client_info: form.get("client_info").is_some_and(|v| v == "1"),
-    };
-    Ok(issue_tokens(state, &issue))
+    Ok(())
 }
 
 /// What a successful user grant issues.
@@ -324,10 +364,22 @@ fn refresh_token(
     form: &Form,
 ) -> Result<serde_json::Value, AadError> {
     let token = required(form, "refresh_token")?;
-    let record = state
-        .identity()
-        .check_refresh(token, &client.client_id, state.now())
-        .map_err(refresh_error)?;
+    let record = {
+        let mut store = state.identity();
+        match store.check_refresh(token, &client.client_id, state.now()) {
+            // Strict mode: a rotated-out token presented again revokes its family.
+            Err(RefreshError::Reused) => store
+                .use_refresh(token, &client.client_id, state.now())
+                .and(Err(RefreshError::Reused)),
+            other => other,
+        }
+    }
+    .map_err(|e| {
+        if e == RefreshError::Reused {
+            state.counters.bump("refresh:reuse_revoked_family");
+        }
+        refresh_error(e)
+    })?;
     let scopes = match form.get("scope") {
         None => record.scopes.clone(),
         Some(s) => scopes::normalize(s, client)?,
@@ -389,6 +441,12 @@ fn refresh_error(e: RefreshError) -> AadError {
         RefreshError::Expired => invalid_grant(
             700082,
             "The refresh token has expired due to inactivity. Sign in again.",
+        ),
+        RefreshError::Reused => invalid_grant(
+            70000,
+            "The provided refresh token was already used and replaced by a newer one; reusing \
+             it revoked every refresh token of this sign-in (RFC 9700 section 4.14.2). Sign in \
+             again.",
         ),
         RefreshError::WrongClient => invalid_grant(
             70000,
