@@ -8,5 +8,7 @@ mod docs;
 mod emulator_graph;
 mod emulator_identity;
 mod harness;
+mod hostile;
 mod loopback;
+mod report;
 mod signin;
