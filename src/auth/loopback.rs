@@ -894,3 +894,157 @@ mod tests {
         assert!(listener.port() != 0);
     }
 }
+
+/// Property-based tests of redirect parsing (issue 12): whatever the request line, the
+/// parameters, their encoding or repetition, parsing never panics and never accepts a wrong
+/// `state`.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const EXPECTED: &str = "Zk3q9s0VJm2cWq1y8HhB6tXo4aPnR5uE7dLwKjYgT2c";
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("code".to_owned()),
+            Just("state".to_owned()),
+            Just("error".to_owned()),
+            Just("error_description".to_owned()),
+            Just("session_state".to_owned()),
+            Just("STATE".to_owned()),
+            Just("state ".to_owned()),
+            "[a-z_%+]{0,12}",
+        ]
+    }
+
+    /// A value: printable text, raw bytes (including non-UTF-8), or near misses of the state.
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "\\PC{0,40}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..48),
+            Just(EXPECTED[1..].as_bytes().to_vec()),
+            Just(format!("{EXPECTED} ").into_bytes()),
+            Just(EXPECTED.to_lowercase().into_bytes()),
+            Just(format!("{EXPECTED}%00").into_bytes()),
+            Just(format!("{EXPECTED}\u{0}").into_bytes()),
+        ]
+    }
+
+    /// Encodes bytes the way a client might: raw, percent-encoded, or `+` for spaces.
+    fn encode(bytes: &[u8], how: u8) -> Vec<u8> {
+        match how % 3 {
+            0 => bytes.to_vec(),
+            1 => percent_encoding::percent_encode(bytes, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+                .into_bytes(),
+            _ => url::form_urlencoded::byte_serialize(bytes)
+                .collect::<String>()
+                .into_bytes(),
+        }
+    }
+
+    fn join(pairs: &[(String, Vec<u8>, u8)]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (i, (name, value, how)) in pairs.iter().enumerate() {
+            if i > 0 {
+                body.push(b'&');
+            }
+            body.extend(encode(name.as_bytes(), *how));
+            body.push(b'=');
+            body.extend(encode(value, how / 3));
+        }
+        body
+    }
+
+    /// The value of `state` as the listener would read it, if given exactly once.
+    fn state_of(body: &[u8]) -> Vec<String> {
+        url::form_urlencoded::parse(body)
+            .filter(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PRINTJOB_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_never_complete_without_the_state(
+            body in proptest::collection::vec(any::<u8>(), 0..512)
+        ) {
+            if let Decision::Complete(params, _) = decide(&body, EXPECTED) {
+                prop_assert_eq!(params.state.as_deref(), Some(EXPECTED));
+                prop_assert_eq!(state_of(&body), vec![EXPECTED.to_owned()]);
+            }
+        }
+
+        #[test]
+        fn parameters_without_the_exact_state_once_are_always_refused(
+            pairs in proptest::collection::vec((name(), value(), any::<u8>()), 0..8)
+        ) {
+            let body = join(&pairs);
+            let states = state_of(&body);
+            let decision = decide(&body, EXPECTED);
+            if states != vec![EXPECTED.to_owned()] {
+                prop_assert!(matches!(decision, Decision::Reject(_)), "{:?}", states);
+            }
+        }
+
+        #[test]
+        fn the_genuine_redirect_is_accepted_among_harmless_extras(
+            code in "[A-Za-z0-9._-]{1,2048}",
+            extras in proptest::collection::vec(("[a-z_]{1,12}", "\\PC{0,40}"), 0..4),
+            how in any::<u8>(),
+        ) {
+            let mut pairs = vec![
+                ("code".to_owned(), code.clone().into_bytes(), how),
+                ("state".to_owned(), EXPECTED.as_bytes().to_vec(), how),
+            ];
+            for (name, value) in extras {
+                if !matches!(name.as_str(), "code" | "state" | "error" | "error_description"
+                    | "error_uri" | "error_codes" | "session_state" | "iss" | "client_info"
+                    | "trace_id" | "correlation_id" | "timestamp" | "admin_consent")
+                {
+                    pairs.push((name, value.into_bytes(), how));
+                }
+            }
+            match decide(&join(&pairs), EXPECTED) {
+                Decision::Complete(params, page) => {
+                    prop_assert_eq!(page, Page::SUCCESS);
+                    prop_assert_eq!(params.code.map(|c| c.secret().to_owned()), Some(code));
+                }
+                Decision::Reject(page) => prop_assert!(false, "refused: {:?}", page),
+            }
+        }
+
+        #[test]
+        fn arbitrary_request_targets_never_panic_and_reply_or_defer(
+            method in prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), Just("PUT".to_owned()), "[A-Z]{1,8}"],
+            target in "\\PC{0,200}",
+            content_type in proptest::option::of("\\PC{0,60}"),
+            content_length in proptest::option::of(any::<usize>()),
+            query_mode in any::<bool>(),
+        ) {
+            let mode = if query_mode { ResponseMode::Query } else { ResponseMode::FormPost };
+            let head = RequestHead {
+                method: &method,
+                url: &target,
+                content_type: content_type.as_deref(),
+                content_length,
+            };
+            match triage(&head, mode, 64 * 1024) {
+                Triage::Query(query) => {
+                    prop_assert!(query_mode && method == "GET");
+                    prop_assert!(target.starts_with("/?") || target == "/");
+                    if let Decision::Complete(params, _) = decide(query.as_bytes(), EXPECTED) {
+                        prop_assert_eq!(params.state.as_deref(), Some(EXPECTED));
+                    }
+                }
+                Triage::ReadForm => prop_assert!(!query_mode && method == "POST"),
+                Triage::Reply(page) => prop_assert!(page.status >= 400),
+            }
+        }
+    }
+}

@@ -10,5 +10,6 @@ mod emulator_identity;
 mod harness;
 mod hostile;
 mod loopback;
+mod reliability;
 mod report;
 mod signin;
