@@ -8,6 +8,7 @@ use crate::harness::{emulator_env, example_bin, printjob_bin};
 use crate::report;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use printjob::emulator::graph::seed::LOBBY_PRINTER;
 use printjob::emulator::robot::{self, Consent, RobotUser};
 use printjob::emulator::{seed, Emulator};
 use sha2::{Digest, Sha256};
@@ -96,22 +97,9 @@ impl SignedIn {
             .collect()
     }
 
-    /// The first printer and one of Adele's pending jobs on it, from the CLI's own JSON.
+    /// The seed's lobby printer and one of Adele's pending jobs on it, from the CLI's own JSON.
     async fn printer_and_job(&self) -> (String, Option<String>) {
-        let out = self.run(&["printers", "--json"], &[]).await;
-        assert!(out.status.success(), "{}", text(&out));
-        let printers: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let list = printers
-            .as_array()
-            .cloned()
-            .or_else(|| printers["printers"].as_array().cloned())
-            .or_else(|| printers["value"].as_array().cloned())
-            .unwrap_or_default();
-        let printer = list
-            .iter()
-            .find_map(|p| p["id"].as_str())
-            .expect("a printer id")
-            .to_owned();
+        let printer = LOBBY_PRINTER.to_owned();
         let out = self
             .run(&["jobs", &printer, "--mine", "--state", "pending", "--json"], &[])
             .await;
@@ -408,11 +396,11 @@ async fn bad_inputs_fail_with_a_clear_message_and_a_documented_exit_code() {
     let wrong_type = config_dir.join("wrong-type.toml");
     std::fs::write(&wrong_type, "tenant = 42\nclient_id = true\n").unwrap();
     let huge = config_dir.join("huge.toml");
-    std::fs::write(&huge, format!("# {}\ntenant = \"{}\"\n", "x".repeat(8 << 20), "y".repeat(1 << 20))).unwrap();
+    std::fs::write(&huge, format!("# {}\ntenant = \"{}\"\nclient_id = 7\n", "x".repeat(8 << 20), "y".repeat(1 << 20))).unwrap();
     for (what, path) in [
         ("config file that is not TOML", garbage.clone()),
         ("config file with wrong types", wrong_type),
-        ("config file of 9 MiB", huge),
+        ("config file of 9 MiB with a wrong type at its end", huge),
         ("config path that is a directory", config_dir.clone()),
         ("config path that does not exist", config_dir.join("missing.toml")),
     ] {
