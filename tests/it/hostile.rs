@@ -467,3 +467,111 @@ async fn ctrl_c_and_timeout_end_login_while_a_client_pipelines() {
         assert!(started.elapsed() < Duration::from_secs(6));
     }
 }
+
+/// Arbitrary raw requests over a real socket: request lines, methods, targets, headers,
+/// percent-encodings, repeated parameters and non-UTF-8 bytes. None may end the wait (none
+/// carries the state) or get a 2xx; afterwards the genuine redirect still completes.
+#[test]
+fn arbitrary_raw_requests_never_end_the_sign_in() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use std::io::{Read, Write};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let waiting = runtime.block_on(async {
+        Waiting::start(LoopbackOptions {
+            connection_timeout: Duration::from_secs(2),
+            ..LoopbackOptions::default()
+        })
+    });
+    let (port, state) = (waiting.port, waiting.state.clone());
+    let part = prop_oneof![
+        Just(b"code=x".to_vec()),
+        Just(b"state=".to_vec()),
+        Just(b"state=%FF%FE".to_vec()),
+        Just(format!("state={}", &state[1..]).into_bytes()),
+        Just(format!("state={}x", state).into_bytes()),
+        Just(format!("state={}&state={}", state, state).into_bytes()),
+        Just(b"%%%%".to_vec()),
+        Just(b"&&&==".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..40),
+    ];
+    let request = (
+        prop_oneof![
+            Just("GET".to_owned()),
+            Just("POST".to_owned()),
+            "[A-Z]{1,7}",
+            "\\PC{0,8}"
+        ],
+        prop_oneof![Just("/".to_owned()), Just("/?".to_owned()), "/\\PC{0,30}", "\\PC{0,30}"],
+        proptest::collection::vec(part.clone(), 0..5),
+        prop_oneof![Just("HTTP/1.1"), Just("HTTP/1.0"), Just("HTTP/9.9"), Just("")],
+        proptest::collection::vec(
+            (
+                prop_oneof![
+                    Just("Content-Type".to_owned()),
+                    Just("Content-Length".to_owned()),
+                    Just("Transfer-Encoding".to_owned()),
+                    Just("Expect".to_owned()),
+                    "[A-Za-z-]{1,20}"
+                ],
+                prop_oneof![
+                    Just("application/x-www-form-urlencoded".to_owned()),
+                    Just("chunked".to_owned()),
+                    Just("100-continue".to_owned()),
+                    "[0-9]{1,20}",
+                    "\\PC{0,40}"
+                ],
+            ),
+            0..6,
+        ),
+        proptest::collection::vec(part, 0..5),
+    );
+    let cases = crate::report::scale(64, 2000);
+    let mut runner = TestRunner::new(Config {
+        cases: u32::try_from(cases).unwrap_or(64),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&request, |(method, target, query, version, headers, body)| {
+            let mut raw = Vec::new();
+            raw.extend(method.as_bytes());
+            raw.push(b' ');
+            raw.extend(target.as_bytes());
+            raw.extend(query.join(&b'&'));
+            raw.push(b' ');
+            raw.extend(version.as_bytes());
+            raw.extend(b"\r\nHost: localhost\r\n");
+            for (name, value) in &headers {
+                raw.extend(format!("{name}: {value}\r\n").as_bytes());
+            }
+            raw.extend(b"\r\n");
+            raw.extend(body.join(&b'&'));
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let _ = stream.write_all(&raw);
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            prop_assert!(
+                !answer.starts_with(b"HTTP/1.1 2"),
+                "a stray request was accepted: {}",
+                String::from_utf8_lossy(&answer)
+            );
+            Ok(())
+        })
+        .unwrap();
+    runtime.block_on(async {
+        assert!(waiting.still_waiting(), "a stray request ended the sign-in");
+        waiting
+            .genuine_redirect_within(Duration::from_secs(5))
+            .await;
+    });
+    report::record(
+        "listener",
+        "property-based raw requests (request lines, headers, encodings, repeats, non-UTF-8)",
+        cases,
+        "0 accepted, sign-in not ended, genuine redirect completed after them",
+    );
+}
