@@ -55,10 +55,7 @@ impl Waiting {
     async fn genuine_redirect_within(self, within: Duration) -> Duration {
         let started = Instant::now();
         let code = format!("0.AUo{}", "x".repeat(1800));
-        let client = reqwest::Client::builder()
-            .timeout(within)
-            .build()
-            .unwrap();
+        let client = reqwest::Client::builder().timeout(within).build().unwrap();
         let response = client
             .post(format!("http://127.0.0.1:{}/", self.port))
             .form(&[
@@ -165,7 +162,7 @@ async fn stray(port: u16, head: &str, body: &[u8]) -> Option<TcpStream> {
 async fn requests_declaring_a_huge_content_length_never_end_the_sign_in() {
     let waiting = Waiting::default();
     let mut open = Vec::new();
-    let sent = 100;
+    let sent = report::scale(100, 1000);
     for _ in 0..sent {
         let head = "POST / HTTP/1.1\r\nHost: localhost\r\n\
                     Content-Type: application/x-www-form-urlencoded\r\n\
@@ -195,7 +192,7 @@ async fn honest_two_mebibyte_posts_never_end_the_sign_in() {
     let client = reqwest::Client::new();
     let big = vec![b'a'; 2 * 1024 * 1024];
     let mut refused = 0u64;
-    let sent = 70;
+    let sent = report::scale(70, 300);
     for _ in 0..sent {
         let response = client
             .post(format!("http://127.0.0.1:{}/", waiting.port))
@@ -233,7 +230,7 @@ async fn honest_two_mebibyte_posts_never_end_the_sign_in() {
 async fn stalled_bodies_do_not_starve_a_genuine_form_post() {
     let waiting = Waiting::default();
     let mut open = Vec::new();
-    let sent = 100;
+    let sent = report::scale(100, 500);
     for _ in 0..sent {
         let head = "POST / HTTP/1.1\r\nHost: localhost\r\n\
                     Content-Type: application/x-www-form-urlencoded\r\n\
@@ -306,7 +303,9 @@ async fn a_body_that_stalls_gets_408_and_a_head_that_stalls_is_closed() {
     let head = "POST / HTTP/1.1\r\nHost: localhost\r\n\
                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4096\r\n\r\n";
     let mut body_staller = stray(waiting.port, head, b"code=").await.unwrap();
-    let mut head_staller = stray(waiting.port, "GET / HTTP/1.1\r\nHost", b"").await.unwrap();
+    let mut head_staller = stray(waiting.port, "GET / HTTP/1.1\r\nHost", b"")
+        .await
+        .unwrap();
     let mut answer = Vec::new();
     tokio::time::timeout(
         Duration::from_secs(3),
@@ -329,6 +328,12 @@ async fn a_body_that_stalls_gets_408_and_a_head_that_stalls_is_closed() {
     waiting
         .genuine_redirect_within(Duration::from_secs(3))
         .await;
+    report::record(
+        "listener",
+        "a body and a request head that stall (connection timeout 0.5 s)",
+        2,
+        "stalled body answered 408, stalled head closed, both within 3 s; sign-in went on",
+    );
 }
 
 /// `printjob login --no-browser` run under `ulimit -n {limit}` against `emulator`: the child
@@ -337,7 +342,11 @@ async fn login_under_fd_limit(
     emulator: &Emulator,
     home: &std::path::Path,
     limit: u32,
-) -> (tokio::process::Child, url::Url, tokio::task::JoinHandle<String>) {
+) -> (
+    tokio::process::Child,
+    url::Url,
+    tokio::task::JoinHandle<String>,
+) {
     let mut command = tokio::process::Command::new("sh");
     command
         .arg("-c")
@@ -466,6 +475,12 @@ async fn ctrl_c_and_timeout_end_login_while_a_client_pipelines() {
         assert!(!status.success());
         assert!(started.elapsed() < Duration::from_secs(6));
     }
+    report::record(
+        "listener",
+        "`printjob login --timeout 3` with a pipelining client: Ctrl-C, then the deadline",
+        2,
+        "both ended the process in time (< 6 s, exit non-zero)",
+    );
 }
 
 /// Arbitrary raw requests over a real socket: request lines, methods, targets, headers,
@@ -503,9 +518,19 @@ fn arbitrary_raw_requests_never_end_the_sign_in() {
             "[A-Z]{1,7}",
             "\\PC{0,8}"
         ],
-        prop_oneof![Just("/".to_owned()), Just("/?".to_owned()), "/\\PC{0,30}", "\\PC{0,30}"],
+        prop_oneof![
+            Just("/".to_owned()),
+            Just("/?".to_owned()),
+            "/\\PC{0,30}",
+            "\\PC{0,30}"
+        ],
         proptest::collection::vec(part.clone(), 0..5),
-        prop_oneof![Just("HTTP/1.1"), Just("HTTP/1.0"), Just("HTTP/9.9"), Just("")],
+        prop_oneof![
+            Just("HTTP/1.1"),
+            Just("HTTP/1.0"),
+            Just("HTTP/9.9"),
+            Just("")
+        ],
         proptest::collection::vec(
             (
                 prop_oneof![
@@ -534,33 +559,38 @@ fn arbitrary_raw_requests_never_end_the_sign_in() {
         ..Config::default()
     });
     runner
-        .run(&request, |(method, target, query, version, headers, body)| {
-            let mut raw = Vec::new();
-            raw.extend(method.as_bytes());
-            raw.push(b' ');
-            raw.extend(target.as_bytes());
-            raw.extend(query.join(&b'&'));
-            raw.push(b' ');
-            raw.extend(version.as_bytes());
-            raw.extend(b"\r\nHost: localhost\r\n");
-            for (name, value) in &headers {
-                raw.extend(format!("{name}: {value}\r\n").as_bytes());
-            }
-            raw.extend(b"\r\n");
-            raw.extend(body.join(&b'&'));
-            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let _ = stream.write_all(&raw);
-            let _ = stream.shutdown(std::net::Shutdown::Write);
-            let mut answer = Vec::new();
-            let _ = stream.read_to_end(&mut answer);
-            prop_assert!(
-                !answer.starts_with(b"HTTP/1.1 2"),
-                "a stray request was accepted: {}",
-                String::from_utf8_lossy(&answer)
-            );
-            Ok(())
-        })
+        .run(
+            &request,
+            |(method, target, query, version, headers, body)| {
+                let mut raw = Vec::new();
+                raw.extend(method.as_bytes());
+                raw.push(b' ');
+                raw.extend(target.as_bytes());
+                raw.extend(query.join(&b'&'));
+                raw.push(b' ');
+                raw.extend(version.as_bytes());
+                raw.extend(b"\r\nHost: localhost\r\n");
+                for (name, value) in &headers {
+                    raw.extend(format!("{name}: {value}\r\n").as_bytes());
+                }
+                raw.extend(b"\r\n");
+                raw.extend(body.join(&b'&'));
+                let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                let _ = stream.write_all(&raw);
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+                prop_assert!(
+                    !answer.starts_with(b"HTTP/1.1 2"),
+                    "a stray request was accepted: {}",
+                    String::from_utf8_lossy(&answer)
+                );
+                Ok(())
+            },
+        )
         .unwrap();
     runtime.block_on(async {
         assert!(waiting.still_waiting(), "a stray request ended the sign-in");

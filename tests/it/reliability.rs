@@ -101,7 +101,10 @@ impl SignedIn {
     async fn printer_and_job(&self) -> (String, Option<String>) {
         let printer = LOBBY_PRINTER.to_owned();
         let out = self
-            .run(&["jobs", &printer, "--mine", "--state", "pending", "--json"], &[])
+            .run(
+                &["jobs", &printer, "--mine", "--state", "pending", "--json"],
+                &[],
+            )
             .await;
         let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         let list = jobs
@@ -131,14 +134,29 @@ fn text(out: &Output) -> String {
 async fn sigkill_during_cache_writes_leaves_a_valid_cache() {
     use rand::Rng;
     let s = SignedIn::start().await;
-    let runs = report::scale(12, 200);
-    let (mut killed, mut finished) = (0u64, 0u64);
+    let runs = report::scale(20, 300);
+    let (mut killed, mut finished, mut rewritten) = (0u64, 0u64, 0u64);
     let mut rng = rand::thread_rng();
+    // How long one refresh takes here: the kills are spread over that span, so that some land
+    // while the new cache is being written.
+    let mut span = u64::MAX;
+    for _ in 0..3 {
+        s.expire_cached_access_tokens();
+        let started = Instant::now();
+        let mut child = s.command(&["token"], &[]).spawn().unwrap();
+        let status = child.wait().await.unwrap();
+        assert!(status.success());
+        span = span.min(
+            u64::try_from(started.elapsed().as_micros())
+                .unwrap_or(1)
+                .max(4),
+        );
+    }
     for _ in 0..runs {
         s.expire_cached_access_tokens();
         let before = std::fs::read(s.cache()).unwrap();
         let mut child = s.command(&["token"], &[]).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..250))).await;
+        tokio::time::sleep(Duration::from_micros(rng.gen_range(0..span * 2))).await;
         match child.try_wait().unwrap() {
             Some(_) => finished += 1,
             None => {
@@ -155,6 +173,9 @@ async fn sigkill_during_cache_writes_leaves_a_valid_cache() {
                 after.len()
             )
         });
+        if after != before {
+            rewritten += 1;
+        }
         let refresh = parsed["RefreshToken"].as_object().map_or(0, |m| m.len());
         assert!(refresh >= 1, "a SIGKILL lost the refresh token");
     }
@@ -163,10 +184,14 @@ async fn sigkill_during_cache_writes_leaves_a_valid_cache() {
     assert!(out.status.success(), "{}", text(&out));
     report::record(
         "cache",
-        "`printjob token` refreshing, SIGKILLed 0–250 ms after start",
+        &format!(
+            "`printjob token` refreshing, SIGKILLed at a random moment of its run (0–{} ms: twice \
+             the fastest run)",
+            span / 500
+        ),
         runs,
         &format!(
-            "{killed} killed, {finished} finished first; cache valid JSON with its refresh token \
+            "{killed} killed, {finished} finished first, {rewritten} rewrote the cache; cache valid JSON with its refresh token \
              after every run; 0 lost"
         ),
     );
@@ -267,7 +292,10 @@ async fn every_command_at_trace_level_leaks_no_secret() {
             "a token leaked at trace level"
         );
     }
-    assert!(!logged.contains("code="), "an authorization code was logged");
+    assert!(
+        !logged.contains("code="),
+        "an authorization code was logged"
+    );
     assert!(
         !logged.contains("refresh_token="),
         "a refresh token was logged"
@@ -282,8 +310,8 @@ async fn every_command_at_trace_level_leaks_no_secret() {
         "`-vvv` + RUST_LOG=trace over login, status, token, printers, jobs, cancel, logout",
         u64::try_from(commands.len() + 1).unwrap_or(0),
         &format!(
-            "{checked} secrets (tokens before and after refresh, code, verifier) searched in {} KiB \
-             of logs; 0 leaks",
+            "{checked} cached tokens (before and after a refresh), the code parameter and the PKCE \
+             verifier searched in {} KiB of logs; 0 leaks",
             logged.len() / 1024
         ),
     );
@@ -370,18 +398,42 @@ async fn bad_inputs_fail_with_a_clear_message_and_a_documented_exit_code() {
         case("empty printer id", &["jobs", ""]),
         case("printer id with a path", &["jobs", "../../../etc/passwd"]),
         case("printer id of 100,000 characters", &["jobs", &long]),
-        case("printer id with control characters", &["jobs", "ab\u{1b}[2J\u{7}"]),
+        case(
+            "printer id with control characters",
+            &["jobs", "ab\u{1b}[2J\u{7}"],
+        ),
         case("job id that is not an id", &["cancel", &printer, "'; DROP"]),
-        case("unknown job state", &["jobs", &printer, "--state", "pendng"]),
+        case(
+            "unknown job state",
+            &["jobs", &printer, "--state", "pendng"],
+        ),
         case("negative timeout", &["login", "--timeout", "-1"]),
-        case("timeout past u64", &["login", "--timeout", "99999999999999999999999"]),
+        case(
+            "timeout past u64",
+            &["login", "--timeout", "99999999999999999999999"],
+        ),
         case("port past 65535", &["login", "--port", "70000"]),
         case("unknown cloud", &["--cloud", "mars", "status"]),
-        case("unknown response mode", &["login", "--response-mode", "fragment"]),
-        case("tenant that is not a tenant", &["--tenant", "a b/c", "status"]),
-        case("client id that is not a GUID", &["--client-id", "nope", "token"]),
-        case("authority that is not a URL", &["--authority", "::", "token"]),
-        case("Graph URL over plain http off loopback", &["--graph-url", "http://example.com/v1.0", "printers"]),
+        case(
+            "unknown response mode",
+            &["login", "--response-mode", "fragment"],
+        ),
+        case(
+            "tenant that is not a tenant",
+            &["--tenant", "a b/c", "status"],
+        ),
+        case(
+            "client id that is not a GUID",
+            &["--client-id", "nope", "token"],
+        ),
+        case(
+            "authority that is not a URL",
+            &["--authority", "::", "token"],
+        ),
+        case(
+            "Graph URL over plain http off loopback",
+            &["--graph-url", "http://example.com/v1.0", "printers"],
+        ),
     ];
     cases.push(Case {
         what: "non-UTF-8 printer id".into(),
@@ -396,13 +448,24 @@ async fn bad_inputs_fail_with_a_clear_message_and_a_documented_exit_code() {
     let wrong_type = config_dir.join("wrong-type.toml");
     std::fs::write(&wrong_type, "tenant = 42\nclient_id = true\n").unwrap();
     let huge = config_dir.join("huge.toml");
-    std::fs::write(&huge, format!("# {}\ntenant = \"{}\"\nclient_id = 7\n", "x".repeat(8 << 20), "y".repeat(1 << 20))).unwrap();
+    std::fs::write(
+        &huge,
+        format!(
+            "# {}\ntenant = \"{}\"\nclient_id = 7\n",
+            "x".repeat(8 << 20),
+            "y".repeat(1 << 20)
+        ),
+    )
+    .unwrap();
     for (what, path) in [
         ("config file that is not TOML", garbage.clone()),
         ("config file with wrong types", wrong_type),
         ("config file of 9 MiB with a wrong type at its end", huge),
         ("config path that is a directory", config_dir.clone()),
-        ("config path that does not exist", config_dir.join("missing.toml")),
+        (
+            "config path that does not exist",
+            config_dir.join("missing.toml"),
+        ),
     ] {
         cases.push(with_env(case(what, &["status"]), "PRINTJOB_CONFIG", path));
     }
@@ -411,11 +474,27 @@ async fn bad_inputs_fail_with_a_clear_message_and_a_documented_exit_code() {
     std::fs::create_dir_all(&caches).unwrap();
     let mut cache_cases: Vec<(&str, PathBuf)> = Vec::new();
     for (what, name, bytes) in [
-        ("cache that is not JSON", "garbage.json", b"{{{{\xff".to_vec()),
+        (
+            "cache that is not JSON",
+            "garbage.json",
+            b"{{{{\xff".to_vec(),
+        ),
         ("empty cache file", "empty.json", Vec::new()),
-        ("cache that is a JSON array", "array.json", b"[1,2,3]".to_vec()),
-        ("cache with wrong field types", "types.json", br#"{"AccessToken":7,"RefreshToken":"x","Account":[]}"#.to_vec()),
-        ("cache of 16 MiB of nesting", "deep.json", b"[".repeat(16 << 20)),
+        (
+            "cache that is a JSON array",
+            "array.json",
+            b"[1,2,3]".to_vec(),
+        ),
+        (
+            "cache with wrong field types",
+            "types.json",
+            br#"{"AccessToken":7,"RefreshToken":"x","Account":[]}"#.to_vec(),
+        ),
+        (
+            "cache of 16 MiB of nesting",
+            "deep.json",
+            b"[".repeat(16 << 20),
+        ),
     ] {
         let path = caches.join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -427,11 +506,36 @@ async fn bad_inputs_fail_with_a_clear_message_and_a_documented_exit_code() {
     }
     // Graph and identity answers that are garbage or miss fields.
     for (what, status, body, content_type) in [
-        ("Graph answering HTML", 200, &b"<html>hello</html>"[..], "text/html"),
-        ("Graph answering invalid JSON", 200, &b"{\"value\": [{\"id\": "[..], "application/json"),
-        ("Graph answering jobs without ids", 200, &br#"{"value":[{"state":7}]}"#[..], "application/json"),
-        ("Graph answering 500 with an empty body", 500, &b""[..], "application/json"),
-        ("Graph answering 404 with garbage", 404, &b"\x00\xff\x1b[31m"[..], "application/json"),
+        (
+            "Graph answering HTML",
+            200,
+            &b"<html>hello</html>"[..],
+            "text/html",
+        ),
+        (
+            "Graph answering invalid JSON",
+            200,
+            &b"{\"value\": [{\"id\": "[..],
+            "application/json",
+        ),
+        (
+            "Graph answering jobs without ids",
+            200,
+            &br#"{"value":[{"state":7}]}"#[..],
+            "application/json",
+        ),
+        (
+            "Graph answering 500 with an empty body",
+            500,
+            &b""[..],
+            "application/json",
+        ),
+        (
+            "Graph answering 404 with garbage",
+            404,
+            &b"\x00\xff\x1b[31m"[..],
+            "application/json",
+        ),
     ] {
         let graph = fake_service(status, body, content_type).await;
         cases.push(with_env(
@@ -441,8 +545,16 @@ async fn bad_inputs_fail_with_a_clear_message_and_a_documented_exit_code() {
         ));
     }
     for (what, status, body) in [
-        ("identity provider answering garbage discovery", 200, &b"not json"[..]),
-        ("identity provider answering discovery without endpoints", 200, &br#"{"issuer":"x"}"#[..]),
+        (
+            "identity provider answering garbage discovery",
+            200,
+            &b"not json"[..],
+        ),
+        (
+            "identity provider answering discovery without endpoints",
+            200,
+            &br#"{"issuer":"x"}"#[..],
+        ),
         ("identity provider answering 500", 500, &b""[..]),
     ] {
         let authority = fake_service(status, body, "application/json").await;

@@ -1,7 +1,7 @@
 //! Figures for `docs/reliability.md`. Tests call [`record`] with what they tried and what
 //! happened; when `PRINTJOB_RELIABILITY_REPORT` names a file, each record is appended to it as
-//! one JSON line (`scripts/reliability.sh` turns them into the table). Without it, nothing is
-//! written. `PRINTJOB_RELIABILITY_FULL=1` selects the long runs ([`scale`]).
+//! one Markdown table row (`scripts/reliability.sh` puts the rows in the table). Without it,
+//! nothing is written. `PRINTJOB_RELIABILITY_FULL=1` selects the long runs ([`scale`]).
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -11,13 +11,14 @@ pub fn record(area: &str, tried: &str, count: u64, outcome: &str) {
     let Some(path) = std::env::var_os("PRINTJOB_RELIABILITY_REPORT") else {
         return;
     };
-    let line = serde_json::json!({
-        "area": area,
-        "tried": tried,
-        "count": count,
-        "outcome": outcome,
-        "mode": if full() { "full" } else { "smoke" },
-    });
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let mode = if full() { "full" } else { "smoke" };
+    let line = format!(
+        "| {} | {} | {count} | {} | {mode} |",
+        cell(area),
+        cell(tried),
+        cell(outcome)
+    );
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
