@@ -923,7 +923,7 @@ mod properties {
         prop_oneof![
             "\\PC{0,40}".prop_map(String::into_bytes),
             proptest::collection::vec(any::<u8>(), 0..48),
-            Just(EXPECTED[1..].as_bytes().to_vec()),
+            Just(EXPECTED.as_bytes()[1..].to_vec()),
             Just(format!("{EXPECTED} ").into_bytes()),
             Just(EXPECTED.to_lowercase().into_bytes()),
             Just(format!("{EXPECTED}%00").into_bytes()),
