@@ -613,3 +613,60 @@ fn arbitrary_raw_requests_never_end_the_sign_in() {
         "0 accepted, sign-in not ended, genuine redirect completed after them",
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_attacks_at_once_do_not_delay_the_genuine_redirect() {
+    let waiting = Waiting::default();
+    let port = waiting.port;
+    let scale = report::scale(1, 5);
+    let pipeliners: Vec<_> = (0..4 * scale)
+        .map(|_| pipeline_without_reading(port, 20_000))
+        .collect();
+    let mut open = Vec::new();
+    for i in 0..100 * scale {
+        let head = match i % 4 {
+            0 => "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 99999999999999\r\n\r\n",
+            1 => "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4096\r\n\r\ncode=",
+            2 => "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n10\r\n",
+            _ => "GET /?state=",
+        };
+        open.extend(stray(port, head, b"").await);
+    }
+    let flood = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut refused = 0u64;
+        for i in 0..200 * scale {
+            let sent = client
+                .post(format!("http://127.0.0.1:{port}/"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("code=forged{i}&state=forged{i}"))
+                .send()
+                .await;
+            if sent.is_ok_and(|r| r.status() == 400) {
+                refused += 1;
+            }
+        }
+        refused
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(waiting.still_waiting());
+    let took = waiting
+        .genuine_redirect_within(Duration::from_secs(5))
+        .await;
+    let refused = flood.await.unwrap_or(0);
+    for p in pipeliners {
+        p.abort();
+    }
+    report::record(
+        "listener",
+        "all at once: pipelining clients, huge Content-Length, stalled and chunked bodies, \
+         unfinished heads, forged form_posts",
+        4 * scale + 100 * scale + 200 * scale,
+        &format!(
+            "genuine redirect in {} ms; {refused} forged posts refused with 400 before it; 0 \
+             accepted",
+            took.as_millis()
+        ),
+    );
+    drop(open);
+}
