@@ -663,7 +663,7 @@ async fn all_attacks_at_once_do_not_delay_the_genuine_redirect() {
          unfinished heads, forged form_posts",
         4 * scale + 100 * scale + 200 * scale,
         &format!(
-            "genuine redirect in {} ms; {refused} forged posts refused with 400 before it; 0 \
+            "genuine redirect in {} ms; {refused} forged posts answered 400 (the rest cut off when the wait ended); 0 \
              accepted",
             took.as_millis()
         ),
