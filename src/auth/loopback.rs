@@ -1,10 +1,14 @@
-//! The loopback redirect listener: a tiny_http server on `127.0.0.1` (and `[::1]` on the same
-//! port where the machine allows it, never any other interface) that waits for exactly one
-//! redirect carrying the expected `state`, answers it with a small static page, and closes.
+//! The loopback redirect listener: an HTTP/1.1 server (hyper) on `127.0.0.1` (and `[::1]` on
+//! the same port where the machine allows it, never any other interface) that waits for
+//! exactly one redirect carrying the expected `state`, answers it with a small static page, and
+//! closes.
 //!
 //! Every other request (a favicon, a wrong path, a wrong method or content type, a missing or
 //! wrong `state`, garbage) gets a small static page and the wait goes on. Pages never echo
-//! anything from the request. See `docs/security.md` for why each rule exists.
+//! anything from the request. Every connection is served by a task of its own with a header
+//! cap, read deadlines and one request per connection, so no client (a pipelining one that
+//! never reads, a stalled body, a header without end, thousands of idle connections) can delay
+//! the genuine redirect, the deadline or Ctrl-C. See `docs/security.md` for why each rule exists.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), printjob::auth::AuthError> {
@@ -20,13 +24,20 @@
 
 use crate::auth::interactive::{constant_time_eq, RedirectParams, ResponseMode};
 use crate::auth::AuthError;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
-use tiny_http::{Header, Request, Response, Server};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::time::Instant;
 
 /// The host name the redirect URI uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +70,10 @@ pub struct LoopbackOptions {
     pub timeout: Duration,
     /// The largest form body accepted (default 64 KiB); larger ones get 413.
     pub max_body_bytes: usize,
+    /// How long one connection may take to send its request head, and then its body
+    /// (default 10 s each). A connection that has not sent its head in time is closed; one
+    /// whose body stalls gets 408. A connection lives at most three times this long.
+    pub connection_timeout: Duration,
 }
 
 impl Default for LoopbackOptions {
@@ -68,6 +83,7 @@ impl Default for LoopbackOptions {
             host: RedirectHost::Localhost,
             timeout: Duration::from_secs(300),
             max_body_bytes: 64 * 1024,
+            connection_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -75,12 +91,13 @@ impl Default for LoopbackOptions {
 /// A bound loopback listener, ready before the browser opens; consumed by
 /// [`LoopbackListener::wait`].
 pub struct LoopbackListener {
-    servers: Vec<Server>,
+    listeners: Vec<TcpListener>,
     addresses: Vec<SocketAddr>,
     port: u16,
     redirect_uri: url::Url,
     timeout: Duration,
     max_body_bytes: usize,
+    connection_timeout: Duration,
 }
 
 impl fmt::Debug for LoopbackListener {
@@ -93,18 +110,19 @@ impl fmt::Debug for LoopbackListener {
     }
 }
 
-/// How often the blocking loop looks at its stop flag and deadline.
-const POLL: Duration = Duration::from_millis(50);
 /// Ephemeral ports tried before giving up on finding one free on both loopback addresses.
 const BIND_ATTEMPTS: usize = 8;
-/// tiny_http reads bodies up to this size before handing the request over.
-const BUFFERED_BODY_BYTES: usize = 1024;
-/// Rejected bodies up to this size are drained (tiny_http does so when a request is dropped).
+/// The largest request head (request line and headers) read; a longer one gets 431 and the
+/// connection is closed (hyper's read buffer cap, so memory per connection stays bounded).
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Rejected bodies up to this size are read and discarded before the answer, so that the
+/// client sees the answer rather than a connection reset; larger ones are not read.
 const DRAIN_LIMIT: usize = 1024 * 1024;
-/// Requests with a streamed body are handled on their own threads, at most this many at once.
-const MAX_BODY_WORKERS: usize = 16;
-/// Requests abandoned unanswered (absurd bodies, or no worker free) before the wait gives up.
-const MAX_ABANDONED: usize = 64;
+/// Connections served at once; more wait in the kernel's accept queue until one ends. Bounds
+/// memory (each holds at most [`MAX_HEAD_BYTES`] plus the body limit).
+const MAX_CONNECTIONS: usize = 1024;
+/// How long accepting pauses after an error such as EMFILE (no file descriptor free).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 impl LoopbackListener {
     /// Binds `127.0.0.1:{port}` (and `[::1]` on the same port for `localhost` redirects where
@@ -129,25 +147,26 @@ impl LoopbackListener {
             .map(TcpListener::local_addr)
             .collect::<io::Result<Vec<_>>>()
             .map_err(|e| listener_error(&format!("could not read the listener address ({e})")))?;
+        for listener in &listeners {
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| listener_error(&format!("could not prepare the listener ({e})")))?;
+        }
         let port = addresses
             .first()
             .map(SocketAddr::port)
             .unwrap_or(options.port);
-        let servers = listeners
-            .into_iter()
-            .map(|l| Server::from_listener(l, None))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| listener_error(&format!("could not start the listener ({e})")))?;
         let redirect_uri = url::Url::parse(&format!("http://{}:{port}/", options.host.as_str()))
             .map_err(|e| listener_error(&format!("could not form the redirect URI ({e})")))?;
         tracing::debug!(?addresses, "sign-in listener bound");
         Ok(Self {
-            servers,
+            listeners,
             addresses,
             port,
             redirect_uri,
             timeout: options.timeout,
             max_body_bytes: options.max_body_bytes,
+            connection_timeout: options.connection_timeout.max(Duration::from_millis(1)),
         })
     }
 
@@ -169,27 +188,41 @@ impl LoopbackListener {
     /// Waits for the redirect whose `state` matches, answers it and closes the listener.
     /// A redirect with `error=` also ends the wait (hand it to
     /// [`PendingAuthorization::finish`](crate::auth::interactive::PendingAuthorization::finish)).
-    /// Fails with [`AuthError::TimedOut`] after the timeout. Dropping the future stops the
-    /// loop and releases the port within a fraction of a second.
+    /// Fails with [`AuthError::TimedOut`] after the timeout. Requests that do not carry the
+    /// expected `state` never end the wait, however many arrive. Dropping the future stops
+    /// every connection and releases the port at once. Must run inside a tokio runtime.
     pub async fn wait(
         self,
         expected_state: &str,
         mode: ResponseMode,
     ) -> Result<RedirectParams, AuthError> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let _stop_on_drop = StopOnDrop(Arc::clone(&stop));
+        let deadline = Instant::now() + self.timeout;
+        let (found, mut arrived) = mpsc::unbounded_channel();
+        // Dropped when this future ends or is dropped: every task sees the channel close.
+        let (_stop, stopped) = watch::channel(());
         let context = Arc::new(Context {
             expected_state: expected_state.to_owned(),
             mode,
             max_body_bytes: self.max_body_bytes,
+            connection_timeout: self.connection_timeout,
             done: AtomicBool::new(false),
-            workers: AtomicUsize::new(0),
-            abandoned: AtomicUsize::new(0),
+            found,
+            slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
         });
-        let (servers, timeout) = (self.servers, self.timeout);
-        tokio::task::spawn_blocking(move || serve(&servers, &context, timeout, &stop))
-            .await
-            .map_err(|e| listener_error(&format!("the listener stopped unexpectedly ({e})")))?
+        for listener in self.listeners {
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| listener_error(&format!("could not start the listener ({e})")))?;
+            tokio::spawn(accept_loop(listener, Arc::clone(&context), stopped.clone()));
+        }
+        drop(context);
+        tokio::select! {
+            params = arrived.recv() => params.ok_or_else(|| {
+                listener_error("every listening socket stopped")
+            }),
+            () = tokio::time::sleep_until(deadline) => Err(AuthError::TimedOut {
+                seconds: self.timeout.as_secs(),
+            }),
+        }
     }
 }
 
@@ -234,234 +267,210 @@ fn bind_error(error: &io::Error, port: u16, address: &str) -> AuthError {
     AuthError::Listener(message)
 }
 
-/// Sets the stop flag when the waiting future is dropped (Ctrl-C, `select!`).
-struct StopOnDrop(Arc<AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-/// What every request handler shares.
+/// What every connection shares.
 struct Context {
     expected_state: String,
     mode: ResponseMode,
     max_body_bytes: usize,
+    connection_timeout: Duration,
     /// Set by whoever answers the matching redirect first.
     done: AtomicBool,
-    workers: AtomicUsize,
-    abandoned: AtomicUsize,
+    /// Where the matching redirect's parameters go once its answer has been written.
+    found: mpsc::UnboundedSender<RedirectParams>,
+    /// One permit per connection being served.
+    slots: Arc<Semaphore>,
 }
 
-/// The blocking loop: polls each server, handles requests, watches the deadline and stop flag.
-/// Dropping `servers` on return closes the listener.
-fn serve(
-    servers: &[Server],
-    context: &Arc<Context>,
-    timeout: Duration,
-    stop: &AtomicBool,
-) -> Result<RedirectParams, AuthError> {
-    let (sender, receiver) = mpsc::channel();
-    let deadline = Instant::now() + timeout;
-    let slice = POLL / u32::try_from(servers.len().max(1)).unwrap_or(1);
-    let mut turn = 0;
+/// Accepts connections until the wait ends, each served by a task of its own. Accept errors
+/// (EMFILE, ENFILE, ENOBUFS, a connection reset before it was accepted) pause briefly and the
+/// loop goes on: they never end the sign-in.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    context: Arc<Context>,
+    mut stopped: watch::Receiver<()>,
+) {
     loop {
-        if let Ok(params) = receiver.try_recv() {
-            return Ok(params);
-        }
-        if stop.load(Ordering::Acquire) {
-            return Err(AuthError::Cancelled {
-                detail: Some("stopped waiting for the browser".into()),
-            });
-        }
-        if context.abandoned.load(Ordering::Relaxed) > MAX_ABANDONED {
-            return Err(listener_error(
-                "another program on this machine flooded it with oversized requests",
-            ));
-        }
-        if Instant::now() >= deadline {
-            return Err(AuthError::TimedOut {
-                seconds: timeout.as_secs(),
-            });
-        }
-        let mut idle = true;
-        for server in servers {
-            let request = server.try_recv().map_err(accept_error)?;
-            idle &= request.is_none();
-            if let Some(params) = request.and_then(|r| dispatch(r, context, &sender)) {
-                return Ok(params);
+        let permit = tokio::select! {
+            _ = stopped.changed() => return,
+            permit = Arc::clone(&context.slots).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = stopped.changed() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                let context = Arc::clone(&context);
+                let stopped = stopped.clone();
+                tokio::spawn(async move {
+                    serve_connection(stream, &context, stopped).await;
+                    drop(permit);
+                });
             }
-        }
-        if idle {
-            // Nothing queued anywhere: block briefly on one server, taking turns.
-            turn = (turn + 1) % servers.len().max(1);
-            let request = match servers.get(turn) {
-                Some(server) => server.recv_timeout(slice).map_err(accept_error)?,
-                None => None,
-            };
-            if let Some(params) = request.and_then(|r| dispatch(r, context, &sender)) {
-                return Ok(params);
+            Err(e) => {
+                tracing::debug!(error = %e, "the sign-in listener could not accept a connection");
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    () = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                }
             }
         }
     }
 }
 
-fn accept_error(error: io::Error) -> AuthError {
-    listener_error(&format!("could not accept a connection ({error})"))
-}
-
-/// How a request's body must be treated so that reading or discarding it never blocks the loop.
-#[derive(Debug, PartialEq, Eq)]
-enum BodyKind {
-    /// No body, or tiny_http already read it into memory.
-    Buffered,
-    /// A body still on the socket: handled on a worker thread.
-    Streamed,
-    /// A declared length so large that discarding it is itself an attack (tiny_http allocates
-    /// the remaining length when it drops a request): left unanswered.
-    Absurd,
-}
-
-fn body_kind(
-    content_length: Option<usize>,
-    chunked_or_expect: bool,
-    max_body_bytes: usize,
-) -> BodyKind {
-    let length = content_length.unwrap_or(0);
-    if length > DRAIN_LIMIT.max(max_body_bytes) {
-        BodyKind::Absurd
-    } else if chunked_or_expect || length > BUFFERED_BODY_BYTES {
-        BodyKind::Streamed
-    } else {
-        BodyKind::Buffered
-    }
-}
-
-fn has_header(request: &Request, name: &'static str) -> bool {
-    request.headers().iter().any(|h| h.field.equiv(name))
-}
-
-/// Routes one request: inline when its body is in memory, on a worker thread otherwise.
-fn dispatch(
-    request: Request,
+/// Serves one request on one connection (no keep-alive), within the connection's deadlines.
+/// The matching redirect's parameters are handed over only after its page has been written.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
     context: &Arc<Context>,
-    sender: &mpsc::Sender<RedirectParams>,
-) -> Option<RedirectParams> {
+    mut stopped: watch::Receiver<()>,
+) {
+    let slot: Arc<Mutex<Option<RedirectParams>>> = Arc::new(Mutex::new(None));
+    let service = {
+        let (context, slot) = (Arc::clone(context), Arc::clone(&slot));
+        hyper::service::service_fn(move |request| {
+            let (context, slot) = (Arc::clone(&context), Arc::clone(&slot));
+            async move { Ok::<_, Infallible>(handle(request, &context, &slot).await) }
+        })
+    };
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(context.connection_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(false);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let lifetime = context.connection_timeout.saturating_mul(3);
+    tokio::select! {
+        _ = stopped.changed() => return,
+        served = tokio::time::timeout(lifetime, connection) => match served {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e, "a connection to the sign-in listener failed"),
+            Err(_) => tracing::debug!("a connection to the sign-in listener took too long; closed"),
+        },
+    }
+    let params = slot.lock().ok().and_then(|mut s| s.take());
+    if let Some(params) = params {
+        let _ = context.found.send(params);
+    }
+}
+
+/// Triage, body, state check and answer for one request.
+async fn handle(
+    request: Request<Incoming>,
+    context: &Context,
+    slot: &Mutex<Option<RedirectParams>>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    // An absolute-form target (`http://host/…`) is kept whole so that it never looks like `/`.
+    let target = if parts.uri.authority().is_some() {
+        parts.uri.to_string()
+    } else {
+        parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned())
+    };
     tracing::debug!(
-        method = %request.method(),
-        path = path_of(request.url()),
+        method = %parts.method,
+        path = path_of(&target),
         "request to the sign-in listener"
     );
-    let streaming = has_header(&request, "Transfer-Encoding") || has_header(&request, "Expect");
-    match body_kind(request.body_length(), streaming, context.max_body_bytes) {
-        BodyKind::Buffered => process(request, context),
-        BodyKind::Streamed => {
-            spawn_worker(request, context, sender);
-            None
-        }
-        BodyKind::Absurd => {
-            abandon(request, context);
-            None
-        }
-    }
-}
-
-/// Leaves a request unanswered without dropping it (see [`BodyKind::Absurd`]).
-fn abandon(request: Request, context: &Context) {
-    tracing::debug!("oversized request to the sign-in listener left unanswered");
-    context.abandoned.fetch_add(1, Ordering::Relaxed);
-    std::mem::forget(request);
-}
-
-/// Handles a request with a streamed body on its own thread (bounded).
-fn spawn_worker(request: Request, context: &Arc<Context>, sender: &mpsc::Sender<RedirectParams>) {
-    if context.workers.fetch_add(1, Ordering::AcqRel) >= MAX_BODY_WORKERS {
-        context.workers.fetch_sub(1, Ordering::AcqRel);
-        abandon(request, context);
-        return;
-    }
-    let slot = WorkerSlot(Arc::clone(context));
-    let sender = sender.clone();
-    let spawned = std::thread::Builder::new()
-        .name("printjob-loopback-body".into())
-        .spawn(move || {
-            if let Some(params) = process(request, &slot.0) {
-                let _ = sender.send(params);
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::debug!(error = %e, "could not start a thread for a request body");
-    }
-}
-
-/// A worker's place in [`MAX_BODY_WORKERS`], given back when the worker ends (or never starts).
-struct WorkerSlot(Arc<Context>);
-
-impl Drop for WorkerSlot {
-    fn drop(&mut self) {
-        self.0.workers.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Triage, body, state check and answer for one request; the matching redirect's parameters
-/// come back once.
-fn process(mut request: Request, context: &Context) -> Option<RedirectParams> {
-    let content_type = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.as_str().to_owned());
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let content_length = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    let chunked = parts.headers.contains_key(TRANSFER_ENCODING);
     let head = RequestHead {
-        method: request.method().as_str(),
-        url: request.url(),
-        content_type: content_type.as_deref(),
-        content_length: request.body_length(),
+        method: parts.method.as_str(),
+        url: &target,
+        content_type,
+        content_length,
     };
+    let body_deadline = Instant::now() + context.connection_timeout;
     let decision = match triage(&head, context.mode, context.max_body_bytes) {
-        Triage::Reply(page) => Decision::Reject(page),
+        Triage::Reply(page) => {
+            if chunked || content_length.is_some_and(|n| n > 0 && n <= DRAIN_LIMIT) {
+                drain(body, body_deadline).await;
+            }
+            Decision::Reject(page)
+        }
         Triage::Query(query) => decide(query.as_bytes(), &context.expected_state),
-        Triage::ReadForm => match read_body(&mut request, context.max_body_bytes) {
+        Triage::ReadForm => match read_body(body, context.max_body_bytes, body_deadline).await {
             Ok(body) => decide(&body, &context.expected_state),
             Err(page) => Decision::Reject(page),
         },
     };
-    settle(request, decision, context)
+    settle(decision, context, slot)
 }
 
-/// Reads at most `max` bytes of body; more is 413, a broken body 400.
-fn read_body(request: &mut Request, max: usize) -> Result<Vec<u8>, Page> {
-    let mut body = Vec::new();
-    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    match request.as_reader().take(limit).read_to_end(&mut body) {
-        Ok(_) if body.len() > max => Err(Page::TOO_LARGE),
-        Ok(_) => Ok(body),
-        Err(_) => Err(Page::BAD_REQUEST),
+/// Reads at most `max` bytes of body before `deadline`: more is 413 (the rest drained up to
+/// [`DRAIN_LIMIT`]), too slow is 408, a broken body 400.
+async fn read_body(mut body: Incoming, max: usize, deadline: Instant) -> Result<Vec<u8>, Page> {
+    let mut buffer = Vec::new();
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(Page::REQUEST_TIMEOUT),
+            Ok(None) => return Ok(buffer),
+            Ok(Some(Err(_))) => return Err(Page::BAD_REQUEST),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if buffer.len().saturating_add(data.len()) > max {
+                let read = buffer.len().saturating_add(data.len());
+                drain_from(body, read, deadline).await;
+                return Err(Page::TOO_LARGE);
+            }
+            buffer.extend_from_slice(&data);
+        }
+    }
+}
+
+/// Reads and discards a body (at most [`DRAIN_LIMIT`] bytes, until `deadline`).
+async fn drain(body: Incoming, deadline: Instant) {
+    drain_from(body, 0, deadline).await;
+}
+
+async fn drain_from(mut body: Incoming, mut read: usize, deadline: Instant) {
+    while read <= DRAIN_LIMIT {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                read = read.saturating_add(frame.data_ref().map_or(0, Bytes::len));
+            }
+            _ => return,
+        }
     }
 }
 
 /// Answers the request; the first matching redirect wins, any later one is told it is over.
-fn settle(request: Request, decision: Decision, context: &Context) -> Option<RedirectParams> {
+fn settle(
+    decision: Decision,
+    context: &Context,
+    slot: &Mutex<Option<RedirectParams>>,
+) -> Response<Full<Bytes>> {
     match decision {
         Decision::Reject(page) => {
             tracing::debug!(status = page.status, "sign-in listener refused a request");
-            respond(request, &page);
-            None
+            page.response()
         }
         Decision::Complete(params, page) => {
             if context.done.swap(true, Ordering::AcqRel) {
-                respond(request, &Page::ALREADY_DONE);
-                return None;
+                return Page::ALREADY_DONE.response();
             }
-            respond(request, &page);
-            Some(params)
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(params);
+            }
+            page.response()
         }
-    }
-}
-
-fn respond(request: Request, page: &Page) {
-    if let Err(e) = request.respond(page.response()) {
-        tracing::debug!(error = %e, "could not answer a request to the sign-in listener");
     }
 }
 
@@ -644,6 +653,11 @@ impl Page {
         "Request too large",
         "The request body is larger than a sign-in response can be. It was ignored.",
     );
+    const REQUEST_TIMEOUT: Page = Page::new(
+        408,
+        "Request timeout",
+        "The request was not sent in time. It was ignored.",
+    );
     const UNSUPPORTED_MEDIA_TYPE: Page = Page::new(
         415,
         "Unsupported content type",
@@ -674,29 +688,33 @@ impl Page {
 
     fn headers(&self) -> Vec<(&'static str, &'static str)> {
         let mut headers = vec![
-            ("Content-Type", "text/html; charset=utf-8"),
-            ("Cache-Control", "no-store"),
-            ("Pragma", "no-cache"),
-            ("Referrer-Policy", "no-referrer"),
+            ("content-type", "text/html; charset=utf-8"),
+            ("cache-control", "no-store"),
+            ("pragma", "no-cache"),
+            ("referrer-policy", "no-referrer"),
             (
-                "Content-Security-Policy",
+                "content-security-policy",
                 "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             ),
-            ("X-Content-Type-Options", "nosniff"),
-            ("X-Frame-Options", "DENY"),
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
         ];
-        headers.extend(self.allow.map(|methods| ("Allow", methods)));
+        headers.extend(self.allow.map(|methods| ("allow", methods)));
         headers
     }
 
-    fn response(&self) -> Response<io::Cursor<Vec<u8>>> {
-        self.headers()
-            .into_iter()
-            .filter_map(|(name, value)| Header::from_bytes(name, value).ok())
-            .fold(
-                Response::from_string(self.html()).with_status_code(self.status),
-                Response::with_header,
-            )
+    fn response(&self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(self.html())));
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let headers = response.headers_mut();
+        for (name, value) in self.headers() {
+            headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        response
     }
 }
 
@@ -859,15 +877,6 @@ mod tests {
     }
 
     #[test]
-    fn bodies_are_handled_where_reading_them_cannot_block_the_loop() {
-        assert_eq!(body_kind(None, false, 65536), BodyKind::Buffered);
-        assert_eq!(body_kind(Some(1024), false, 65536), BodyKind::Buffered);
-        assert_eq!(body_kind(Some(1025), false, 65536), BodyKind::Streamed);
-        assert_eq!(body_kind(None, true, 65536), BodyKind::Streamed);
-        assert_eq!(body_kind(Some(usize::MAX), false, 65536), BodyKind::Absurd);
-    }
-
-    #[test]
     fn log_path_drops_the_query() {
         assert_eq!(path_of("/?code=secret&state=s"), "/");
         assert_eq!(path_of("/favicon.ico"), "/favicon.ico");
@@ -883,5 +892,159 @@ mod tests {
         let expected = format!("http://127.0.0.1:{}/", listener.port());
         assert_eq!(listener.redirect_uri().as_str(), expected);
         assert!(listener.port() != 0);
+    }
+}
+
+/// Property-based tests of redirect parsing (issue 12): whatever the request line, the
+/// parameters, their encoding or repetition, parsing never panics and never accepts a wrong
+/// `state`.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const EXPECTED: &str = "Zk3q9s0VJm2cWq1y8HhB6tXo4aPnR5uE7dLwKjYgT2c";
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("code".to_owned()),
+            Just("state".to_owned()),
+            Just("error".to_owned()),
+            Just("error_description".to_owned()),
+            Just("session_state".to_owned()),
+            Just("STATE".to_owned()),
+            Just("state ".to_owned()),
+            "[a-z_%+]{0,12}",
+        ]
+    }
+
+    /// A value: printable text, raw bytes (including non-UTF-8), or near misses of the state.
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "\\PC{0,40}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..48),
+            Just(EXPECTED.as_bytes()[1..].to_vec()),
+            Just(format!("{EXPECTED} ").into_bytes()),
+            Just(EXPECTED.to_lowercase().into_bytes()),
+            Just(format!("{EXPECTED}%00").into_bytes()),
+            Just(format!("{EXPECTED}\u{0}").into_bytes()),
+        ]
+    }
+
+    /// Encodes bytes the way a client might: raw, percent-encoded, or `+` for spaces.
+    fn encode(bytes: &[u8], how: u8) -> Vec<u8> {
+        match how % 3 {
+            0 => bytes.to_vec(),
+            1 => percent_encoding::percent_encode(bytes, percent_encoding::NON_ALPHANUMERIC)
+                .to_string()
+                .into_bytes(),
+            _ => url::form_urlencoded::byte_serialize(bytes)
+                .collect::<String>()
+                .into_bytes(),
+        }
+    }
+
+    fn join(pairs: &[(String, Vec<u8>, u8)]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (i, (name, value, how)) in pairs.iter().enumerate() {
+            if i > 0 {
+                body.push(b'&');
+            }
+            body.extend(encode(name.as_bytes(), *how));
+            body.push(b'=');
+            body.extend(encode(value, how / 3));
+        }
+        body
+    }
+
+    /// The value of `state` as the listener would read it, if given exactly once.
+    fn state_of(body: &[u8]) -> Vec<String> {
+        url::form_urlencoded::parse(body)
+            .filter(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PRINTJOB_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_never_complete_without_the_state(
+            body in proptest::collection::vec(any::<u8>(), 0..512)
+        ) {
+            if let Decision::Complete(params, _) = decide(&body, EXPECTED) {
+                prop_assert_eq!(params.state.as_deref(), Some(EXPECTED));
+                prop_assert_eq!(state_of(&body), vec![EXPECTED.to_owned()]);
+            }
+        }
+
+        #[test]
+        fn parameters_without_the_exact_state_once_are_always_refused(
+            pairs in proptest::collection::vec((name(), value(), any::<u8>()), 0..8)
+        ) {
+            let body = join(&pairs);
+            let states = state_of(&body);
+            let decision = decide(&body, EXPECTED);
+            if states != vec![EXPECTED.to_owned()] {
+                prop_assert!(matches!(decision, Decision::Reject(_)), "{:?}", states);
+            }
+        }
+
+        #[test]
+        fn the_genuine_redirect_is_accepted_among_harmless_extras(
+            code in "[A-Za-z0-9._-]{1,2048}",
+            extras in proptest::collection::vec(("[a-z_]{1,12}", "\\PC{0,40}"), 0..4),
+            how in any::<u8>(),
+        ) {
+            let mut pairs = vec![
+                ("code".to_owned(), code.clone().into_bytes(), how),
+                ("state".to_owned(), EXPECTED.as_bytes().to_vec(), how),
+            ];
+            for (name, value) in extras {
+                if !matches!(name.as_str(), "code" | "state" | "error" | "error_description"
+                    | "error_uri" | "error_codes" | "session_state" | "iss" | "client_info"
+                    | "trace_id" | "correlation_id" | "timestamp" | "admin_consent")
+                {
+                    pairs.push((name, value.into_bytes(), how));
+                }
+            }
+            match decide(&join(&pairs), EXPECTED) {
+                Decision::Complete(params, page) => {
+                    prop_assert_eq!(page, Page::SUCCESS);
+                    prop_assert_eq!(params.code.map(|c| c.secret().to_owned()), Some(code));
+                }
+                Decision::Reject(page) => prop_assert!(false, "refused: {:?}", page),
+            }
+        }
+
+        #[test]
+        fn arbitrary_request_targets_never_panic_and_reply_or_defer(
+            method in prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), Just("PUT".to_owned()), "[A-Z]{1,8}"],
+            target in "\\PC{0,200}",
+            content_type in proptest::option::of("\\PC{0,60}"),
+            content_length in proptest::option::of(any::<usize>()),
+            query_mode in any::<bool>(),
+        ) {
+            let mode = if query_mode { ResponseMode::Query } else { ResponseMode::FormPost };
+            let head = RequestHead {
+                method: &method,
+                url: &target,
+                content_type: content_type.as_deref(),
+                content_length,
+            };
+            match triage(&head, mode, 64 * 1024) {
+                Triage::Query(query) => {
+                    prop_assert!(query_mode && method == "GET");
+                    prop_assert!(target.starts_with("/?") || target == "/");
+                    if let Decision::Complete(params, _) = decide(query.as_bytes(), EXPECTED) {
+                        prop_assert_eq!(params.state.as_deref(), Some(EXPECTED));
+                    }
+                }
+                Triage::ReadForm => prop_assert!(!query_mode && method == "POST"),
+                Triage::Reply(page) => prop_assert!(page.status >= 400),
+            }
+        }
     }
 }
