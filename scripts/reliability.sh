@@ -6,8 +6,8 @@
 #   scripts/reliability.sh --out FILE      write the generated table to FILE instead of the doc
 #                                          (CI uses this so that the tree stays clean)
 #
-# The tests (tests/it/hostile.rs, tests/it/reliability.rs, the property tests in
-# src/auth/loopback.rs) append one Markdown row each to $PRINTJOB_RELIABILITY_REPORT; this script
+# The tests (crates/printjob-cli/tests/it/hostile.rs, …/reliability.rs, the property tests in
+# crates/printjob/src/auth/loopback.rs) append one Markdown row each to $PRINTJOB_RELIABILITY_REPORT; this script
 # runs them, then puts the rows, the date and the mode between the GENERATED markers of
 # docs/reliability.md. Everything in the table comes from this run.
 set -euo pipefail

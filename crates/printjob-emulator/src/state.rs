@@ -1,0 +1,55 @@
+//! The emulator's shared state.
+
+use super::directory::Directory;
+use super::faults::{Counters, Faults};
+use super::graph::store::PrintStore;
+use super::identity::store::IdentityStore;
+use super::jwt::SigningKeys;
+use printjob::clock::{Clock, OffsetClock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Shared state behind every route.
+#[derive(Debug)]
+pub struct EmulatorState {
+    /// `http://127.0.0.1:{port}` (no trailing slash).
+    pub base_url: String,
+    /// Tenants, users, applications.
+    pub directory: RwLock<Directory>,
+    /// Codes, refresh tokens, consents, device codes.
+    pub identity: Mutex<IdentityStore>,
+    /// Printers, shares, jobs.
+    pub print: Mutex<PrintStore>,
+    /// The token signing key.
+    pub keys: SigningKeys,
+    /// The clock (tests move it forward).
+    pub clock: OffsetClock,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Request counters.
+    pub counters: Counters,
+}
+
+/// The state as routes hold it.
+pub type Shared = Arc<EmulatorState>;
+
+impl EmulatorState {
+    /// Now, in Unix seconds, by the emulator's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.unix_now()
+    }
+
+    /// Reads the directory.
+    pub fn directory(&self) -> std::sync::RwLockReadGuard<'_, Directory> {
+        self.directory.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Locks the identity store.
+    pub fn identity(&self) -> MutexGuard<'_, IdentityStore> {
+        self.identity.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Locks the print store.
+    pub fn print(&self) -> MutexGuard<'_, PrintStore> {
+        self.print.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
