@@ -1,9 +1,10 @@
-//! The crate's error type and the categories the command line maps to exit codes.
+//! The crate's error type and its categories (a caller, such as the command line, maps each to
+//! its own exit code).
 
 use crate::ids::InvalidId;
 
-/// What kind of failure an error is; the command line turns each into its own exit code
-/// (documented in README.md) and scripts branch on it.
+/// What kind of failure an error is; callers branch on it (the command line turns each into
+/// its own exit code, documented in README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The input was wrong: flags, ids, configuration. Fix the command and run it again.
@@ -24,23 +25,6 @@ pub enum ErrorKind {
     NotAvailable,
     /// Anything unexpected (a bug, an I/O failure).
     Internal,
-}
-
-impl ErrorKind {
-    /// The process exit code for this kind (0 is success and is never returned here).
-    pub fn exit_code(self) -> u8 {
-        match self {
-            ErrorKind::Internal => 1,
-            ErrorKind::Usage => 2,
-            ErrorKind::SignIn => 3,
-            ErrorKind::SignInCancelled => 4,
-            ErrorKind::Permission => 5,
-            ErrorKind::NotFound => 6,
-            ErrorKind::PartialFailure => 7,
-            ErrorKind::Service => 8,
-            ErrorKind::NotAvailable => 9,
-        }
-    }
 }
 
 /// Any error the library returns.
@@ -91,28 +75,3 @@ impl Error {
 
 /// `Result` with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_codes_are_distinct() {
-        let kinds = [
-            ErrorKind::Internal,
-            ErrorKind::Usage,
-            ErrorKind::SignIn,
-            ErrorKind::SignInCancelled,
-            ErrorKind::Permission,
-            ErrorKind::NotFound,
-            ErrorKind::PartialFailure,
-            ErrorKind::Service,
-            ErrorKind::NotAvailable,
-        ];
-        let mut codes: Vec<u8> = kinds.iter().map(|k| k.exit_code()).collect();
-        codes.sort();
-        codes.dedup();
-        assert_eq!(codes.len(), kinds.len());
-        assert!(!codes.contains(&0));
-    }
-}

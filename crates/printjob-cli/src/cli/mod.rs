@@ -37,6 +37,7 @@ pub mod cancel;
 pub mod demo;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod exit;
 pub mod output;
 pub mod signin;
 
@@ -116,7 +117,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {
-                ErrorKind::Usage.exit_code()
+                exit::code(ErrorKind::Usage)
             } else {
                 0
             });
@@ -130,7 +131,7 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(ErrorKind::Internal.exit_code());
+            return ExitCode::from(exit::code(ErrorKind::Internal));
         }
     };
     let result = runtime.block_on(run(cli));
@@ -143,12 +144,12 @@ pub fn main() -> ExitCode {
             None => ExitCode::SUCCESS,
             Some(e) => {
                 eprintln!("error: cannot write to standard output: {e}");
-                ExitCode::from(ErrorKind::Internal.exit_code())
+                ExitCode::from(exit::code(ErrorKind::Internal))
             }
         },
         Err(e) => {
             output::print_error(&e);
-            ExitCode::from(e.kind().exit_code())
+            ExitCode::from(exit::code(e.kind()))
         }
     }
 }

@@ -934,7 +934,7 @@ async fn cli_unknown_job_exits_with_the_not_found_code() {
     let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "999"]);
     assert_eq!(
         out.status.code(),
-        Some(ErrorKind::NotFound.exit_code() as i32)
+        Some(crate::harness::exit_code(ErrorKind::NotFound))
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -983,7 +983,7 @@ async fn cli_refuses_a_malformed_job_id_before_any_request() {
     let emulator = emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "12/../13"]);
-    assert_eq!(out.status.code(), Some(ErrorKind::Usage.exit_code() as i32));
+    assert_eq!(out.status.code(), Some(crate::harness::exit_code(ErrorKind::Usage)));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("invalid print job id"), "{stderr}");
     assert_eq!(
@@ -999,14 +999,14 @@ async fn cli_all_without_yes_off_a_terminal_is_refused() {
     let emulator = emulator().await;
     let dir = tempfile::tempdir().unwrap();
     let out = printjob(&emulator, &dir, &["cancel", LOBBY_PRINTER, "--all"]);
-    assert_eq!(out.status.code(), Some(ErrorKind::Usage.exit_code() as i32));
+    assert_eq!(out.status.code(), Some(crate::harness::exit_code(ErrorKind::Usage)));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--yes"), "{stderr}");
     assert_eq!(emulator.counters().values().sum::<u64>(), 0);
 }
 
 fn exit_code(kind: ErrorKind) -> Option<i32> {
-    Some(i32::from(kind.exit_code()))
+    Some(crate::harness::exit_code(kind))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1849,7 +1849,7 @@ async fn cli_share_cancel_signed_in_without_a_share_scope_says_what_to_do() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
-        Some(ErrorKind::SignIn.exit_code() as i32),
+        Some(crate::harness::exit_code(ErrorKind::SignIn)),
         "{stderr}"
     );
     assert!(

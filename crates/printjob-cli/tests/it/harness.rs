@@ -88,3 +88,19 @@ pub fn spawn_emulator(command: &mut std::process::Command) -> EmulatorProcess {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
+
+/// The exit code README.md's "Exit codes" table documents for a failure of this kind.
+pub fn exit_code(kind: printjob::ErrorKind) -> i32 {
+    use printjob::ErrorKind::*;
+    match kind {
+        Internal => 1,
+        Usage => 2,
+        SignIn => 3,
+        SignInCancelled => 4,
+        Permission => 5,
+        NotFound => 6,
+        PartialFailure => 7,
+        Service => 8,
+        NotAvailable => 9,
+    }
+}
