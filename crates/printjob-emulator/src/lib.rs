@@ -31,8 +31,8 @@ pub mod tls;
 
 mod admin;
 
-use printjob::clock::OffsetClock;
 use faults::{FaultConfig, Faults};
+use printjob::clock::OffsetClock;
 use seed::Seed;
 use state::{EmulatorState, Shared};
 use std::collections::BTreeMap;

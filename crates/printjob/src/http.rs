@@ -294,7 +294,7 @@ impl Cause {
                  SSL_CERT_DIR), then try again"
             }
             Cause::NameMismatch => {
-                "check the URL's host name (--authority, --graph-url); a TLS-inspecting proxy \
+                "check the URL's host name (the authority or Graph URL); a TLS-inspecting proxy \
                  may be presenting its own certificate"
             }
             Cause::Expired | Cause::NotValidYet => {
@@ -306,7 +306,7 @@ impl Cause {
                  proxy (its root CA can be named with SSL_CERT_FILE)"
             }
             Cause::NameResolution => {
-                "check the host name (--authority, --graph-url), the DNS settings, and \
+                "check the host name (the authority or Graph URL), the DNS settings, and \
                  HTTPS_PROXY if a proxy is required on this network"
             }
         }

@@ -53,7 +53,7 @@ fn check_opaque_id(kind: &'static str, value: &str) -> Result<(), InvalidId> {
         return Err(InvalidId::new(
             kind,
             value,
-            format!("it contains {c:?}; copy the id exactly as `printjob printers` or `printjob jobs` lists it"),
+            format!("it contains {c:?}; copy the id exactly as the service lists it"),
         ));
     }
     Ok(())
@@ -289,7 +289,7 @@ impl Scope {
             return Err(InvalidId::new(
                 "scope",
                 &value,
-                "a scope is one word such as PrintJob.ReadWriteBasic (separate several scopes with repeated --scope flags)",
+                "a scope is one word such as PrintJob.ReadWriteBasic (give several scopes one by one)",
             ));
         }
         Ok(Self(value))

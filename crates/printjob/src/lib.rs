@@ -20,7 +20,7 @@ pub mod http;
 pub mod ids;
 pub mod secret;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Remedy, Result, Setting};
 
 /// README.md's Rust examples, compiled as doc tests so the README cannot go stale.
 #[cfg(doctest)]

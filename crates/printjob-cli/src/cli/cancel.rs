@@ -1,6 +1,6 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
-use super::output::{print_json, print_table};
+use super::output::{advice, print_json, print_table};
 use super::GlobalArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -341,7 +341,10 @@ fn print_report(report: &CancelReport) {
             vec![
                 r.job_id.to_string(),
                 r.outcome.name().to_string(),
-                r.describe(),
+                match r.remedy().as_ref().and_then(advice) {
+                    Some(advice) => format!("{}; {advice}", r.describe()),
+                    None => r.describe(),
+                },
             ]
         })
         .collect();

@@ -1,6 +1,6 @@
 //! Output helpers: logging set-up, errors, JSON and simple tables.
 
-use printjob::Error;
+use printjob::{Error, Remedy, Setting};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Write;
@@ -24,9 +24,64 @@ pub fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// Prints an error for a person on stderr.
+/// Prints an error for a person on stderr: what happened (the library's words) and, when the
+/// library knows a remedy, what to do in this command line's terms.
 pub fn print_error(error: &Error) {
-    eprintln!("error: {error}");
+    match error.remedy().and_then(|r| advice(&r)) {
+        Some(advice) => eprintln!("error: {error}; {advice}"),
+        None => eprintln!("error: {error}"),
+    }
+}
+
+/// A library [`Remedy`] worded as advice naming this command line's commands, flags and
+/// environment variables.
+pub fn advice(remedy: &Remedy) -> Option<String> {
+    let text = match remedy {
+        Remedy::SignIn => "run `printjob login` to sign in again".to_string(),
+        Remedy::SignInWaitingLonger => {
+            "run `printjob login` again (use --timeout to wait longer)".to_string()
+        }
+        Remedy::SignInWithScopes(scopes) => {
+            let flags: Vec<String> = scopes.iter().map(|s| format!("--scope {s}")).collect();
+            format!(
+                "run `printjob login {}` (an administrator may have to consent)",
+                flags.join(" ")
+            )
+        }
+        Remedy::SignInWithBrowser => {
+            "sign in with the browser instead (`printjob login` without --device-code)".to_string()
+        }
+        Remedy::SignInWithQueryResponse => "run `printjob login --response-mode query`".to_string(),
+        Remedy::CheckSettings(settings) => {
+            let named: Vec<&str> = settings.iter().map(|s| setting(*s)).collect();
+            format!("check {}", named.join(" and "))
+        }
+        Remedy::CopyListedIds => "copy the id exactly as `printjob printers` or `printjob jobs \
+             PRINTER` lists it (use --share for a printer share id)"
+            .to_string(),
+        Remedy::ListShares => {
+            "list the shares you print to with `printjob printers --shares`".to_string()
+        }
+        Remedy::ChooseAnotherPort => {
+            "pick another --port or omit it to use a free port".to_string()
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// How a setting is given to this command line.
+fn setting(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Tenant => "the tenant (--tenant / PRINTJOB_TENANT_ID)",
+        Setting::ClientId => "the client id (--client-id / PRINTJOB_CLIENT_ID)",
+        Setting::Authority => "--authority (PRINTJOB_AUTHORITY)",
+        Setting::GraphUrl => "--graph-url (PRINTJOB_GRAPH_URL)",
+        Setting::Cache => "the token cache (--cache / PRINTJOB_CACHE)",
+        Setting::Scopes => "the --scope values",
+        Setting::Share => "--share",
+        _ => "the configuration",
+    }
 }
 
 /// Prints a value as pretty JSON on stdout.
@@ -181,4 +236,30 @@ fn json_terminal_safe(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use printjob::Scope;
+
+    #[test]
+    fn remedies_are_worded_with_this_command_lines_commands_and_flags() {
+        let scope = Scope::new("PrinterShare.ReadBasic.All").unwrap();
+        assert_eq!(
+            advice(&Remedy::SignInWithScopes(vec![scope])).unwrap(),
+            "run `printjob login --scope PrinterShare.ReadBasic.All` (an administrator may have to consent)"
+        );
+        assert_eq!(
+            advice(&Remedy::SignIn).unwrap(),
+            "run `printjob login` to sign in again"
+        );
+        let check = advice(&Remedy::CheckSettings(vec![
+            Setting::ClientId,
+            Setting::Tenant,
+        ]))
+        .unwrap();
+        assert!(check.contains("PRINTJOB_CLIENT_ID"), "{check}");
+        assert!(check.contains("--tenant"), "{check}");
+    }
 }

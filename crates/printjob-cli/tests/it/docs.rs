@@ -61,8 +61,7 @@ fn help_of(subcommand: &str) -> String {
 
 #[test]
 fn documented_cargo_commands_are_the_ones_ci_runs() {
-    let ci = std::fs::read_to_string(crate::harness::repo_root().join(".ci/run"))
-        .expect(".ci/run");
+    let ci = std::fs::read_to_string(crate::harness::repo_root().join(".ci/run")).expect(".ci/run");
     let cargo: Vec<_> = documented_commands()
         .into_iter()
         .filter(|(_, c)| c.starts_with("cargo "))

@@ -1,5 +1,6 @@
 //! Integration tests: the Graph print emulator over real HTTP on 127.0.0.1.
 
+use printjob::graph::model::{Collection, PrintJob, PrintJobProcessingState};
 use printjob_emulator::directory::{Tenant, User};
 use printjob_emulator::faults::FaultConfig;
 use printjob_emulator::graph::seed::{
@@ -7,7 +8,6 @@ use printjob_emulator::graph::seed::{
 };
 use printjob_emulator::seed::{self, Seed, ADELE, ADMIN, CONTOSO_TENANT, MEGAN, NESTOR};
 use printjob_emulator::Emulator;
-use printjob::graph::model::{Collection, PrintJob, PrintJobProcessingState};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -1440,9 +1440,7 @@ async fn counters_endpoint_reports_requests_per_route_and_resets() {
 
 /// The first ```json block after `heading` in a file of docs/.
 fn json_block_after(doc: &str, heading: &str) -> String {
-    let path = crate::harness::repo_root()
-        .join("docs")
-        .join(doc);
+    let path = crate::harness::repo_root().join("docs").join(doc);
     let text = std::fs::read_to_string(&path).expect("docs file");
     let section = &text[text.find(heading).expect("heading in the docs")..];
     let start = section.find("```json\n").expect("a json block") + "```json\n".len();

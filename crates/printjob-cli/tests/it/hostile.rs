@@ -10,9 +10,9 @@ use printjob::auth::interactive::{
 };
 use printjob::auth::loopback::{LoopbackListener, LoopbackOptions};
 use printjob::auth::AuthError;
+use printjob::{ClientId, Scope};
 use printjob_emulator::robot::{self, Consent, RobotUser};
 use printjob_emulator::{seed, Emulator};
-use printjob::{ClientId, Scope};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};

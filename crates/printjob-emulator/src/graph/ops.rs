@@ -6,10 +6,10 @@ use super::error::{error_body, GraphFailure, RequestIds};
 use super::query;
 use super::store::{printer_model, share_model, CancelRefused, JobRecord, Owner};
 use crate::state::EmulatorState;
-use printjob::graph::model::{Collection, Entity, PrintJobProcessingState};
-use printjob::ids::is_guid;
 use axum::http::{Method, StatusCode};
 use percent_encoding::percent_decode_str;
+use printjob::graph::model::{Collection, Entity, PrintJobProcessingState};
+use printjob::ids::is_guid;
 use serde::Serialize;
 use serde_json::Value;
 

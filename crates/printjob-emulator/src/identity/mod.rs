@@ -24,13 +24,13 @@ pub mod tokens;
 
 use super::directory::Directory;
 use super::state::{EmulatorState, Shared};
-use printjob::ids::CONSUMER_TENANT_GUID;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use errors::AadError;
+use printjob::ids::CONSUMER_TENANT_GUID;
 use std::collections::HashMap;
 
 /// The identity routes.

@@ -168,7 +168,7 @@ async fn fetch_document(
     tracing::debug!(%url, "fetching the OpenID configuration");
     let response = http.get(url.clone()).send().await.map_err(|e| {
         AuthError::Network(format!(
-            "cannot reach the identity provider at {url}: {}; check --authority and your network",
+            "cannot reach the identity provider at {url}: {}; check the authority URL and your network",
             crate::http::describe(&e)
         ))
     })?;
@@ -188,7 +188,7 @@ async fn fetch_document(
     }
     serde_json::from_str(&body).map(Fetched::Document).map_err(|e| {
         AuthError::Discovery(format!(
-            "the discovery document at {url} is not a valid OpenID configuration ({e}); check --authority"
+            "the discovery document at {url} is not a valid OpenID configuration ({e}); check the authority URL"
         ))
     })
 }
@@ -206,7 +206,7 @@ fn discovery_status_error(
         .unwrap_or_else(|| format!("HTTP {status}"));
     AuthError::Discovery(format!(
         "the identity provider has no configuration for tenant `{tenant}` at {url} ({detail}); \
-         check the tenant (GUID or verified domain) and --authority"
+         check the tenant (GUID or verified domain) and the authority URL"
     ))
 }
 
@@ -329,7 +329,7 @@ pub fn check_issuer_in(
     }
     Err(AuthError::Discovery(format!(
         "the discovery document names the issuer {issuer:?}, which does not belong to \
-         {base}/{tenant}{suffix}; check --authority and the tenant (a proxy or a misconfigured \
+         {base}/{tenant}{suffix}; check the authority URL and the tenant (a proxy or a misconfigured \
          provider can cause this)"
     )))
 }

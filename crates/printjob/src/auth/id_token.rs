@@ -115,7 +115,7 @@ pub struct Expected<'a> {
 
 fn refused(what: &str) -> AuthError {
     AuthError::IdToken(format!(
-        "the identity provider's ID token was refused: {what}; the sign-in was not saved. Check --authority and the tenant, and run `printjob login` again"
+        "the identity provider's ID token was refused: {what}; the sign-in was not saved. Check the authority URL and the tenant, and sign in again"
     ))
 }
 

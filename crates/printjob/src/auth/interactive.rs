@@ -295,8 +295,7 @@ impl PendingAuthorization {
         }
         let code = redirect.code.ok_or_else(|| {
             AuthError::Listener(
-                "the sign-in response carried neither a code nor an error; run `printjob login` again"
-                    .into(),
+                "the sign-in response carried neither a code nor an error; sign in again".into(),
             )
         })?;
         Ok(AuthorizationGrant {
@@ -328,7 +327,7 @@ pub fn check_response_issuer(
 ) -> Result<(), AuthError> {
     let refused = |what: String| {
         AuthError::IdToken(format!(
-            "the sign-in response was refused: {what} (RFC 9207: a response from another identity provider); run `printjob login` again"
+            "the sign-in response was refused: {what} (RFC 9207: a response from another identity provider); sign in again"
         ))
     };
     let Some(received) = received else {
@@ -368,7 +367,7 @@ pub fn check_state(expected: &str, received: Option<&str>) -> Result<(), AuthErr
         Some(received) if constant_time_eq(expected, received) => Ok(()),
         _ => Err(AuthError::Listener(
             "the sign-in response does not belong to this sign-in (its state does not match), so it \
-             was refused; run `printjob login` again"
+             was refused; sign in again"
                 .into(),
         )),
     }
@@ -933,7 +932,7 @@ mod tests {
                 .into(),
         );
         let err = pending.finish(params).unwrap_err();
-        let AuthError::Provider { error, message } = &err else {
+        let AuthError::Provider { error, message, .. } = &err else {
             panic!("expected Provider, got {err:?}");
         };
         assert_eq!(error.error, "invalid_request");

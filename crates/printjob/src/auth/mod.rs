@@ -15,7 +15,7 @@ pub mod token;
 
 pub use credential::DelegatedCredential;
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Remedy, Setting};
 use crate::ids::Scope;
 use crate::secret::AccessToken;
 use futures::future::BoxFuture;
@@ -46,8 +46,10 @@ pub enum AuthError {
         /// The provider's error, with its codes and ids for support (boxed: it is large and
         /// errors travel by value through every `Result`).
         error: Box<ProviderError>,
-        /// What happened and what to do, for a person.
+        /// What happened, for a person.
         message: String,
+        /// What would fix it, if known.
+        remedy: Option<Remedy>,
     },
     /// The user cancelled sign-in (declined consent, pressed Ctrl-C).
     #[error("sign-in was cancelled{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
@@ -56,13 +58,13 @@ pub enum AuthError {
         detail: Option<String>,
     },
     /// No redirect arrived in time.
-    #[error("sign-in timed out after {seconds} s without a redirect from the browser; run `printjob login` again (use --timeout to wait longer)")]
+    #[error("sign-in timed out after {seconds} s without a redirect from the browser")]
     TimedOut {
         /// How long the listener waited.
         seconds: u64,
     },
     /// A silent request cannot be satisfied without the user.
-    #[error("{reason}; run `printjob login` to sign in")]
+    #[error("{reason}; an interactive sign-in is needed")]
     InteractionRequired {
         /// Why silent acquisition failed.
         reason: String,
@@ -71,7 +73,7 @@ pub enum AuthError {
     #[error("application permissions are not supported by printJob: cancel; sign in as a user (delegated permissions: {})", Scope::CANCEL_SCOPES.join(", "))]
     AppOnlyToken,
     /// The token was granted none of the scopes the operation needs.
-    #[error("the token was granted {granted} but this needs one of {needed}; run `printjob login --scope {first}` (an administrator may have to consent)", first = needed.split(", ").next().unwrap_or_default())]
+    #[error("the token was granted {granted} but this needs one of {needed} (an administrator may have to consent)")]
     MissingScopes {
         /// The scopes that would do, comma separated.
         needed: String,
@@ -99,7 +101,35 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The exit-code category of this error.
+    /// What would fix this failure, if known; the caller words it.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            AuthError::Provider { remedy, .. } => remedy.clone(),
+            AuthError::TimedOut { .. } => Some(Remedy::SignInWaitingLonger),
+            AuthError::InteractionRequired { .. } => Some(Remedy::SignIn),
+            AuthError::MissingScopes { needed, .. } => needed
+                .split(", ")
+                .next()
+                .and_then(|first| Scope::new(first).ok())
+                .map(|scope| Remedy::SignInWithScopes(vec![scope])),
+            AuthError::Discovery(_) => Some(Remedy::CheckSettings(vec![
+                Setting::Tenant,
+                Setting::Authority,
+            ])),
+            AuthError::IdToken(_) => Some(Remedy::CheckSettings(vec![
+                Setting::Authority,
+                Setting::Tenant,
+            ])),
+            AuthError::Cancelled { .. }
+            | AuthError::AppOnlyToken
+            | AuthError::Listener(_)
+            | AuthError::Cache(_)
+            | AuthError::Network(_)
+            | AuthError::Usage(_) => None,
+        }
+    }
+
+    /// The category of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
             AuthError::Provider { error, .. } if error.error == "access_denied" => {

@@ -6,6 +6,7 @@
 //! Nothing here logs or formats a token, a code or a verifier.
 
 use super::{claims, AuthError, ProviderError};
+use crate::error::{Remedy, Setting};
 use crate::ids::{ClientId, Scope};
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, PkceVerifier, RefreshToken};
 use oauth2::basic::{
@@ -371,7 +372,7 @@ impl TokenClient {
     ) -> Result<DeviceCodeFlow, AuthError> {
         let request = self.oauth.exchange_device_code().map_err(|_| {
             AuthError::Usage(
-                "this identity provider has no device authorization endpoint; sign in with the browser instead (without --device-code)"
+                "this identity provider has no device authorization endpoint; sign in with the browser instead"
                     .into(),
             )
         })?;
@@ -473,7 +474,7 @@ where
 {
     match error {
         RequestTokenError::Request(e) => AuthError::Network(format!(
-            "cannot reach the token endpoint {endpoint}: {}; check your network and --authority",
+            "cannot reach the token endpoint {endpoint}: {}; check your network and the authority",
             error_chain(&e)
         )),
         RequestTokenError::Parse(e, _body) => AuthError::Network(format!(
@@ -507,28 +508,32 @@ fn scope_list(scopes: &[Scope]) -> String {
     }
 }
 
-/// Turns a provider error into an [`AuthError::Provider`] whose message says what to do.
+/// Turns a provider error into an [`AuthError::Provider`] whose message says what happened and
+/// whose [`Remedy`] says what would fix it (the caller words it).
 pub fn provider_error(error: ProviderError, ctx: &ErrorContext) -> AuthError {
-    let message = explain(&error, ctx);
+    let (message, remedy) = explain(&error, ctx);
     AuthError::Provider {
         error: Box::new(error),
         message,
+        remedy,
     }
 }
 
-fn explain(e: &ProviderError, ctx: &ErrorContext) -> String {
+fn explain(e: &ProviderError, ctx: &ErrorContext) -> (String, Option<Remedy>) {
     let said = e.description.clone().unwrap_or_else(|| e.error.clone());
-    let advice = if has_code(e, 65001) || e.error == "consent_required" {
+    let (advice, remedy) = if has_code(e, 65001) || e.error == "consent_required" {
         let scopes = scope_list(&ctx.scopes);
-        let flags: Vec<String> = ctx
+        let asked: Vec<Scope> = ctx
             .scopes
             .iter()
             .filter(|s| !s.is_oidc())
-            .map(|s| format!("--scope {s}"))
+            .cloned()
             .collect();
-        format!(
-            "AADSTS65001: the user or an administrator has not consented to {scopes} — ask an admin to grant consent or run login again (`printjob login {}`) and accept the consent page; permissions ending in .All need an administrator's consent first",
-            flags.join(" ")
+        (
+            format!(
+                "AADSTS65001: the user or an administrator has not consented to {scopes} — ask an admin to grant consent or sign in again asking for these permissions and accept the consent page; permissions ending in .All need an administrator's consent first"
+            ),
+            Some(Remedy::SignInWithScopes(asked)),
         )
     } else if has_code(e, 700016) {
         let tenant = if ctx.tenant.is_empty() {
@@ -536,39 +541,61 @@ fn explain(e: &ProviderError, ctx: &ErrorContext) -> String {
         } else {
             format!(" in the tenant {}", ctx.tenant)
         };
-        format!(
-            "AADSTS700016: the application {} was not found{tenant} — check the client id (PRINTJOB_CLIENT_ID / --client-id) and the tenant (PRINTJOB_TENANT_ID / --tenant); see \"Register an application\" in README.md",
-            ctx.client_id
+        (
+            format!(
+                "AADSTS700016: the application {} was not found{tenant} — check the client id and the tenant; see \"Register an application\" in README.md",
+                ctx.client_id
+            ),
+            Some(Remedy::CheckSettings(vec![Setting::ClientId, Setting::Tenant])),
         )
     } else if has_code(e, 50011) {
-        format!(
-            "AADSTS50011: the redirect URI {} is not registered for application {} — in the app registration's Authentication page add `http://localhost` as a Mobile and desktop applications redirect URI",
-            ctx.redirect_uri.as_deref().unwrap_or("http://localhost"),
-            ctx.client_id
+        (
+            format!(
+                "AADSTS50011: the redirect URI {} is not registered for application {} — in the app registration's Authentication page add `http://localhost` as a Mobile and desktop applications redirect URI",
+                ctx.redirect_uri.as_deref().unwrap_or("http://localhost"),
+                ctx.client_id
+            ),
+            None,
         )
     } else if has_code(e, 7000218) {
-        format!("{said} — set \"Allow public client flows\" to Yes in the app registration's Authentication page")
+        (format!("{said} — set \"Allow public client flows\" to Yes in the app registration's Authentication page"), None)
     } else if e.error == "access_denied" {
-        format!("sign-in was cancelled: {said}")
+        (format!("sign-in was cancelled: {said}"), None)
     } else if e.error == "invalid_grant" {
-        format!("{said} — the saved sign-in has expired or was revoked; run `printjob login` to sign in again")
+        (
+            format!("{said} — the saved sign-in has expired or was revoked"),
+            Some(Remedy::SignIn),
+        )
     } else if e.error == "invalid_scope" {
-        format!("{said} — a requested scope is invalid; check the --scope values")
+        (
+            format!("{said} — a requested scope is invalid"),
+            Some(Remedy::CheckSettings(vec![Setting::Scopes])),
+        )
     } else if matches!(e.error.as_str(), "server_error" | "temporarily_unavailable") {
-        format!("{said} — the identity provider had a temporary problem; wait a moment and run `printjob login` again")
+        (
+            format!("{said} — the identity provider had a temporary problem; wait a moment and sign in again"),
+            Some(Remedy::SignIn),
+        )
     } else if matches!(e.error.as_str(), "interaction_required" | "login_required") {
-        format!("{said} — the identity provider needs you to sign in interactively; run `printjob login`")
+        (
+            format!("{said} — the identity provider needs you to sign in interactively"),
+            Some(Remedy::SignIn),
+        )
     } else {
-        format!(
-            "the identity provider refused the request: {}: {said}",
-            e.error
+        (
+            format!(
+                "the identity provider refused the request: {}: {said}",
+                e.error
+            ),
+            None,
         )
     };
-    match (&e.correlation_id, &e.trace_id) {
+    let message = match (&e.correlation_id, &e.trace_id) {
         (Some(c), _) => format!("{advice} (correlation id {c})"),
         (None, Some(t)) => format!("{advice} (trace id {t})"),
         (None, None) => advice,
-    }
+    };
+    (message, remedy)
 }
 
 /// Whether a provider error means the refresh token cannot be used silently any more.
@@ -645,20 +672,36 @@ mod tests {
 
     #[test]
     fn consent_missing_asks_for_admin_consent_naming_the_scopes() {
-        let msg = provider_error(entra(65001, "invalid_grant"), &ctx()).to_string();
-        assert!(msg.starts_with("AADSTS65001: the user or an administrator has not consented to PrintJob.ReadWriteBasic — ask an admin to grant consent or run login again (`printjob login --scope PrintJob.ReadWriteBasic`)"), "{msg}");
+        let error = provider_error(entra(65001, "invalid_grant"), &ctx());
+        let msg = error.to_string();
+        assert!(msg.starts_with("AADSTS65001: the user or an administrator has not consented to PrintJob.ReadWriteBasic — ask an admin to grant consent"), "{msg}");
         assert!(msg.contains("correlation id c1"), "{msg}");
+        assert_eq!(
+            error.remedy(),
+            Some(Remedy::SignInWithScopes(vec![Scope::new(
+                "PrintJob.ReadWriteBasic"
+            )
+            .unwrap()]))
+        );
     }
 
     #[test]
     fn app_not_found_points_at_client_id_and_tenant() {
-        let msg = provider_error(entra(700016, "unauthorized_client"), &ctx()).to_string();
+        let error = provider_error(entra(700016, "unauthorized_client"), &ctx());
+        let msg = error.to_string();
         assert!(
             msg.contains("7d3f2c1b-8a9e-4b6d-a5c4-3e2f1d0c9b8a"),
             "{msg}"
         );
         assert!(msg.contains("contoso.onmicrosoft.com"), "{msg}");
-        assert!(msg.contains("PRINTJOB_CLIENT_ID"), "{msg}");
+        assert!(msg.contains("check the client id and the tenant"), "{msg}");
+        assert_eq!(
+            error.remedy(),
+            Some(Remedy::CheckSettings(vec![
+                Setting::ClientId,
+                Setting::Tenant
+            ]))
+        );
     }
 
     #[test]
@@ -675,11 +718,13 @@ mod tests {
 
     #[test]
     fn invalid_grant_says_sign_in_again() {
-        let msg = provider_error(entra(70000, "invalid_grant"), &ctx()).to_string();
+        let error = provider_error(entra(70000, "invalid_grant"), &ctx());
+        let msg = error.to_string();
         assert!(
-            msg.contains("run `printjob login` to sign in again"),
+            msg.contains("the saved sign-in has expired or was revoked"),
             "{msg}"
         );
+        assert_eq!(error.remedy(), Some(Remedy::SignIn));
     }
 
     #[test]
@@ -912,7 +957,7 @@ mod tests {
             .await
             .unwrap_err();
         match err {
-            AuthError::Provider { error, message } => {
+            AuthError::Provider { error, message, .. } => {
                 assert_eq!(error.codes, vec![65001]);
                 assert_eq!(error.correlation_id.as_deref(), Some("c"));
                 assert!(message.starts_with("AADSTS65001"), "{message}");

@@ -389,8 +389,8 @@ async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
     client.signed_in_user().await?.ok_or_else(|| {
         Error::other(
             ErrorKind::Usage,
-            "--mine needs the signed-in user's name, but the token does not say who it was issued to; \
-             list the jobs with `printjob jobs PRINTER` and cancel them by id",
+            "selecting your own jobs needs the signed-in user's name, but the token does not say who \
+             it was issued to; list the printer's jobs and cancel them by id",
         )
     })
 }

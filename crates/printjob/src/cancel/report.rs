@@ -2,7 +2,7 @@
 //! `--json` output of `printjob cancel` (schema documented in `docs/cancel.md`, version
 //! [`SCHEMA_VERSION`]).
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Remedy};
 use crate::graph::model::PrintJobProcessingState;
 use crate::graph::{GraphError, PrintTarget};
 use crate::ids::PrintJobId;
@@ -147,6 +147,16 @@ impl JobReport {
             JobOutcome::Forbidden { .. } => ErrorKind::Permission,
             JobOutcome::Failed { error } => error.kind(),
             _ => ErrorKind::PartialFailure,
+        }
+    }
+
+    /// What would fix this job's failure, if known (the caller words it).
+    pub fn remedy(&self) -> Option<Remedy> {
+        match &self.outcome {
+            JobOutcome::NotFound { error }
+            | JobOutcome::Forbidden { error, .. }
+            | JobOutcome::Failed { error } => error.remedy(),
+            _ => None,
         }
     }
 

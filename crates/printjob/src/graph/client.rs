@@ -2,7 +2,7 @@
 
 use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
 use super::challenge::parse_claims_challenge;
-use super::error::{codes, explain_forbidden, GraphError, Resource};
+use super::error::{codes, GraphError, Resource};
 use super::filter::{Creator, JobFilter};
 use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
 use super::request::{Answer, Call};
@@ -280,7 +280,7 @@ impl PrintClient {
             Error::Graph(error) if error.is_forbidden() => Error::Graph(error.with_hint(
                 "cancel is documented only on the printer (POST /print/printers/{printerId}/jobs/{printJobId}/cancel), \
                  and finding a share's printer was refused; ask your administrator for the printer id \
-                 and cancel with the printer id instead of --share",
+                 and cancel with the printer id instead of the share id",
             )),
             other => other,
         })?;
@@ -849,7 +849,7 @@ impl BatchRound {
                 ids,
             );
             if error.is_forbidden() {
-                error.hint = Some(explain_forbidden(Resource::Jobs, &error.code, scopes).into());
+                error = error.with_forbidden_explained(Resource::Jobs, scopes);
             }
             if (200..300).contains(&item.status) {
                 error = invalid(

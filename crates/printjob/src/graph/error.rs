@@ -6,7 +6,7 @@
 //! (never on `message`, which Microsoft may reword) and keeps both ids so a user can quote them
 //! to support.
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Remedy};
 use crate::ids::Scope;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -58,7 +58,38 @@ pub struct GraphError {
     /// What to do about it, or which permission or ownership rule denied it.
     pub hint: Option<Box<str>>,
     /// How many attempts were made (retries included).
-    pub attempts: u32,
+    pub attempts: u16,
+    /// What would fix it, if known: one byte, read through [`GraphError::remedy`] (the error
+    /// travels by value through every `Result`, so it stays small).
+    #[serde(skip)]
+    fix: Option<Fix>,
+}
+
+/// The remedies a Graph error can carry, compactly (see [`GraphError::remedy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fix {
+    SignIn,
+    CopyListedIds,
+    ListShares,
+    AskShareScope,
+    AskJobScope,
+}
+
+impl Fix {
+    fn remedy(self) -> Option<Remedy> {
+        let scope = |name: &str| {
+            Scope::new(name)
+                .ok()
+                .map(|s| Remedy::SignInWithScopes(vec![s]))
+        };
+        match self {
+            Fix::SignIn => Some(Remedy::SignIn),
+            Fix::CopyListedIds => Some(Remedy::CopyListedIds),
+            Fix::ListShares => Some(Remedy::ListShares),
+            Fix::AskShareScope => scope("PrinterShare.ReadBasic.All"),
+            Fix::AskJobScope => scope(Scope::PRINT_JOB_READ_WRITE_BASIC),
+        }
+    }
 }
 
 impl fmt::Display for GraphError {
@@ -101,6 +132,7 @@ impl GraphError {
             client_request_id: None,
             hint: None,
             attempts: 1,
+            fix: None,
         }
     }
 
@@ -131,8 +163,10 @@ impl GraphError {
             client_request_id: inner.client_request_id.or(header_ids.1).map(Into::into),
             hint: None,
             attempts: 1,
+            fix: None,
         };
         error.hint = default_hint(&error);
+        error.fix = default_fix(&error);
         error
     }
 
@@ -184,9 +218,21 @@ impl GraphError {
         self
     }
 
+    /// What would fix this failure, if known (the caller words it; see [`Remedy`]).
+    pub fn remedy(&self) -> Option<Remedy> {
+        self.fix.and_then(Fix::remedy)
+    }
+
+    /// Explains a 403 (see [`explain_forbidden`]) and sets the remedy that goes with it.
+    pub fn with_forbidden_explained(mut self, resource: Resource, granted: &[Scope]) -> Self {
+        self.hint = Some(explain_forbidden(resource, &self.code, granted).into());
+        self.fix = forbidden_fix(resource, &self.code, granted);
+        self
+    }
+
     /// Records the number of attempts made.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
+        self.attempts = u16::try_from(attempts).unwrap_or(u16::MAX);
         self
     }
 
@@ -213,15 +259,51 @@ fn default_code(status: u16) -> &'static str {
 fn default_hint(error: &GraphError) -> Option<Box<str>> {
     let hint = match error.kind() {
         ErrorKind::NotFound => {
-            "check the id with `printjob printers` or `printjob jobs PRINTER` (use --share for a printer share id)"
+            "check the id against the printers and jobs the service lists (a printer share's id \
+             is not a printer's id)"
         }
-        ErrorKind::SignIn => "run `printjob login` to sign in again",
+        ErrorKind::SignIn => "sign in again",
         ErrorKind::Service if error.is_transient() => {
             "the service is busy or unreachable; try again in a few minutes"
         }
         _ => return None,
     };
     Some(hint.into())
+}
+
+fn default_fix(error: &GraphError) -> Option<Fix> {
+    match error.kind() {
+        ErrorKind::NotFound => Some(Fix::CopyListedIds),
+        ErrorKind::SignIn => Some(Fix::SignIn),
+        _ => None,
+    }
+}
+
+/// What would fix a 403, from the same inputs as [`explain_forbidden`].
+fn forbidden_fix(resource: Resource, code: &str, granted: &[Scope]) -> Option<Fix> {
+    if code == "notAllowed" {
+        return None;
+    }
+    let has = |name: &str| granted.iter().any(|s| s.short().eq_ignore_ascii_case(name));
+    match resource {
+        Resource::Printers => Some(Fix::ListShares),
+        Resource::Shares => Some(Fix::AskShareScope),
+        Resource::Jobs => {
+            let any = [
+                Scope::PRINT_JOB_READ_WRITE_BASIC_ALL,
+                Scope::PRINT_JOB_READ_WRITE_ALL,
+                Scope::PRINT_JOB_READ_WRITE_BASIC,
+                Scope::PRINT_JOB_READ_WRITE,
+            ]
+            .iter()
+            .any(|name| has(name));
+            if any || granted.is_empty() {
+                None
+            } else {
+                Some(Fix::AskJobScope)
+            }
+        }
+    }
 }
 
 /// What a request works on, to explain a `403` and to pick the scopes to ask for.
@@ -247,10 +329,10 @@ pub fn explain_forbidden(resource: Resource, code: &str, granted: &[Scope]) -> S
         Resource::Jobs => explain_job_forbidden(granted),
         Resource::Printers => "listing printers needs the delegated permission Printer.Read.All \
              (an administrator must consent, and only Printer Administrators see every printer); \
-             most users list the shares they print to with `printjob printers --shares`"
+             most users list the printer shares they print to instead"
             .to_string(),
         Resource::Shares => "listing printer shares needs the delegated permission \
-             PrinterShare.ReadBasic.All; run `printjob login --scope PrinterShare.ReadBasic.All`"
+             PrinterShare.ReadBasic.All; sign in again asking for it"
             .to_string(),
     }
 }
@@ -273,7 +355,7 @@ fn explain_job_forbidden(granted: &[Scope]) -> String {
         format!(
             "your token carries {}, which allows acting only on your own jobs, and this job \
              belongs to someone else; ask its owner or a Printer Administrator (administrators \
-             sign in with `printjob login --scope {}`)",
+             sign in asking for {})",
             granted_names.join(" "),
             Scope::PRINT_JOB_READ_WRITE_BASIC_ALL
         )
@@ -285,8 +367,8 @@ fn explain_job_forbidden(granted: &[Scope]) -> String {
         )
     } else {
         format!(
-            "your token carries none of the permissions this needs ({}); run `printjob login \
-             --scope {}`",
+            "your token carries none of the permissions this needs ({}); sign in again asking \
+             for {}",
             Scope::CANCEL_SCOPES.join(", "),
             Scope::PRINT_JOB_READ_WRITE_BASIC
         )

@@ -2,7 +2,7 @@
 //! error. Every typed operation of [`PrintClient`] goes through [`PrintClient::execute`].
 
 use super::challenge::parse_claims_challenge;
-use super::error::{codes, explain_forbidden, GraphError, Resource};
+use super::error::{codes, GraphError, Resource};
 use super::retry::{parse_retry_after, GiveUp, RetryState};
 use super::scopes::{acceptable_scopes, Operation};
 use super::PrintClient;
@@ -201,9 +201,7 @@ impl PrintClient {
                         limit.as_secs_f64()
                     ),
                 )
-                .with_hint(
-                    "check the network connection and the Graph URL (--graph-url), then try again",
-                ),
+                .with_hint("check the network connection and the Graph URL, then try again"),
             ),
         }
     }
@@ -239,7 +237,7 @@ impl PrintClient {
         let mut error =
             GraphError::from_response(&call.operation, status, &body, header_ids(&headers));
         if error.is_forbidden() {
-            error.hint = Some(explain_forbidden(call.resource, &error.code, &token.scopes).into());
+            error = error.with_forbidden_explained(call.resource, &token.scopes);
         }
         classify(status, &headers, error)
     }
@@ -350,9 +348,8 @@ fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {
         .unwrap_or_default();
     Attempt::Retry(
         None,
-        GraphError::transport(operation, code, format!("{what}{detail}")).with_hint(
-            "check the network connection and the Graph URL (--graph-url), then try again",
-        ),
+        GraphError::transport(operation, code, format!("{what}{detail}"))
+            .with_hint("check the network connection and the Graph URL, then try again"),
     )
 }
 
