@@ -3,6 +3,13 @@
 use printjob::ids::CONSUMER_TENANT_GUID;
 use serde::{Deserialize, Serialize};
 
+/// The normal work user who owns most seeded jobs.
+pub const ADELE: &str = "adele@contoso.onmicrosoft.com";
+/// A second work user (owns one job on each printer).
+pub const MEGAN: &str = "megan@contoso.onmicrosoft.com";
+/// The Printer Administrator.
+pub const ADMIN: &str = "admin@contoso.onmicrosoft.com";
+
 /// A directory tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,12 +19,7 @@ pub const DAEMON_CLIENT_ID: &str = "c4b3a291-0f8e-4d7c-b6a5-948372615a0f";
 pub const DAEMON_CLIENT_SECRET: &str = "emulator-daemon-secret";
 /// The password of every seeded user.
 pub const DEFAULT_PASSWORD: &str = "Passw0rd!";
-/// The normal work user who owns most seeded jobs.
-pub const ADELE: &str = "adele@contoso.onmicrosoft.com";
-/// A second work user (owns one job on each printer).
-pub const MEGAN: &str = "megan@contoso.onmicrosoft.com";
-/// The Printer Administrator.
-pub const ADMIN: &str = "admin@contoso.onmicrosoft.com";
+pub use super::directory::{ADELE, ADMIN, MEGAN};
 /// A personal Microsoft account (sign-in refused).
 pub const PERSONAL: &str = "alex@outlook.com";
 /// A work user whose tenant has no Universal Print subscription.

@@ -6,7 +6,7 @@
 //! the environment only through an [`EnvSource`] map, so tests never touch the process
 //! environment. See `docs/configuration.md`.
 
-use crate::error::ErrorKind;
+use crate::failure::ErrorKind;
 use crate::ids::{ClientId, Scope, TenantId};
 use serde::Deserialize;
 use std::collections::BTreeMap;

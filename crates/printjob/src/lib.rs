@@ -15,6 +15,7 @@ pub mod cancel;
 pub mod clock;
 pub mod config;
 pub mod error;
+mod failure;
 pub mod graph;
 pub mod http;
 pub mod ids;

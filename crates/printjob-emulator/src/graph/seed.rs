@@ -1,6 +1,6 @@
 //! Printers, shares and jobs in the seed (the `"print"` object of the seed JSON).
 
-use crate::seed::{ADELE, ADMIN, MEGAN};
+use crate::directory::{ADELE, ADMIN, MEGAN};
 use printjob::graph::model::{PrintJobProcessingState, PrinterProcessingState};
 use serde::{Deserialize, Serialize};
 use time::macros::datetime;

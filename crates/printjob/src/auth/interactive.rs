@@ -21,7 +21,7 @@
 //! assert!(pending.url().as_str().contains("code_challenge_method=S256"));
 //! ```
 
-use crate::auth::token::ErrorContext;
+use crate::auth::provider::ErrorContext;
 use crate::auth::{AuthError, ProviderError};
 use crate::ids::{ClientId, Scope};
 use crate::secret::{AuthorizationCode, PkceVerifier};
@@ -511,7 +511,7 @@ fn redirect_error(error: &str, description: Option<&str>, context: &ErrorContext
         trace_id: labelled_id(raw, "Trace ID:"),
         correlation_id: labelled_id(raw, "Correlation ID:"),
     };
-    super::token::provider_error(provider, context)
+    super::provider::provider_error(provider, context)
 }
 
 /// How the sign-in URL is presented to the user.

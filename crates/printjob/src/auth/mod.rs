@@ -11,11 +11,12 @@ pub mod credential;
 pub mod id_token;
 pub mod interactive;
 pub mod loopback;
+pub mod provider;
 pub mod token;
 
 pub use credential::DelegatedCredential;
 
-use crate::error::{ErrorKind, Remedy, Setting};
+use crate::failure::{ErrorKind, Remedy, Setting};
 use crate::ids::Scope;
 use crate::secret::AccessToken;
 use futures::future::BoxFuture;
