@@ -1,12 +1,6 @@
-//! # printjob
-//!
-//! Sign a user in with delegated Microsoft identity (authorization code flow with PKCE through
-//! a loopback redirect, or the device code flow) and cancel Universal Print jobs through
-//! Microsoft Graph (`POST /print/printers/{printerId}/jobs/{printJobId}/cancel`).
-//!
-//! `printJob: cancel` accepts delegated permissions only (`PrintJob.ReadWriteBasic`,
-//! `PrintJob.ReadWrite`, `PrintJob.ReadWriteBasic.All`, `PrintJob.ReadWrite.All`) for work or
-//! school accounts; app-only tokens and personal Microsoft accounts are refused.
+// The crate documentation is README.md (its Rust examples run as doc tests, so it cannot go
+// stale); crates/printjob/README.md links to the repository's README.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -23,8 +17,4 @@ pub mod secret;
 
 pub use error::{Error, ErrorKind, Remedy, Result, Setting};
 
-/// README.md's Rust examples, compiled as doc tests so the README cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
 pub use ids::{ClientId, PrintJobId, PrinterId, PrinterShareId, Scope, TenantId};
