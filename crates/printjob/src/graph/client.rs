@@ -10,7 +10,7 @@ use super::retry::{parse_retry_after, Jitter, RandomJitter, RetryPolicy, Sleeper
 use super::scopes::Operation;
 use super::target::{printer_cancel_path, PrintTarget};
 use crate::auth::{TokenRequest, TokenSource};
-use crate::config::is_loopback_host;
+use crate::config::require_secure_endpoint;
 use crate::error::{Error, ErrorKind};
 use crate::ids::{PrintJobId, PrinterId, PrinterShareId, Scope};
 use futures::stream::BoxStream;
@@ -984,16 +984,10 @@ fn parse_graph_url(text: &str) -> Result<Url, Error> {
         )
     };
     let url = Url::parse(text.trim()).map_err(|e| usage(&e.to_string()))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback_host(&url) => {}
-        "http" => {
-            return Err(usage(
-                "plain http is only allowed for a local emulator (127.0.0.1, ::1 or localhost)",
-            ))
-        }
-        _ => return Err(usage("it must be an https URL")),
-    }
+    // The one endpoint rule (https, or http only on loopback), shared with the configuration
+    // and discovery.
+    require_secure_endpoint("Graph URL", &url)
+        .map_err(|why| Error::other(ErrorKind::Usage, why))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(usage("it must not have a query or fragment"));
     }
