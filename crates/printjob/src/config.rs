@@ -1,15 +1,14 @@
 //! Configuration: tenant, client id, cloud, endpoints, scopes, cache path.
 //!
-//! Sources, highest first: flags ([`ConfigInputs`]) > `PRINTJOB_*` environment variables >
-//! `AZURE_TENANT_ID` / `AZURE_CLIENT_ID` > the config file (`config.toml` or `config.json` in
-//! the platform config directory, or the file named by `PRINTJOB_CONFIG`). Library code reads
-//! the environment only through an [`EnvSource`] map, so tests never touch the process
-//! environment. See `docs/configuration.md`.
+//! Sources, highest first: explicit settings ([`ConfigInputs`], e.g. a command line's flags) >
+//! settings the caller read from its environment (another [`ConfigInputs`]) > the config file
+//! (`config.toml` or `config.json` in the platform config directory, or a file the caller names).
+//! The library reads no environment variable for configuration: which variables exist is the
+//! caller's business (the command line's are in docs/configuration.md).
 
-use crate::failure::ErrorKind;
+use crate::failure::{ErrorKind, Remedy, Setting};
 use crate::ids::{ClientId, Scope, TenantId};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use url::Url;
@@ -19,6 +18,7 @@ use url::Url;
 #[error("{message}")]
 pub struct ConfigError {
     message: String,
+    setting: Option<Setting>,
 }
 
 impl ConfigError {
@@ -26,7 +26,21 @@ impl ConfigError {
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            setting: None,
         }
+    }
+
+    /// A configuration error about one setting (the remedy names it).
+    pub fn about(setting: Setting, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            setting: Some(setting),
+        }
+    }
+
+    /// What would fix it: checking the setting it is about, if known.
+    pub fn remedy(&self) -> Option<Remedy> {
+        self.setting.map(|s| Remedy::CheckSettings(vec![s]))
     }
 
     /// Configuration errors are usage errors.
@@ -59,8 +73,8 @@ impl Cloud {
             "usgov" | "usgovernment" | "azureusgovernment" => Ok(Cloud::UsGov),
             "usgov-dod" | "usgovdod" | "dod" => Ok(Cloud::UsGovDod),
             "china" | "azurechina" => Ok(Cloud::China),
-            other => Err(ConfigError::new(format!(
-                "unknown cloud {other:?}; use public, usgov, usgov-dod or china (or --authority and --graph-url for another provider)"
+            other => Err(ConfigError::about(Setting::Cloud, format!(
+                "unknown cloud {other:?}; use public, usgov, usgov-dod or china (or an explicit authority and Graph URL for another provider)"
             ))),
         }
     }
@@ -82,44 +96,6 @@ impl Cloud {
             Cloud::UsGovDod => "https://dod-graph.microsoft.us/v1.0",
             Cloud::China => "https://microsoftgraph.chinacloudapi.cn/v1.0",
         }
-    }
-}
-
-/// Environment variables as a map: [`EnvSource::from_process`] in the binary, a literal map in
-/// tests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EnvSource {
-    vars: BTreeMap<String, String>,
-}
-
-impl EnvSource {
-    /// The variables of this process that printjob reads (`PRINTJOB_*`, `AZURE_*`).
-    pub fn from_process() -> Self {
-        Self {
-            vars: std::env::vars()
-                .filter(|(k, _)| k.starts_with("PRINTJOB_") || k.starts_with("AZURE_"))
-                .collect(),
-        }
-    }
-
-    /// A source holding exactly these variables.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Self {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        }
-    }
-
-    /// A variable's value, if set and not empty.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
     }
 }
 
@@ -163,19 +139,6 @@ impl ConfigInputs {
             scopes: self.scopes.or(lower.scopes),
         }
     }
-
-    fn from_env(env: &EnvSource) -> ConfigInputs {
-        let owned = |name: &str| env.get(name).map(str::to_owned);
-        ConfigInputs {
-            tenant: owned("PRINTJOB_TENANT_ID").or_else(|| owned("AZURE_TENANT_ID")),
-            client_id: owned("PRINTJOB_CLIENT_ID").or_else(|| owned("AZURE_CLIENT_ID")),
-            cloud: owned("PRINTJOB_CLOUD"),
-            authority: owned("PRINTJOB_AUTHORITY"),
-            graph_url: owned("PRINTJOB_GRAPH_URL"),
-            cache: owned("PRINTJOB_CACHE").map(PathBuf::from),
-            scopes: None,
-        }
-    }
 }
 
 /// The resolved configuration.
@@ -205,22 +168,25 @@ impl Config {
     /// metadata has no `printJob`). Sign-in itself works there.
     pub fn require_universal_print(&self) -> Result<(), ConfigError> {
         if self.cloud == Cloud::China {
-            return Err(ConfigError::new(
-                "Universal Print is not offered in Microsoft Azure operated by 21Vianet (--cloud china): Microsoft Graph there has no print API, so printers and print jobs cannot be reached; use a tenant in the public or US Government cloud",
+            return Err(ConfigError::about(
+                Setting::Cloud,
+                "Universal Print is not offered in Microsoft Azure operated by 21Vianet (the china cloud): Microsoft Graph there has no print API, so printers and print jobs cannot be reached; use a tenant in the public or US Government cloud",
             ));
         }
         Ok(())
     }
 }
 
-/// The variable that names a config file explicitly.
-pub const CONFIG_FILE_ENV: &str = "PRINTJOB_CONFIG";
-
 impl Config {
-    /// Resolves flags > environment > config file (the default one, or `PRINTJOB_CONFIG`).
-    pub fn load(flags: ConfigInputs, env: &EnvSource) -> Result<Config, ConfigError> {
-        let file = match env.get(CONFIG_FILE_ENV) {
-            Some(path) => Some(read_config_file(Path::new(path))?),
+    /// Resolves `flags` > `env` (settings a caller read from its environment) > the config file
+    /// (`config_file` when given, else the default one, if it exists).
+    pub fn load(
+        flags: ConfigInputs,
+        env: ConfigInputs,
+        config_file: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        let file = match config_file {
+            Some(path) => Some(read_config_file(path)?),
             None => default_config_file()
                 .map(|p| read_config_file(&p))
                 .transpose()?,
@@ -228,13 +194,13 @@ impl Config {
         Self::resolve(flags, env, file.unwrap_or_default())
     }
 
-    /// Resolves flags > environment > `file` without touching the file system.
+    /// Resolves `flags` > `env` > `file` without touching the file system.
     pub fn resolve(
         flags: ConfigInputs,
-        env: &EnvSource,
+        env: ConfigInputs,
         file: ConfigInputs,
     ) -> Result<Config, ConfigError> {
-        let merged = flags.or(ConfigInputs::from_env(env)).or(file);
+        let merged = flags.or(env).or(file);
         let mut warnings = Vec::new();
         let tenant = resolve_tenant(merged.tenant.as_deref(), &mut warnings)?;
         let client_id = require_client_id(merged.client_id.as_deref())?;
@@ -278,7 +244,9 @@ fn resolve_tenant(
     warnings: &mut Vec<String>,
 ) -> Result<TenantId, ConfigError> {
     let tenant = match value {
-        Some(v) => TenantId::new(v).map_err(|e| ConfigError::new(e.to_string()))?,
+        Some(v) => {
+            TenantId::new(v).map_err(|e| ConfigError::about(Setting::Tenant, e.to_string()))?
+        }
         None => TenantId::organizations(),
     };
     if tenant.as_str() == "common" {
@@ -294,13 +262,14 @@ fn resolve_tenant(
 /// The client id, or a usage error that explains how to register an application.
 pub fn require_client_id(value: Option<&str>) -> Result<ClientId, ConfigError> {
     let Some(value) = value else {
-        return Err(ConfigError::new(
+        return Err(ConfigError::about(
+            Setting::ClientId,
             "no client id: printjob signs in through an application you register in your tenant \
-             (see \"Register an application\" in README.md), then set PRINTJOB_CLIENT_ID (or \
-             AZURE_CLIENT_ID, or --client-id) to its Application (client) ID",
+             (see \"Register an application\" in README.md), then set the client id to its \
+             Application (client) ID",
         ));
     };
-    ClientId::new(value.trim()).map_err(|e| ConfigError::new(e.to_string()))
+    ClientId::new(value.trim()).map_err(|e| ConfigError::about(Setting::ClientId, e.to_string()))
 }
 
 fn resolve_scopes(values: Vec<String>) -> Result<Vec<Scope>, ConfigError> {
@@ -310,7 +279,7 @@ fn resolve_scopes(values: Vec<String>) -> Result<Vec<Scope>, ConfigError> {
     }
     values
         .into_iter()
-        .map(|s| Scope::new(s).map_err(|e| ConfigError::new(e.to_string())))
+        .map(|s| Scope::new(s).map_err(|e| ConfigError::about(Setting::Scopes, e.to_string())))
         .collect()
 }
 
@@ -361,8 +330,9 @@ pub fn default_cache_path() -> Result<PathBuf, ConfigError> {
     project_dirs()
         .map(|d| d.cache_dir().join("token_cache.json"))
         .ok_or_else(|| {
-            ConfigError::new(
-                "cannot find a home directory for the token cache; set PRINTJOB_CACHE (or --cache) to a file path",
+            ConfigError::about(
+                Setting::Cache,
+                "cannot find a home directory for the token cache; set the token cache to a file path",
             )
         })
 }
@@ -421,7 +391,10 @@ mod tests {
 
     #[test]
     fn flags_win_over_environment_and_file() {
-        let env = EnvSource::from_pairs([("PRINTJOB_TENANT_ID", "env.onmicrosoft.com")]);
+        let env = ConfigInputs {
+            tenant: Some("env.onmicrosoft.com".into()),
+            ..Default::default()
+        };
         let file = ConfigInputs {
             tenant: Some("file.onmicrosoft.com".into()),
             ..Default::default()
@@ -430,37 +403,24 @@ mod tests {
             tenant: Some("flag.onmicrosoft.com".into()),
             ..Default::default()
         });
-        let config = Config::resolve(flags, &env, file).unwrap();
+        let config = Config::resolve(flags, env, file).unwrap();
         assert_eq!(config.tenant.as_str(), "flag.onmicrosoft.com");
     }
 
     #[test]
-    fn printjob_environment_wins_over_azure_environment_and_file() {
-        let env = EnvSource::from_pairs([
-            ("PRINTJOB_TENANT_ID", "printjob.onmicrosoft.com"),
-            ("AZURE_TENANT_ID", "azure.onmicrosoft.com"),
-        ]);
-        let file = ConfigInputs {
-            tenant: Some("file.onmicrosoft.com".into()),
+    fn environment_wins_over_config_file() {
+        let env = ConfigInputs {
+            tenant: Some("azure.onmicrosoft.com".into()),
+            client_id: Some("11111111-2222-3333-4444-555555555555".into()),
             ..Default::default()
         };
-        let config = Config::resolve(with_client(Default::default()), &env, file).unwrap();
-        assert_eq!(config.tenant.as_str(), "printjob.onmicrosoft.com");
-    }
-
-    #[test]
-    fn azure_environment_wins_over_config_file() {
-        let env = EnvSource::from_pairs([
-            ("AZURE_TENANT_ID", "azure.onmicrosoft.com"),
-            ("AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
-        ]);
         let file = ConfigInputs {
             tenant: Some("file.onmicrosoft.com".into()),
             client_id: Some(CLIENT.into()),
             cache: Some("/tmp/c.json".into()),
             ..Default::default()
         };
-        let config = Config::resolve(Default::default(), &env, file).unwrap();
+        let config = Config::resolve(Default::default(), env, file).unwrap();
         assert_eq!(config.tenant.as_str(), "azure.onmicrosoft.com");
         assert_eq!(
             config.client_id.as_str(),
@@ -472,7 +432,7 @@ mod tests {
     fn config_file_fills_what_nothing_else_sets() {
         let text = format!("tenant = \"file.onmicrosoft.com\"\nclient_id = \"{CLIENT}\"\ncloud = \"usgov\"\ncache = \"/tmp/x.json\"\n");
         let file = parse_config_text(Path::new("config.toml"), &text).unwrap();
-        let config = Config::resolve(Default::default(), &EnvSource::default(), file).unwrap();
+        let config = Config::resolve(Default::default(), Default::default(), file).unwrap();
         assert_eq!(config.tenant.as_str(), "file.onmicrosoft.com");
         assert_eq!(
             config.authority.as_str(),
@@ -498,7 +458,7 @@ mod tests {
     fn tenant_defaults_to_organizations_with_public_cloud() {
         let config = Config::resolve(
             with_client(Default::default()),
-            &EnvSource::default(),
+            Default::default(),
             Default::default(),
         )
         .unwrap();
@@ -524,7 +484,7 @@ mod tests {
             tenant: Some("consumers".into()),
             ..Default::default()
         });
-        let err = Config::resolve(flags, &EnvSource::default(), Default::default()).unwrap_err();
+        let err = Config::resolve(flags, Default::default(), Default::default()).unwrap_err();
         assert!(err
             .to_string()
             .contains("personal Microsoft accounts are not supported"));
@@ -536,7 +496,7 @@ mod tests {
             tenant: Some("common".into()),
             ..Default::default()
         });
-        let config = Config::resolve(flags, &EnvSource::default(), Default::default()).unwrap();
+        let config = Config::resolve(flags, Default::default(), Default::default()).unwrap();
         assert_eq!(config.warnings.len(), 1);
         assert!(config.warnings[0].contains("personal Microsoft accounts"));
     }
@@ -548,13 +508,16 @@ mod tests {
                 cache: Some("/tmp/c".into()),
                 ..Default::default()
             },
-            &EnvSource::default(),
+            Default::default(),
             Default::default(),
         )
         .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("Register an application"), "{msg}");
-        assert!(msg.contains("PRINTJOB_CLIENT_ID"), "{msg}");
+        assert_eq!(
+            err.remedy(),
+            Some(Remedy::CheckSettings(vec![Setting::ClientId]))
+        );
         assert_eq!(err.kind(), ErrorKind::Usage);
     }
 
@@ -581,7 +544,7 @@ mod tests {
             graph_url: Some("http://127.0.0.1:9999/v1.0".into()),
             ..Default::default()
         });
-        let config = Config::resolve(flags, &EnvSource::default(), Default::default()).unwrap();
+        let config = Config::resolve(flags, Default::default(), Default::default()).unwrap();
         assert_eq!(config.authority.as_str(), "http://127.0.0.1:9999/");
         assert_eq!(config.graph_url.as_str(), "http://127.0.0.1:9999/v1.0");
     }

@@ -48,7 +48,8 @@ impl Error {
                 Some(Remedy::CheckSettings(vec![Setting::Scopes]))
             }
             Error::InvalidId(_) => Some(Remedy::CopyListedIds),
-            Error::Config(_) | Error::Other { .. } => None,
+            Error::Config(e) => e.remedy(),
+            Error::Other { .. } => None,
             Error::Auth(e) => e.remedy(),
             Error::Graph(e) => e.remedy(),
         }

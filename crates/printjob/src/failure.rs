@@ -64,6 +64,8 @@ pub enum Setting {
     Tenant,
     /// The application (client) id.
     ClientId,
+    /// The national cloud.
+    Cloud,
     /// The identity provider's base URL (the authority).
     Authority,
     /// The Microsoft Graph base URL.

@@ -37,6 +37,7 @@ pub mod cancel;
 pub mod demo;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod env;
 pub mod exit;
 pub mod output;
 pub mod signin;

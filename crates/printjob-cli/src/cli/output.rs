@@ -75,6 +75,7 @@ fn setting(setting: Setting) -> &'static str {
     match setting {
         Setting::Tenant => "the tenant (--tenant / PRINTJOB_TENANT_ID)",
         Setting::ClientId => "the client id (--client-id / PRINTJOB_CLIENT_ID)",
+        Setting::Cloud => "--cloud (PRINTJOB_CLOUD)",
         Setting::Authority => "--authority (PRINTJOB_AUTHORITY)",
         Setting::GraphUrl => "--graph-url (PRINTJOB_GRAPH_URL)",
         Setting::Cache => "the token cache (--cache / PRINTJOB_CACHE)",

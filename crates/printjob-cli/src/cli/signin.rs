@@ -8,7 +8,7 @@ use printjob::auth::interactive::ResponseMode;
 use printjob::auth::loopback::RedirectHost;
 use printjob::auth::token::DeviceCodePrompt;
 use printjob::auth::{AuthError, DelegatedCredential, GrantedToken};
-use printjob::config::{Config, ConfigInputs, EnvSource};
+use printjob::config::{Config, ConfigInputs};
 use printjob::{Error, ErrorKind, Scope};
 use serde::Serialize;
 use std::future::Future;
@@ -182,7 +182,11 @@ pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Err
         cache: global.cache.clone(),
         scopes: (!scopes.is_empty()).then(|| scopes.to_vec()),
     };
-    let config = Config::load(flags, &EnvSource::from_process())?;
+    let config = Config::load(
+        flags,
+        super::env::inputs(),
+        super::env::config_file().as_deref(),
+    )?;
     for warning in &config.warnings {
         eprintln!("warning: {warning}");
     }

@@ -1,0 +1,75 @@
+//! The environment variables of this command line (docs/configuration.md): `PRINTJOB_*`, with
+//! `AZURE_TENANT_ID` / `AZURE_CLIENT_ID` as fallbacks, and `PRINTJOB_CONFIG` naming a config
+//! file. The library reads no environment variable for its configuration: it takes these as one
+//! more layer of [`ConfigInputs`].
+
+use printjob::config::ConfigInputs;
+use std::path::PathBuf;
+
+/// The variable that names a config file explicitly.
+pub const CONFIG_FILE_ENV: &str = "PRINTJOB_CONFIG";
+
+/// The settings this process's environment gives.
+pub fn inputs() -> ConfigInputs {
+    inputs_from(|name| std::env::var(name).ok())
+}
+
+/// The config file `PRINTJOB_CONFIG` names, if set.
+pub fn config_file() -> Option<PathBuf> {
+    value(&|name| std::env::var(name).ok(), CONFIG_FILE_ENV).map(PathBuf::from)
+}
+
+/// The settings an environment gives (`get` reads one variable); empty values count as unset.
+pub fn inputs_from(get: impl Fn(&str) -> Option<String>) -> ConfigInputs {
+    let get = |name: &str| value(&get, name);
+    ConfigInputs {
+        tenant: get("PRINTJOB_TENANT_ID").or_else(|| get("AZURE_TENANT_ID")),
+        client_id: get("PRINTJOB_CLIENT_ID").or_else(|| get("AZURE_CLIENT_ID")),
+        cloud: get("PRINTJOB_CLOUD"),
+        authority: get("PRINTJOB_AUTHORITY"),
+        graph_url: get("PRINTJOB_GRAPH_URL"),
+        cache: get("PRINTJOB_CACHE").map(PathBuf::from),
+        scopes: None,
+    }
+}
+
+fn value(get: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    get(name).filter(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn printjob_variables_win_over_azure_variables() {
+        let inputs = inputs_from(env(&[
+            ("PRINTJOB_TENANT_ID", "printjob.onmicrosoft.com"),
+            ("AZURE_TENANT_ID", "azure.onmicrosoft.com"),
+            ("AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+        ]));
+        assert_eq!(inputs.tenant.as_deref(), Some("printjob.onmicrosoft.com"));
+        assert_eq!(
+            inputs.client_id.as_deref(),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let inputs = inputs_from(env(&[
+            ("PRINTJOB_TENANT_ID", " "),
+            ("AZURE_TENANT_ID", "azure.onmicrosoft.com"),
+        ]));
+        assert_eq!(inputs.tenant.as_deref(), Some("azure.onmicrosoft.com"));
+    }
+}
