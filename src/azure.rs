@@ -74,7 +74,8 @@ pub fn scopes_for_azure(scopes: &[&str]) -> azure_core::Result<Vec<Scope>> {
                 ),
             ));
         }
-        let scope = Scope::new(scope).map_err(|e| Error::with_error(ErrorKind::Credential, e, "invalid scope"))?;
+        let scope = Scope::new(scope)
+            .map_err(|e| Error::with_error(ErrorKind::Credential, e, "invalid scope"))?;
         mapped.push(scope);
     }
     Ok(mapped)
@@ -91,12 +92,19 @@ impl TokenCredential for DelegatedCredential {
         _options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
         let scopes = scopes_for_azure(scopes)?;
-        let granted = self
-            .token(&scopes)
-            .await
-            .map_err(|e| Error::with_error(ErrorKind::Credential, e, "printjob could not get a delegated token"))?;
+        let granted = self.token(&scopes).await.map_err(|e| {
+            Error::with_error(
+                ErrorKind::Credential,
+                e,
+                "printjob could not get a delegated token",
+            )
+        })?;
         let expires_on = OffsetDateTime::from_unix_timestamp(granted.expires_on).map_err(|e| {
-            Error::with_error(ErrorKind::Credential, e, "the token's expiry is out of range")
+            Error::with_error(
+                ErrorKind::Credential,
+                e,
+                "the token's expiry is out of range",
+            )
         })?;
         Ok(AccessToken::new(
             Secret::new(granted.access_token.secret().to_owned()),
