@@ -11,9 +11,10 @@
 //!   `dod-graph.microsoft.us`, `microsoftgraph.chinacloudapi.cn`) means "the permissions this
 //!   application has been granted on Graph". It is dropped from the request; when nothing else
 //!   is asked for, the credential's own scopes are used (those given to
-//!   [`DelegatedCredentialBuilder::default_scopes`], `PrintJob.ReadWriteBasic` by default). The
-//!   identity platform puts every delegated Graph permission the user consented to into the
-//!   access token, whichever of them were asked for, so `.default` loses nothing.
+//!   [`DelegatedCredentialBuilder::default_scopes`], `PrintJob.ReadWriteBasic` by default).
+//!   It is not sent along: printjob keys its cache and checks granted scopes by name, and the
+//!   identity platform refuses `.default` next to named scopes of a resource (a pipeline
+//!   asking for both would fail). docs/azure.md cites the identity platform's pages.
 //! - `{graph}/PrintJob.ReadWrite` and the bare `PrintJob.ReadWrite` are the same Graph scope
 //!   and pass through as given, as do the OpenID Connect scopes (`openid`, `offline_access`…).
 //! - A scope of any other resource (`https://storage.azure.com/.default`, `api://…/x`) is

@@ -106,3 +106,46 @@ pub fn man(_args: ManArgs) -> Result<(), Error> {
     super::output::write_stdout(&man_page()?, false);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn man_page_has_a_section_for_every_subcommand_of_the_definition() {
+        let man = man_page().unwrap();
+        let command = Cli::command();
+        let names: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
+        assert!(
+            names.contains(&"cancel") && names.contains(&"man"),
+            "{names:?}"
+        );
+        for name in names {
+            let heading = format!(".SH \"PRINTJOB {}\"", name.to_uppercase());
+            assert!(man.contains(&heading), "no {heading}");
+        }
+        assert_eq!(
+            man.matches(".ds Aq").count(),
+            2,
+            "the Aq string is defined once"
+        );
+    }
+
+    #[test]
+    fn every_shell_script_registers_the_printjob_command() {
+        for shell in [
+            Shell::Bash,
+            Shell::Zsh,
+            Shell::Fish,
+            Shell::PowerShell,
+            Shell::Elvish,
+        ] {
+            let script = completion_script(shell).unwrap();
+            assert!(script.contains("printjob"), "{shell}");
+            assert!(
+                script.contains("completions"),
+                "{shell} knows the completions command"
+            );
+        }
+    }
+}
