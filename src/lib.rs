@@ -11,7 +11,6 @@
 #![warn(missing_docs)]
 
 pub mod auth;
-/// The Azure SDK for Rust adapter: [`auth::DelegatedCredential`] as an `azure_core` `TokenCredential`.
 #[cfg(feature = "azure")]
 pub mod azure;
 pub mod cancel;
