@@ -33,6 +33,7 @@ macro_rules! eprint {
 }
 
 pub mod cancel;
+pub mod completions;
 pub mod demo;
 pub mod emulator;
 pub mod output;
@@ -103,6 +104,10 @@ pub enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Run the whole workflow against an in-process emulator (no account needed)
     Demo(demo::DemoArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    Completions(completions::CompletionsArgs),
+    /// Print the printjob(1) man page (roff) to standard output
+    Man(completions::ManArgs),
 }
 
 /// Parses arguments, runs the command, prints any error and returns the exit code.
@@ -161,5 +166,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Cancel(args) => cancel::cancel(&global, args).await,
         Command::Emulator(args) => emulator::emulator(&global, args).await,
         Command::Demo(args) => demo::demo(&global, args).await,
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
