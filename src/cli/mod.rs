@@ -35,6 +35,7 @@ macro_rules! eprint {
 pub mod cancel;
 pub mod demo;
 pub mod emulator;
+pub mod headless;
 pub mod output;
 pub mod signin;
 

@@ -45,10 +45,11 @@ pub struct LoginArgs {
     /// Delegated scope to request (repeatable); default PrintJob.ReadWriteBasic
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
-    /// Print the sign-in URL instead of opening a browser
+    /// Print the sign-in URL instead of opening a browser (for a browser on another machine)
     #[arg(long)]
     pub no_browser: bool,
-    /// Use the device code flow (for machines without a browser)
+    /// Use the device code flow (chosen by itself when no browser can be opened: no display,
+    /// or an SSH session, and no $BROWSER)
     #[arg(long, conflicts_with = "no_browser")]
     pub device_code: bool,
     /// Loopback port for the redirect (default: any free port)
@@ -253,12 +254,30 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
         b = b.domain_hint(hint);
     }
     let credential = b.build()?;
-    let token = if args.device_code {
+    let token = if use_device_code(&args) {
         cancellable(&ui, credential.login_device_code(&config.scopes)).await?
     } else {
         cancellable(&ui, credential.login(&config.scopes)).await?
     };
     report_login(global, &token)
+}
+
+/// `--device-code`, or no flag and no browser can be opened here (said on stderr).
+fn use_device_code(args: &LoginArgs) -> bool {
+    if args.device_code {
+        return true;
+    }
+    if args.no_browser {
+        return false;
+    }
+    let os = super::headless::Os::current();
+    match super::headless::no_browser_reason(os, |name| std::env::var(name).ok()) {
+        Some(reason) => {
+            eprintln!("{}", super::headless::fallback_notice(reason));
+            true
+        }
+        None => false,
+    }
 }
 
 fn report_login(global: &GlobalArgs, token: &GrantedToken) -> Result<(), Error> {

@@ -8,6 +8,7 @@ mod docs;
 mod emulator_graph;
 mod emulator_identity;
 mod harness;
+mod headless;
 mod hostile;
 mod loopback;
 mod reliability;
