@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn browser_variable_wins_even_over_ssh_without_display() {
-        let vars = [("BROWSER", "w3m"), ("SSH_CONNECTION", "10.0.0.1 5 10.0.0.2 22")];
+        let vars = [
+            ("BROWSER", "w3m"),
+            ("SSH_CONNECTION", "10.0.0.1 5 10.0.0.2 22"),
+        ];
         assert_eq!(no_browser_reason(Os::Unix, env(&vars)), None);
     }
 

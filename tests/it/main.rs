@@ -11,6 +11,7 @@ mod harness;
 mod headless;
 mod hostile;
 mod loopback;
+mod names;
 mod reliability;
 mod report;
 mod signin;
