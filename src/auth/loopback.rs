@@ -604,7 +604,7 @@ border:1px solid var(--line);border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0
 .product{margin:0 0 1.25rem;font-size:.8rem;font-weight:600;letter-spacing:.08em;\
 text-transform:uppercase;color:var(--muted)}\
 .mark{display:inline-flex;align-items:center;justify-content:center;width:2.5rem;height:2.5rem;\
-border-radius:50%;font-size:1.35rem;font-weight:700;color:#fff;margin-bottom:.75rem}\
+border-radius:50%;font-size:1.35rem;font-weight:700;color:var(--card);margin-bottom:.75rem}\
 .ok .mark{background:var(--ok)}.bad .mark{background:var(--bad)}.info .mark{background:var(--info)}\
 h1{margin:0 0 .5rem;font-size:1.5rem;font-weight:600}\
 p{margin:.5rem 0}.next{color:var(--muted)}\
@@ -752,7 +752,7 @@ impl Page {
     fn headers(&self) -> Vec<(&'static str, &'static str)> {
         /// Nothing may load; only the inline style block, by its hash.
         const CSP: &str = concat!(
-            "default-src 'none'; style-src 'sha256-ba0i6yCXQ3LYAUavmR20lFs87D+0+B+eXXw6K3qutXA='; ",
+            "default-src 'none'; style-src 'sha256-WbksPS3E0tGFKJHyiHFs71OvCeV73Ir8N5XyINR8e2E='; ",
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
         );
         let mut headers = vec![
