@@ -1,6 +1,7 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
 use super::output::{print_json, print_table};
+use super::progress::while_waiting;
 use super::GlobalArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -89,8 +90,7 @@ pub struct CancelArgs {
 pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Error> {
     let client = print_client(global).await?;
     if args.shares {
-        let shares = client
-            .shares()
+        let shares = while_waiting(global.json, "Listing printer shares…", client.shares())
             .await
             .map_err(|e| listing_advice(e, SHARES_ADVICE))?;
         if global.json {
@@ -109,8 +109,7 @@ pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Err
         print_table(&["SHARE ID", "NAME", "STATE"], &rows);
         return Ok(());
     }
-    let printers = client
-        .printers()
+    let printers = while_waiting(global.json, "Listing printers…", client.printers())
         .await
         .map_err(|e| listing_advice(e, PRINTERS_ADVICE))?;
     if global.json {
@@ -154,20 +153,30 @@ fn listing_advice(error: Error, advice: &str) -> Error {
     }
 }
 
+/// The printer or share `args.printer` names, with a spinner while names are looked up.
+async fn resolve(
+    global: &GlobalArgs,
+    client: &PrintClient,
+    args: &JobsArgs,
+) -> Result<PrintTarget, Error> {
+    let lookup = names::resolve(client, &args.printer, args.share);
+    while_waiting(global.json, "Looking up the printer or share…", lookup).await
+}
+
 /// Runs `printjob jobs`.
 pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
     names::check_name(&args.printer)?;
     let states = parse_states(&args.states)?;
     let client = print_client(global).await?;
-    let target = names::resolve(&client, &args.printer, args.share).await?;
+    let target = resolve(global, &client, &args).await?;
     let created_by = match (args.owner, args.mine) {
         (Some(upn), _) => Some(Creator::Upn(upn)),
         (None, true) => Some(signed_in_user(&client).await?),
         (None, false) => None,
     };
-    let jobs = client
-        .jobs(&target, &JobFilter { states, created_by })
-        .await?;
+    let filter = JobFilter { states, created_by };
+    let message = format!("Listing the jobs of {target}…");
+    let jobs = while_waiting(global.json, &message, client.jobs(&target, &filter)).await?;
     if global.json {
         return print_json(&jobs);
     }
@@ -188,10 +197,15 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
         ));
     }
     let client = print_client(global).await?;
-    let target = names::resolve(&client, &args.printer, args.share).await?;
+    let target = while_waiting(
+        global.json,
+        "Looking up the printer or share…",
+        names::resolve(&client, &args.printer, args.share),
+    )
+    .await?;
     let mut request = cancel_request(&args, target, jobs)?;
     if args.all && !args.yes && !args.dry_run {
-        match confirm_all(&client, &request).await? {
+        match confirm_all(&client, &request, global.json).await? {
             Some(confirmed) => request = confirmed,
             None => return Err(Error::other(ErrorKind::Usage, "nothing was cancelled")),
         }
@@ -295,10 +309,12 @@ fn parse_states(names: &[String]) -> Result<Vec<PrintJobProcessingState>, Error>
 async fn confirm_all(
     client: &PrintClient,
     request: &CancelRequest,
+    json: bool,
 ) -> Result<Option<CancelRequest>, Error> {
     let mut preview = request.clone();
     preview.dry_run = true;
-    let listed = cancel::run(client, &preview, &|_| {}).await?;
+    let message = format!("Listing the jobs of {}…", request.target);
+    let listed = while_waiting(json, &message, cancel::run(client, &preview, &|_| {})).await?;
     let ids: Vec<PrintJobId> = listed.results.iter().map(|r| r.job_id.clone()).collect();
     if ids.is_empty() {
         return Ok(Some(preview));
@@ -327,7 +343,7 @@ async fn run_with_progress(
     request: &CancelRequest,
     json: bool,
 ) -> Result<CancelReport, Error> {
-    let show = !json && std::io::stderr().is_terminal();
+    let show = super::progress::enabled(json);
     let bar = ProgressBar::hidden();
     if show {
         bar.set_style(

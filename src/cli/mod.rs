@@ -37,6 +37,7 @@ pub mod demo;
 pub mod emulator;
 pub mod headless;
 pub mod output;
+pub mod progress;
 pub mod signin;
 
 use clap::{Args, Parser, Subcommand};

@@ -114,8 +114,13 @@ pub struct CliUi {
 impl CliUi {
     /// The sign-in UI of every command (and of `printjob demo`).
     pub fn new() -> Arc<Self> {
+        Self::for_output(false)
+    }
+
+    /// The sign-in UI of a command: no spinner with `--json` or off a terminal.
+    pub fn for_output(json: bool) -> Arc<Self> {
         Arc::new(Self {
-            tty: std::io::stderr().is_terminal(),
+            tty: super::progress::enabled(json),
             spinner: Mutex::new(None),
         })
     }
@@ -211,7 +216,7 @@ fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
 pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredential), Error> {
     let config = load_config(global, &[])?;
     config.require_universal_print()?;
-    let credential = builder(&config, CliUi::new())
+    let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(std::io::stdin().is_terminal())
         .build()?;
     Ok((config, credential))
@@ -234,7 +239,7 @@ async fn cancellable<T>(
 /// Runs `printjob login`.
 pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
     let config = load_config(global, &args.scopes)?;
-    let ui = CliUi::new();
+    let ui = CliUi::for_output(global.json);
     let mut b = builder(&config, ui.clone())
         .open_browser(!args.no_browser)
         .port(args.port.unwrap_or(0))
@@ -359,7 +364,7 @@ fn status_json(status: &AccountStatus, now: i64) -> StatusJson {
 /// Runs `printjob status`.
 pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error> {
     let config = load_config(global, &[])?;
-    let credential = builder(&config, CliUi::new())
+    let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(false)
         .build()?;
     let statuses = credential.status().await?;
@@ -421,7 +426,7 @@ fn print_status(config: &Config, accounts: &[StatusJson]) {
 /// Runs `printjob token`: prints only the access token on stdout.
 pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
     let config = load_config(global, &args.scopes)?;
-    let ui = CliUi::new();
+    let ui = CliUi::for_output(global.json);
     let mut b = builder(&config, ui.clone()).allow_interactive(args.interactive);
     if let Some(hint) = &args.login_hint {
         b = b.login_hint(hint);
@@ -440,7 +445,7 @@ pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
 /// Runs `printjob logout`.
 pub async fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<(), Error> {
     let config = load_config(global, &[])?;
-    let credential = builder(&config, CliUi::new())
+    let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(false)
         .build()?;
     if args.all {

@@ -12,6 +12,7 @@ mod headless;
 mod hostile;
 mod loopback;
 mod names;
+mod progress;
 mod reliability;
 mod report;
 mod signin;
