@@ -99,3 +99,26 @@ async fn listing_on_a_terminal_shows_a_spinner_but_not_with_json() {
     assert!(!json.contains("Listing") && !json.contains("Looking up"), "{json:?}");
     assert!(json.contains("\"101\""), "{json:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_cancel_on_a_terminal_shows_the_bar_but_not_with_json() {
+    if !script_available() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let emulator = Emulator::builder().start().await.expect("emulator");
+    let home = tempfile::tempdir().unwrap();
+    login(&emulator, home.path());
+    let json = on_a_terminal(
+        &emulator,
+        home.path(),
+        &format!("cancel {LOBBY_PRINTER} --all --mine --yes --state pending --json"),
+    );
+    assert!(!json.contains(" jobs"), "{json:?}");
+    let shown = on_a_terminal(
+        &emulator,
+        home.path(),
+        &format!("cancel {LOBBY_PRINTER} --all --mine --yes"),
+    );
+    assert!(shown.contains("/2 jobs"), "{shown:?}");
+}
