@@ -11,7 +11,7 @@ pub enum Os {
     /// Linux and the other Unix systems with X11 or Wayland desktops.
     Unix,
     /// macOS: a desktop session can always open a browser.
-    MacOs,
+    Mac,
     /// Windows: a desktop session can always open a browser.
     Windows,
 }
@@ -20,7 +20,7 @@ impl Os {
     /// The system this binary was built for.
     pub fn current() -> Self {
         if cfg!(target_os = "macos") {
-            Os::MacOs
+            Os::Mac
         } else if cfg!(windows) {
             Os::Windows
         } else {
@@ -48,7 +48,7 @@ pub fn no_browser_reason(os: Os, var: impl Fn(&str) -> Option<String>) -> Option
     match os {
         Os::Unix if !display && ssh => Some("an SSH session without a display"),
         Os::Unix if !display => Some("no display: DISPLAY and WAYLAND_DISPLAY are unset"),
-        Os::MacOs | Os::Windows if ssh => Some("an SSH session"),
+        Os::Mac | Os::Windows if ssh => Some("an SSH session"),
         _ => None,
     }
 }
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn macos_and_windows_need_no_display_but_not_over_ssh() {
-        for os in [Os::MacOs, Os::Windows] {
+        for os in [Os::Mac, Os::Windows] {
             assert_eq!(no_browser_reason(os, env(&[])), None);
             assert!(no_browser_reason(os, env(&[("SSH_CLIENT", "a b c")])).is_some());
         }

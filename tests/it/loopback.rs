@@ -502,7 +502,7 @@ fn style_hash(page: &str) -> String {
         .find("</style>")
         .expect("end of the style block")
         + start;
-    let digest = sha2::Sha256::digest(page[start..end].as_bytes());
+    let digest = sha2::Sha256::digest(&page.as_bytes()[start..end]);
     format!(
         "'sha256-{}'",
         base64::engine::general_purpose::STANDARD.encode(digest)

@@ -23,7 +23,11 @@ fn login(emulator: &Emulator, home: &Path) {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Whether `text` carries anything a progress display draws.
@@ -92,11 +96,17 @@ async fn listing_on_a_terminal_shows_a_spinner_but_not_with_json() {
     let home = tempfile::tempdir().unwrap();
     login(&emulator, home.path());
     let shown = on_a_terminal(&emulator, home.path(), "jobs Lobby");
-    assert!(shown.contains("Looking up the printer or share"), "{shown:?}");
+    assert!(
+        shown.contains("Looking up the printer or share"),
+        "{shown:?}"
+    );
     assert!(shown.contains("Listing the jobs of share"), "{shown:?}");
     assert!(shown.contains("101"), "{shown:?}");
     let json = on_a_terminal(&emulator, home.path(), "jobs Lobby --json");
-    assert!(!json.contains("Listing") && !json.contains("Looking up"), "{json:?}");
+    assert!(
+        !json.contains("Listing") && !json.contains("Looking up"),
+        "{json:?}"
+    );
     assert!(json.contains("\"101\""), "{json:?}");
 }
 
