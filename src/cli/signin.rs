@@ -159,6 +159,7 @@ impl SignInUi for CliUi {
             bar.set_style(style);
         }
         bar.set_message(message.to_owned());
+        bar.tick();
         bar.enable_steady_tick(Duration::from_millis(120));
         if let Ok(mut slot) = self.spinner.lock() {
             *slot = Some(bar);

@@ -47,6 +47,7 @@ fn on_a_terminal(emulator: &Emulator, home: &Path, args: &str) -> String {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TERM", "xterm-256color")
+        .env("BROWSER", example_bin("robot_browser"))
         .envs(emulator_env(emulator, home))
         .stdin(Stdio::null())
         .output()
@@ -131,4 +132,20 @@ async fn bulk_cancel_on_a_terminal_shows_the_bar_but_not_with_json() {
         &format!("cancel {LOBBY_PRINTER} --all --mine --yes"),
     );
     assert!(shown.contains("/2 jobs"), "{shown:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_sign_in_on_a_terminal_shows_a_spinner_but_not_with_json() {
+    if !script_available() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let emulator = Emulator::builder().start().await.expect("emulator");
+    let home = tempfile::tempdir().unwrap();
+    let spinner = "waiting for you to sign in in the browser (Ctrl-C to cancel)";
+    let shown = on_a_terminal(&emulator, home.path(), "login");
+    assert!(shown.contains(spinner), "{shown:?}");
+    let json = on_a_terminal(&emulator, home.path(), "login --json");
+    assert!(!json.contains("Ctrl-C to cancel"), "{json:?}");
+    assert!(json.contains("\"signed_in\": true"), "{json:?}");
 }
