@@ -147,8 +147,12 @@ fn ambiguous(name: &str, kind: NamedKind, found: Vec<Named>) -> Error {
     Error::other(
         ErrorKind::UnresolvedName,
         format!(
-            "{} carry the name {name:?}; give the id of the one you mean:\n{}",
+            "{} {} carry the name {name:?}; give the id of the one you mean:\n{}",
             candidates.len(),
+            match kind {
+                NamedKind::Printer => "printers",
+                NamedKind::Share => "printer shares",
+            },
             list(&candidates)
         ),
     )
