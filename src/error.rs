@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Service,
     /// A capability this build does not offer yet.
     NotAvailable,
+    /// A printer or share name matched none, or several, of those the user can see.
+    UnresolvedName,
     /// Anything unexpected (a bug, an I/O failure).
     Internal,
 }
@@ -39,6 +41,7 @@ impl ErrorKind {
             ErrorKind::PartialFailure => 7,
             ErrorKind::Service => 8,
             ErrorKind::NotAvailable => 9,
+            ErrorKind::UnresolvedName => 10,
         }
     }
 }
@@ -108,6 +111,7 @@ mod tests {
             ErrorKind::PartialFailure,
             ErrorKind::Service,
             ErrorKind::NotAvailable,
+            ErrorKind::UnresolvedName,
         ];
         let mut codes: Vec<u8> = kinds.iter().map(|k| k.exit_code()).collect();
         codes.sort();

@@ -36,7 +36,9 @@ pub mod cancel;
 pub mod completions;
 pub mod demo;
 pub mod emulator;
+pub mod headless;
 pub mod output;
+pub mod progress;
 pub mod signin;
 
 use clap::{Args, Parser, Subcommand};
