@@ -105,10 +105,26 @@ async def sdk_single(cache, authority, client_id, graph, printer, job):
     return 1
 
 
+def documented_write_item():
+    """msgraph-sdk 1.65's BatchRequestItem serializes a body of `{}` as the base64 string "e30="
+    (it writes an object only when the JSON is a non-empty object), while Graph's json-batching
+    page asks a write request for headers and a JSON body, `{}` when the call takes none. This
+    subclass writes `"body": {}` itself."""
+    from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+    class DocumentedWrite(BatchRequestItem):
+        def serialize(self, writer):
+            super().serialize(writer)
+            writer.write_additional_data_value({"body": {}})
+
+    return DocumentedWrite
+
+
 async def sdk_bulk(cache, authority, client_id, graph, printer):
     from msgraph_core.requests.batch_request_builder import BatchRequestBuilder
     from msgraph_core.requests.batch_request_content import BatchRequestContent
-    from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+    DocumentedWrite = documented_write_item()
 
     client, adapter = sdk_client(cache, authority, client_id, graph)
     jobs_builder = client.print.printers.by_printer_id(printer).jobs
@@ -124,19 +140,22 @@ async def sdk_bulk(cache, authority, client_id, graph, printer):
         content = BatchRequestContent()
         for job in ids[start : start + 20]:
             info = jobs_builder.by_print_job_id(job).cancel.to_post_request_information()
-            item = BatchRequestItem(request_information=info)
-            # Graph's json-batching page: a write request carries headers and a body ({} here).
-            item.headers = {"Content-Type": "application/json"}
-            item.body = b"{}"
-            # msgraph-sdk 1.65 keeps the request's absolute URL; $batch wants it relative to the
-            # version root (json-batching.md: "relative URL"), so cut the base off.
+            item = DocumentedWrite(request_information=info)
+            item.id = job  # the SDK otherwise numbers requests with its own UUIDs
+            # msgraph-sdk 1.65 keeps the request's absolute URL, and its set_url leaves
+            # "/v1.0" in front of a URL that is not on graph.microsoft.com; json-batching.md
+            # wants the URL relative to the version root.
             item.url = item.url.replace(graph, "", 1)
+            item.headers = {"Content-Type": "application/json"}
             content.add_request(job, item)
         response = await BatchRequestBuilder(adapter).post(content)
         for job in ids[start : start + 20]:
-            status = response.get_response_by_id(job).status
+            answer = response.get_response_by_id(job)
+            if answer is None:
+                sys.exit(f"batch answered without {job}: {response.responses!r:.600}")
+            status = answer.status
             if status != 204:
-                sys.exit(f"batch cancel {job} answered {status}")
+                sys.exit(f"batch cancel {job} answered {status}: {answer.body!r:.300}")
             canceled += 1
     return canceled
 

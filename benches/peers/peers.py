@@ -102,18 +102,23 @@ def run(command, env, check=True):
 
 
 def timed(command, env):
-    """Wall time (ms) and peak RSS (MiB) of one whole process."""
+    """Wall time (ms) and peak RSS (MiB) of one whole process.
+
+    The peak comes from GNU time (`%M`), which forks the contender from its own small process: a
+    child forked straight from this Python would carry Python's peak across its exec (Linux keeps
+    the larger of the two in ru_maxrss), so every contender would read at least ~23 MiB."""
+    out = tempfile.NamedTemporaryFile(prefix="printjob-peers-rss-", delete=False)
+    out.close()
     start = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name] + command, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     elapsed = (time.perf_counter() - start) * 1000
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, command[:3]))} exited {proc.returncode}: {err[-400:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    peak_kib = Path(out.name).read_text().strip().splitlines()[-1]
+    os.unlink(out.name)
+    if done.returncode != 0:
+        err = done.stderr.decode(errors="replace")
+        raise SystemExit(f"{' '.join(map(str, command[:3]))} exited {done.returncode}: {err[-400:]}")
+    return elapsed, int(peak_kib) / 1024
 
 
 def contenders_single(emu, args, job):
@@ -136,7 +141,7 @@ def contenders_bulk(emu, args, jobs):
     loop = (f'for id in {ids}; do curl -sS --fail -o /dev/null --cacert "$CA" -X POST '
             f'-H "Authorization: Bearer $TOKEN" "$GRAPH/print/printers/{PRINTER}/jobs/$id/cancel" || exit 1; done')
     return {
-        "printjob": [args.printjob, "cancel", PRINTER, "--all"],
+        "printjob": [args.printjob, "cancel", PRINTER, "--all", "--yes"],
         "curl loop": ["bash", "-c", loop],
         "msal+requests loop": py + ["msal-bulk"] + common,
         "msgraph-sdk batch": py + ["sdk-bulk"] + common,

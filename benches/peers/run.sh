@@ -4,7 +4,7 @@
 #   benches/peers/run.sh --smoke         a few runs, checks every contender cancelled its jobs (CI)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+command -v curl >/dev/null && [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq curl time; }
 python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv; }
 venv=target/peers-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
