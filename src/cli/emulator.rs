@@ -190,12 +190,7 @@ fn write_ca(path: Option<&std::path::Path>, pem: &str) -> Result<PathBuf, Error>
     Ok(path)
 }
 
-fn print_settings(
-    json: bool,
-    emulator: &Emulator,
-    seed: &Seed,
-    ca_file: Option<&std::path::Path>,
-) {
+fn print_settings(json: bool, emulator: &Emulator, seed: &Seed, ca_file: Option<&std::path::Path>) {
     let loaded = loaded(seed);
     let mut out = std::io::stdout().lock();
     if json {
