@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{figure, mib, proc_status_kib, report, BenchError, Filter};
+use common::{figure, mib, proc_status_kib, report, report_us, BenchError, Filter};
 use printjob::auth::StaticToken;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome};
 use printjob::emulator::faults::FaultConfig;
@@ -455,7 +455,10 @@ async fn single_cancel_workflow(
     figure("  HTTP requests per cancel", 1, "(checked on every run)");
     figure(
         "  GET of a job",
-        count(&counters, "GET /v1.0/print/printers/{printerId}/jobs/{printJobId}"),
+        count(
+            &counters,
+            "GET /v1.0/print/printers/{printerId}/jobs/{printJobId}",
+        ),
         "in all",
     );
     Ok(())
@@ -551,8 +554,8 @@ async fn silent_token() -> Result<(), BenchError> {
         settled.push(started.elapsed());
         expect(&token, 0)?;
     }
-    report("silent_token/from_memory", &settled)?;
-    report("silent_token/fresh_file_unchanged", &fresh)?;
+    report_us("silent_token/from_memory", &settled)?;
+    report_us("silent_token/fresh_file_unchanged", &fresh)?;
     // Changed by the other writer before every call: seen at once, read and parsed.
     let mut changed = Vec::with_capacity(AFTER_CHANGE);
     for at in 1..=AFTER_CHANGE {
@@ -562,7 +565,7 @@ async fn silent_token() -> Result<(), BenchError> {
         changed.push(started.elapsed());
         expect(&token, at)?;
     }
-    report("silent_token/after_file_change", &changed)?;
+    report_us("silent_token/after_file_change", &changed)?;
     figure(
         "  cache file size",
         std::fs::metadata(&path)?.len(),
