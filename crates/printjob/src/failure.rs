@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Service,
     /// A capability this build does not offer yet.
     NotAvailable,
+    /// A printer or share name matched none, or several, of those the user can see.
+    UnresolvedName,
     /// Anything unexpected (a bug, an I/O failure).
     Internal,
 }

@@ -5,6 +5,8 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+#[cfg(feature = "azure")]
+pub mod azure;
 pub mod cancel;
 pub mod clock;
 pub mod config;

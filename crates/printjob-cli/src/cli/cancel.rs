@@ -1,11 +1,13 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
 use super::output::{advice, print_json, print_table};
+use super::progress::while_waiting;
 use super::GlobalArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
-use printjob::graph::model::{PrintJob, PrintJobProcessingState};
+use printjob::graph::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
+use printjob::graph::names;
 use printjob::graph::{Creator, JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
 use std::io::IsTerminal;
@@ -23,9 +25,9 @@ pub struct PrintersArgs {
 /// `printjob jobs`
 #[derive(Debug, Args)]
 pub struct JobsArgs {
-    /// Printer id (or share id with --share)
+    /// Printer or share: its id (a GUID; a share's with --share) or its display name
     pub printer: String,
-    /// Treat PRINTER as a printer share id
+    /// Treat PRINTER as a printer share id (or look the name up among shares only)
     #[arg(long)]
     pub share: bool,
     /// Only jobs in this state (comma separated or repeated): pending, processing, paused, stopped, completed, canceled, aborted
@@ -42,11 +44,11 @@ pub struct JobsArgs {
 /// `printjob cancel`
 #[derive(Debug, Args)]
 pub struct CancelArgs {
-    /// Printer id (or share id with --share)
+    /// Printer or share: its id (a GUID; a share's with --share) or its display name
     pub printer: String,
     /// Job ids to cancel
     pub jobs: Vec<String>,
-    /// Treat PRINTER as a printer share id
+    /// Treat PRINTER as a printer share id (or look the name up among shares only)
     #[arg(long)]
     pub share: bool,
     /// Cancel every job of the printer that matches --state and --mine
@@ -88,8 +90,7 @@ pub struct CancelArgs {
 pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Error> {
     let client = print_client(global).await?;
     if args.shares {
-        let shares = client
-            .shares()
+        let shares = while_waiting(global.json, "Listing printer shares…", client.shares())
             .await
             .map_err(|e| listing_advice(e, SHARES_ADVICE))?;
         if global.json {
@@ -101,15 +102,14 @@ pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Err
                 vec![
                     s.base.id.clone(),
                     s.base.display_name.clone(),
-                    s.base.status.state.to_string(),
+                    state_name(s.base.status.as_ref()),
                 ]
             })
             .collect::<Vec<_>>();
         print_table(&["SHARE ID", "NAME", "STATE"], &rows);
         return Ok(());
     }
-    let printers = client
-        .printers()
+    let printers = while_waiting(global.json, "Listing printers…", client.printers())
         .await
         .map_err(|e| listing_advice(e, PRINTERS_ADVICE))?;
     if global.json {
@@ -121,7 +121,7 @@ pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Err
             vec![
                 p.base.id.clone(),
                 p.base.display_name.clone(),
-                p.base.status.state.to_string(),
+                state_name(p.base.status.as_ref()),
                 if p.is_shared { "yes" } else { "no" }.to_string(),
             ]
         })
@@ -153,19 +153,30 @@ fn listing_advice(error: Error, advice: &str) -> Error {
     }
 }
 
+/// The printer or share `args.printer` names, with a spinner while names are looked up.
+async fn resolve(
+    global: &GlobalArgs,
+    client: &PrintClient,
+    args: &JobsArgs,
+) -> Result<PrintTarget, Error> {
+    let lookup = names::resolve(client, &args.printer, args.share);
+    while_waiting(global.json, "Looking up the printer or share…", lookup).await
+}
+
 /// Runs `printjob jobs`.
 pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
-    let target = PrintTarget::parse(&args.printer, args.share)?;
+    names::check_name(&args.printer)?;
     let states = parse_states(&args.states)?;
     let client = print_client(global).await?;
+    let target = resolve(global, &client, &args).await?;
     let created_by = match (args.owner, args.mine) {
         (Some(upn), _) => Some(Creator::Upn(upn)),
         (None, true) => Some(signed_in_user(&client).await?),
         (None, false) => None,
     };
-    let jobs = client
-        .jobs(&target, &JobFilter { states, created_by })
-        .await?;
+    let filter = JobFilter { states, created_by };
+    let message = format!("Listing the jobs of {target}…");
+    let jobs = while_waiting(global.json, &message, client.jobs(&target, &filter)).await?;
     if global.json {
         return print_json(&jobs);
     }
@@ -178,15 +189,23 @@ pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
 
 /// Runs `printjob cancel`.
 pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> {
-    let mut request = cancel_request(&args)?;
+    names::check_name(&args.printer)?;
+    let jobs = job_ids(&args)?;
     if args.all && !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
         return Err(usage(
             "--all cancels every matching job; add --yes to confirm when not running on a terminal (or try --dry-run first)",
         ));
     }
     let client = print_client(global).await?;
+    let target = while_waiting(
+        global.json,
+        "Looking up the printer or share…",
+        names::resolve(&client, &args.printer, args.share),
+    )
+    .await?;
+    let mut request = cancel_request(&args, target, jobs)?;
     if args.all && !args.yes && !args.dry_run {
-        match confirm_all(&client, &request).await? {
+        match confirm_all(&client, &request, global.json).await? {
             Some(confirmed) => request = confirmed,
             None => return Err(Error::other(ErrorKind::Usage, "nothing was cancelled")),
         }
@@ -222,8 +241,28 @@ async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
     })
 }
 
-fn cancel_request(args: &CancelArgs) -> Result<CancelRequest, Error> {
-    let target = PrintTarget::parse(&args.printer, args.share)?;
+/// The job ids named on the command line (none with --all), checked before any request.
+fn job_ids(args: &CancelArgs) -> Result<Vec<PrintJobId>, Error> {
+    if args.all {
+        return Ok(Vec::new());
+    }
+    if args.jobs.is_empty() {
+        return Err(usage(
+            "name the jobs to cancel (printjob cancel PRINTER JOB…) or use --all",
+        ));
+    }
+    Ok(args
+        .jobs
+        .iter()
+        .map(PrintJobId::new)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn cancel_request(
+    args: &CancelArgs,
+    target: PrintTarget,
+    ids: Vec<PrintJobId>,
+) -> Result<CancelRequest, Error> {
     let mut request = if args.all {
         let mut states = parse_states(&args.states)?;
         if states.is_empty() {
@@ -237,16 +276,6 @@ fn cancel_request(args: &CancelArgs) -> Result<CancelRequest, Error> {
         };
         request
     } else {
-        if args.jobs.is_empty() {
-            return Err(usage(
-                "name the jobs to cancel (printjob cancel PRINTER JOB…) or use --all",
-            ));
-        }
-        let ids = args
-            .jobs
-            .iter()
-            .map(PrintJobId::new)
-            .collect::<Result<Vec<_>, _>>()?;
         CancelRequest::jobs(target, ids)
     };
     request.dry_run = args.dry_run;
@@ -280,10 +309,12 @@ fn parse_states(names: &[String]) -> Result<Vec<PrintJobProcessingState>, Error>
 async fn confirm_all(
     client: &PrintClient,
     request: &CancelRequest,
+    json: bool,
 ) -> Result<Option<CancelRequest>, Error> {
     let mut preview = request.clone();
     preview.dry_run = true;
-    let listed = cancel::run(client, &preview, &|_| {}).await?;
+    let message = format!("Listing the jobs of {}…", request.target);
+    let listed = while_waiting(json, &message, cancel::run(client, &preview, &|_| {})).await?;
     let ids: Vec<PrintJobId> = listed.results.iter().map(|r| r.job_id.clone()).collect();
     if ids.is_empty() {
         return Ok(Some(preview));
@@ -312,7 +343,7 @@ async fn run_with_progress(
     request: &CancelRequest,
     json: bool,
 ) -> Result<CancelReport, Error> {
-    let show = !json && std::io::stderr().is_terminal();
+    let show = super::progress::enabled(json);
     let bar = ProgressBar::hidden();
     if show {
         bar.set_style(
@@ -397,6 +428,12 @@ fn job_row(job: &PrintJob) -> Vec<String> {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     vec![job.id.clone(), job.status.state.to_string(), owner, created]
+}
+
+/// A printer's or share's state, empty when the listing left it out (the limited share
+/// listing of users who are not Printer Administrators).
+fn state_name(status: Option<&PrinterStatus>) -> String {
+    status.map(|s| s.state.to_string()).unwrap_or_default()
 }
 
 fn usage(message: &str) -> Error {

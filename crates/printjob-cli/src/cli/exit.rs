@@ -15,6 +15,7 @@ pub fn code(kind: ErrorKind) -> u8 {
         ErrorKind::PartialFailure => 7,
         ErrorKind::Service => 8,
         ErrorKind::NotAvailable => 9,
+        ErrorKind::UnresolvedName => 10,
     }
 }
 
@@ -34,6 +35,7 @@ mod tests {
             ErrorKind::PartialFailure,
             ErrorKind::Service,
             ErrorKind::NotAvailable,
+            ErrorKind::UnresolvedName,
         ];
         let mut codes: Vec<u8> = kinds.iter().map(|k| code(*k)).collect();
         codes.sort();

@@ -33,13 +33,16 @@ macro_rules! eprint {
 }
 
 pub mod cancel;
+pub mod completions;
 #[cfg(feature = "emulator")]
 pub mod demo;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod env;
 pub mod exit;
+pub mod headless;
 pub mod output;
+pub mod progress;
 pub mod signin;
 
 use clap::{Args, Parser, Subcommand};
@@ -109,6 +112,10 @@ pub enum Command {
     /// Run the whole workflow against an in-process emulator (no account needed)
     #[cfg(feature = "emulator")]
     Demo(demo::DemoArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    Completions(completions::CompletionsArgs),
+    /// Print the printjob(1) man page (roff) to standard output
+    Man(completions::ManArgs),
 }
 
 /// Parses arguments, runs the command, prints any error and returns the exit code.
@@ -169,5 +176,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Emulator(args) => emulator::emulator(&global, args).await,
         #[cfg(feature = "emulator")]
         Command::Demo(args) => demo::demo(&global, args).await,
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }

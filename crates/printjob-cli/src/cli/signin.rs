@@ -45,10 +45,11 @@ pub struct LoginArgs {
     /// Delegated scope to request (repeatable); default PrintJob.ReadWriteBasic
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
-    /// Print the sign-in URL instead of opening a browser
+    /// Print the sign-in URL instead of opening a browser (for a browser on another machine)
     #[arg(long)]
     pub no_browser: bool,
-    /// Use the device code flow (for machines without a browser)
+    /// Use the device code flow (chosen by itself when no browser can be opened: no display,
+    /// or an SSH session, and no $BROWSER)
     #[arg(long, conflicts_with = "no_browser")]
     pub device_code: bool,
     /// Loopback port for the redirect (default: any free port)
@@ -113,8 +114,13 @@ pub struct CliUi {
 impl CliUi {
     /// The sign-in UI of every command (and of `printjob demo`).
     pub fn new() -> Arc<Self> {
+        Self::for_output(false)
+    }
+
+    /// The sign-in UI of a command: no spinner with `--json` or off a terminal.
+    pub fn for_output(json: bool) -> Arc<Self> {
         Arc::new(Self {
-            tty: std::io::stderr().is_terminal(),
+            tty: super::progress::enabled(json),
             spinner: Mutex::new(None),
         })
     }
@@ -153,6 +159,7 @@ impl SignInUi for CliUi {
             bar.set_style(style);
         }
         bar.set_message(message.to_owned());
+        bar.tick();
         bar.enable_steady_tick(Duration::from_millis(120));
         if let Ok(mut slot) = self.spinner.lock() {
             *slot = Some(bar);
@@ -214,7 +221,7 @@ fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
 pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredential), Error> {
     let config = load_config(global, &[])?;
     config.require_universal_print()?;
-    let credential = builder(&config, CliUi::new())
+    let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(std::io::stdin().is_terminal())
         .build()?;
     Ok((config, credential))
@@ -237,7 +244,7 @@ async fn cancellable<T>(
 /// Runs `printjob login`.
 pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
     let config = load_config(global, &args.scopes)?;
-    let ui = CliUi::new();
+    let ui = CliUi::for_output(global.json);
     let mut b = builder(&config, ui.clone())
         .open_browser(!args.no_browser)
         .port(args.port.unwrap_or(0))
@@ -257,12 +264,30 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
         b = b.domain_hint(hint);
     }
     let credential = b.build()?;
-    let token = if args.device_code {
+    let token = if use_device_code(&args) {
         cancellable(&ui, credential.login_device_code(&config.scopes)).await?
     } else {
         cancellable(&ui, credential.login(&config.scopes)).await?
     };
     report_login(global, &token)
+}
+
+/// `--device-code`, or no flag and no browser can be opened here (said on stderr).
+fn use_device_code(args: &LoginArgs) -> bool {
+    if args.device_code {
+        return true;
+    }
+    if args.no_browser {
+        return false;
+    }
+    let os = super::headless::Os::current();
+    match super::headless::no_browser_reason(os, |name| std::env::var(name).ok()) {
+        Some(reason) => {
+            eprintln!("{}", super::headless::fallback_notice(reason));
+            true
+        }
+        None => false,
+    }
 }
 
 fn report_login(global: &GlobalArgs, token: &GrantedToken) -> Result<(), Error> {
@@ -344,7 +369,7 @@ fn status_json(status: &AccountStatus, now: i64) -> StatusJson {
 /// Runs `printjob status`.
 pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error> {
     let config = load_config(global, &[])?;
-    let credential = builder(&config, CliUi::new())
+    let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(false)
         .build()?;
     let statuses = credential.status().await?;
@@ -406,7 +431,7 @@ fn print_status(config: &Config, accounts: &[StatusJson]) {
 /// Runs `printjob token`: prints only the access token on stdout.
 pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
     let config = load_config(global, &args.scopes)?;
-    let ui = CliUi::new();
+    let ui = CliUi::for_output(global.json);
     let mut b = builder(&config, ui.clone()).allow_interactive(args.interactive);
     if let Some(hint) = &args.login_hint {
         b = b.login_hint(hint);
@@ -425,7 +450,7 @@ pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
 /// Runs `printjob logout`.
 pub async fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<(), Error> {
     let config = load_config(global, &[])?;
-    let credential = builder(&config, CliUi::new())
+    let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(false)
         .build()?;
     if args.all {

@@ -1124,7 +1124,9 @@ async fn cli_printers_shares_json_lists_shares_with_the_documented_fields() {
         .cloned()
         .expect("the lobby share");
     assert!(share["displayName"].is_string(), "{share}");
-    assert!(share["status"]["state"].is_string(), "{share}");
+    // print-list-shares.md: a user who is not a Printer Administrator gets a limited set of
+    // properties (id, displayName, manufacturer, model, location): no status.
+    assert!(share.get("status").is_none(), "{share}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -676,7 +676,7 @@ async fn listing_printers_needs_a_printer_scope() {
         call(Method::GET, &url, Some(&basic)).await.status(),
         StatusCode::FORBIDDEN
     );
-    let read = token(&emulator, ADELE, &["Printer.Read.All"]);
+    let read = token(&emulator, ADMIN, &["Printer.Read.All"]);
     let page: Collection<printjob::graph::model::Printer> = call(Method::GET, &url, Some(&read))
         .await
         .json()

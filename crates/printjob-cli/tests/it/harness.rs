@@ -102,5 +102,6 @@ pub fn exit_code(kind: printjob::ErrorKind) -> i32 {
         PartialFailure => 7,
         Service => 8,
         NotAvailable => 9,
+        UnresolvedName => 10,
     }
 }

@@ -491,3 +491,66 @@ async fn ipv6_loopback_receives_the_redirect_where_the_machine_has_it() {
     let (_, result) = flow.outcome().await;
     assert_eq!(result.unwrap().code.unwrap().secret(), "code-over-ipv6");
 }
+
+/// The `<style>` block of a page and the `'sha256-…'` the Content-Security-Policy must name
+/// for a browser to apply it.
+fn style_hash(page: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let start = page.find("<style>").expect("an inline style block") + "<style>".len();
+    let end = page[start..]
+        .find("</style>")
+        .expect("end of the style block")
+        + start;
+    let digest = sha2::Sha256::digest(&page.as_bytes()[start..end]);
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn success_and_failure_pages_load_nothing_external_and_reflect_nothing() {
+    let marker = "R3FL3CT-7f2e";
+    let pages = [
+        (Flow::start(ResponseMode::FormPost), None),
+        (Flow::start(ResponseMode::FormPost), Some("access_denied")),
+    ];
+    for (flow, error) in pages {
+        let state = flow.state();
+        let fields: Vec<(&str, &str)> = match error {
+            None => vec![
+                ("code", marker),
+                ("state", &state),
+                ("session_state", marker),
+            ],
+            Some(e) => vec![
+                ("error", e),
+                ("error_description", marker),
+                ("error_uri", marker),
+                ("state", &state),
+            ],
+        };
+        let response = flow.post_form(&fields).await;
+        assert_eq!(response.status(), 200);
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let page = body(response).await;
+        assert!(page.contains("printjob"), "{page}");
+        assert!(page.contains("printjob status") || page.contains("printjob login"));
+        assert!(!page.contains(marker), "reflected: {page}");
+        let lower = page.to_lowercase();
+        for external in [
+            "http:", "https:", "//", "src=", "href=", "url(", "@import", "<link", "<script",
+        ] {
+            assert!(!lower.contains(external), "{external} in {page}");
+        }
+        assert!(
+            csp.contains(&format!("style-src {}", style_hash(&page))),
+            "{csp}"
+        );
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+    }
+}

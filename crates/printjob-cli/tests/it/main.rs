@@ -1,15 +1,21 @@
 //! Integration tests: one binary, a module per area. Everything runs against the emulator over
 //! real sockets on 127.0.0.1.
 
+#[cfg(feature = "azure")]
+mod azure;
 mod browser;
 mod cancel;
 mod cli;
+mod completions;
 mod docs;
 mod emulator_graph;
 mod emulator_identity;
 mod harness;
+mod headless;
 mod hostile;
 mod loopback;
+mod names;
+mod progress;
 mod reliability;
 mod report;
 mod signin;

@@ -350,6 +350,12 @@ fn check_guid(kind: &str, id: &str) -> Result<(), GraphFailure> {
 
 fn list_printers(state: &EmulatorState, caller: &Caller) -> Result<Reply, GraphFailure> {
     auth::require(caller, &auth::LIST_PRINTERS)?;
+    // print-list-printers.md: "The signed in user must be a Printer Administrator."
+    if !caller.is_app_only() && !caller.is_printer_admin {
+        return Err(GraphFailure::access_denied(
+            "List printers requires the signed-in user to be a Printer Administrator.",
+        ));
+    }
     let store = state.print();
     let value = store
         .printers_in(&caller.tid)
@@ -395,13 +401,31 @@ fn list_shares(state: &EmulatorState, caller: &Caller) -> Result<Reply, GraphFai
         .shares()
         .into_iter()
         .filter(|(s, p)| p.tenant_id.eq_ignore_ascii_case(&caller.tid) && share_visible(caller, s))
-        .map(|(s, p)| share_model(s, p))
+        .map(|(s, p)| listed_share(caller, share_model(s, p)))
         .collect();
     Ok(Reply::json(&Collection {
         context: context(state, "print/shares"),
         value,
         next_link: None,
     }))
+}
+
+/// The properties `print-list-shares.md` promises when the caller is not a Printer
+/// Administrator: "response will contain limited set of properties
+/// (id,displayName,manufacturer,model,location)".
+const LIMITED_SHARE_PROPERTIES: [&str; 5] =
+    ["id", "displayName", "manufacturer", "model", "location"];
+
+/// A share as listed to `caller`: every property for a Printer Administrator, the limited set
+/// otherwise.
+fn listed_share(caller: &Caller, share: printjob::graph::model::PrinterShare) -> Value {
+    let mut value = serde_json::to_value(share).unwrap_or(Value::Null);
+    if !caller.is_printer_admin {
+        if let Value::Object(map) = &mut value {
+            map.retain(|key, _| LIMITED_SHARE_PROPERTIES.contains(&key.as_str()));
+        }
+    }
+    value
 }
 
 fn get_share(

@@ -139,11 +139,11 @@ fn base_of(printer: &SeedPrinter, id: &str, display_name: &str) -> PrinterBase {
         }),
         manufacturer: printer.manufacturer.clone(),
         model: printer.model.clone(),
-        status: PrinterStatus {
+        status: Some(PrinterStatus {
             description: None,
             details: Vec::new(),
             state: printer.state.clone(),
-        },
+        }),
     }
 }
 
@@ -163,7 +163,7 @@ pub fn share_model(share: &SeedShare, printer: &SeedPrinter) -> PrinterShare {
     PrinterShare {
         base: base_of(printer, &share.id, &share.display_name),
         allow_all_users: share.allow_all_users,
-        created_date_time: share.created_date_time,
+        created_date_time: Some(share.created_date_time),
         view_point: None,
         printer: None,
     }

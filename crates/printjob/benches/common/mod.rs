@@ -67,6 +67,26 @@ pub fn report(name: &str, samples: &[Duration]) -> Result<Stats, BenchError> {
     Ok(stats)
 }
 
+/// Microseconds with two decimals.
+pub fn us(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e6)
+}
+
+/// Prints one line of timing statistics in microseconds (for sub-millisecond operations), and
+/// returns the statistics.
+pub fn report_us(name: &str, samples: &[Duration]) -> Result<Stats, BenchError> {
+    let stats = Stats::of(samples).ok_or_else(|| format!("{name}: no samples"))?;
+    println!(
+        "{name:<34} n={:<4} median {:>9} µs  p90 {:>9} µs  min {:>9} µs  max {:>9} µs",
+        stats.n,
+        us(stats.median),
+        us(stats.p90),
+        us(stats.min),
+        us(stats.max)
+    );
+    Ok(stats)
+}
+
 /// Prints one derived figure (`name  value unit`).
 pub fn figure(name: &str, value: impl std::fmt::Display, unit: &str) {
     let line = format!("{name:<34} {value} {unit}");

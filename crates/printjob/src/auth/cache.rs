@@ -572,6 +572,93 @@ enum Location {
     Memory(Arc<tokio::sync::Mutex<CacheData>>),
 }
 
+/// How long after its last change a file's stamp is not trusted alone. File timestamps are
+/// coarse (a kernel tick, 1–10 ms on Linux; a whole second on ext4 with 128-byte inodes, HFS+
+/// and others; 2 s on FAT), and an atomic rename can reuse a freed inode number, so two writes
+/// within one tick can leave the same device, inode, size and modification time. Git calls
+/// such an index entry "racily clean" and compares contents; so does [`TokenCache::read`]
+/// while the file is younger than this.
+const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What identifies one version of the cache file without reading it: device, inode, size,
+/// modification and status-change times with nanoseconds. Every write printjob makes is a
+/// rename of a new file (a new inode); an in-place write (msal-extensions) changes the size or
+/// the times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(meta: &std::fs::Metadata) -> Self {
+        let since_epoch = |t: std::io::Result<std::time::SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or((0, 0), |d| {
+                    (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+                })
+        };
+        Self {
+            dev: 0,
+            ino: 0,
+            size: meta.len(),
+            mtime: since_epoch(meta.modified()),
+            ctime: since_epoch(meta.created()),
+        }
+    }
+
+    /// Whether the file's last change is older than [`RACY_WINDOW`] (so any later write has a
+    /// later modification time): then the stamp alone tells whether the file changed.
+    fn settled(&self) -> bool {
+        let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
+            return false;
+        };
+        let (secs, nanos) = self.mtime;
+        let Ok(secs) = u64::try_from(secs) else {
+            return false;
+        };
+        let mtime = std::time::Duration::new(secs, u32::try_from(nanos).unwrap_or(0));
+        now.checked_sub(mtime).is_some_and(|age| age > RACY_WINDOW)
+    }
+}
+
+/// The last document read from the file, kept so that an unchanged file is neither read nor
+/// parsed again (the silent-token path of a long-running process).
+struct Memo {
+    stamp: FileStamp,
+    /// The stamp alone decides (see [`FileStamp::settled`]); otherwise the bytes are compared.
+    settled: bool,
+    /// The file's bytes (secrets: never shown), compared while the stamp is not settled.
+    bytes: Vec<u8>,
+    data: Arc<CacheData>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("stamp", &self.stamp)
+            .field("settled", &self.settled)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A token cache: a file (shared between processes) or memory (this process only).
 #[derive(Debug, Clone)]
 pub struct TokenCache {
@@ -580,6 +667,10 @@ pub struct TokenCache {
     /// Warnings already given, so each is given once per process.
     warned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
     lock_timeout: std::time::Duration,
+    /// The parsed file as last read, with its stamp (file caches only).
+    memo: Arc<std::sync::Mutex<Option<Memo>>>,
+    /// How many times the file was parsed (tests check that an unchanged file is not).
+    parses: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl TokenCache {
@@ -599,6 +690,8 @@ impl TokenCache {
             notices: CacheNotices::default(),
             warned: Arc::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            memo: Arc::default(),
+            parses: Arc::default(),
         }
     }
 
@@ -643,30 +736,116 @@ impl TokenCache {
     /// document). A missing file, or one that is not JSON, reads as empty ([`TokenCache::lock`]
     /// sets the latter aside); entries that cannot be read are skipped with a warning; a
     /// document of a newer schema is refused.
-    pub async fn read(&self) -> Result<CacheData, AuthError> {
+    ///
+    /// The parsed document is kept in memory with the file's [`FileStamp`]: while a `stat` of
+    /// the file (and of its directory, for the location check) finds the same stamp, and the
+    /// file is older than [`RACY_WINDOW`], the kept document is returned without reading the
+    /// file. A write by another process makes a new file (rename) or changes its size or
+    /// times, so it is seen on the next call. Within the window, the file is read and its
+    /// bytes compared with the kept ones (not parsed again when equal).
+    pub async fn read(&self) -> Result<Arc<CacheData>, AuthError> {
         match &self.location {
-            Location::Memory(m) => Ok(m.lock().await.clone()),
+            Location::Memory(m) => Ok(Arc::new(m.lock().await.clone())),
             Location::File(path) => {
-                let path = path.clone();
+                // Two `stat` calls on a local file are cheaper than handing the work to the
+                // blocking pool (a thread wake-up); reading and parsing still go there.
+                if let Some(data) = self.unchanged(path)? {
+                    return Ok(data);
+                }
+                let owned = path.clone();
                 let loaded = blocking(move || {
+                    let path = owned;
                     check_location(&path)?;
-                    match std::fs::read(&path) {
-                        Ok(bytes) => match parse(&bytes) {
-                            Ok(loaded) => {
-                                check_schema(&path, &loaded.data)?;
-                                Ok(loaded)
-                            }
-                            Err(_) => Ok(Loaded::default()),
-                        },
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::default()),
-                        Err(e) => Err(io_error("read", &path, &e)),
-                    }
+                    let read = match read_with_stamp(&path) {
+                        Ok(read) => read,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            return Ok(None);
+                        }
+                        Err(e) => return Err(io_error("read", &path, &e)),
+                    };
+                    Ok(Some(read))
                 })
                 .await?;
-                self.report_skipped(&loaded);
-                Ok(loaded.data)
+                let Some(read) = loaded else {
+                    self.forget();
+                    return Ok(Arc::new(CacheData::default()));
+                };
+                self.remember(path, read)
             }
         }
+    }
+
+    /// The kept document, when the file's stamp says it has not changed since it was read.
+    fn unchanged(&self, path: &Path) -> Result<Option<Arc<CacheData>>, AuthError> {
+        let Some(kept) = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|m| m.as_ref().filter(|m| m.settled).map(|m| m.stamp))
+        else {
+            return Ok(None);
+        };
+        check_location(path)?;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(None);
+        };
+        if FileStamp::of(&meta) != kept {
+            return Ok(None);
+        }
+        Ok(self.memo.lock().ok().and_then(|m| {
+            m.as_ref()
+                .filter(|m| m.stamp == kept)
+                .map(|m| m.data.clone())
+        }))
+    }
+
+    fn forget(&self) {
+        if let Ok(mut memo) = self.memo.lock() {
+            *memo = None;
+        }
+    }
+
+    /// Parses `bytes` (unless they are the kept ones) and keeps the result with its stamp.
+    fn remember(&self, path: &Path, read: ReadFile) -> Result<Arc<CacheData>, AuthError> {
+        let ReadFile {
+            stamp,
+            settled,
+            bytes,
+        } = read;
+        if let Ok(mut memo) = self.memo.lock() {
+            if let Some(kept) = memo.as_mut().filter(|m| m.bytes == bytes) {
+                kept.stamp = stamp;
+                kept.settled = settled;
+                return Ok(kept.data.clone());
+            }
+        }
+        self.parses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let loaded = match parse(&bytes) {
+            Ok(loaded) => loaded,
+            Err(_) => {
+                self.forget();
+                return Ok(Arc::new(CacheData::default()));
+            }
+        };
+        check_schema(path, &loaded.data)?;
+        self.report_skipped(&loaded);
+        let data = Arc::new(loaded.data);
+        if let Ok(mut memo) = self.memo.lock() {
+            *memo = Some(Memo {
+                stamp,
+                settled,
+                bytes,
+                data: data.clone(),
+            });
+        }
+        Ok(data)
+    }
+
+    /// How many times the file was parsed by [`TokenCache::read`].
+    #[cfg(test)]
+    fn parses(&self) -> u64 {
+        self.parses.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn report_skipped(&self, loaded: &Loaded) {
@@ -729,6 +908,32 @@ impl TokenCache {
             }
         }
     }
+}
+
+/// The cache file as read, with the stamp taken before reading it.
+struct ReadFile {
+    stamp: FileStamp,
+    /// [`FileStamp::settled`], decided when the stamp was taken.
+    settled: bool,
+    bytes: Vec<u8>,
+}
+
+/// Reads the file with the stamp of what is read (`fstat` of the open file, before reading:
+/// printjob replaces the file by renaming, so the bytes belong to that inode; a writer in
+/// place changes the times after the stamp was taken, so the next call reads again).
+fn read_with_stamp(path: &Path) -> std::io::Result<ReadFile> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let stamp = FileStamp::of(&meta);
+    let settled = stamp.settled();
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(ReadFile {
+        stamp,
+        settled,
+        bytes,
+    })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -1522,5 +1727,75 @@ mod tests {
         std::fs::write(&path, br#"{"printjob_schema_version": 99}"#).unwrap();
         let err = TokenCache::file(&path).lock().await.unwrap_err();
         assert!(err.to_string().contains("newer printjob"), "{err}");
+    }
+
+    /// Stores an access token `at` for the test account through `cache`'s lock, as another
+    /// process would.
+    async fn write_token(cache: &TokenCache, at: &str) {
+        let mut guard = cache.lock().await.unwrap();
+        guard
+            .data_mut()
+            .store(&scope(), &token_set(at, Some("rt"), 3600), 0, None);
+        guard.save().await.unwrap();
+    }
+
+    fn access_secret(data: &CacheData) -> String {
+        let entry = data.access_tokens.values().next().unwrap();
+        entry.secret.secret().to_owned()
+    }
+
+    /// Moves the file's modification time a minute back, out of the racy window.
+    fn age(path: &Path) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        file.set_modified(old).unwrap();
+    }
+
+    #[tokio::test]
+    async fn unchanged_file_is_not_parsed_again_and_another_writer_is_seen_at_once() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let (ours, theirs) = (TokenCache::file(&path), TokenCache::file(&path));
+        write_token(&theirs, "at-one").await;
+        age(&path);
+        assert_eq!(access_secret(&ours.read().await.unwrap()), "at-one");
+        assert_eq!(access_secret(&ours.read().await.unwrap()), "at-one");
+        assert_eq!(
+            ours.parses(),
+            1,
+            "an unchanged, settled file is parsed once"
+        );
+        // Another writer (a second credential on the same file), same size, at once.
+        write_token(&theirs, "at-two").await;
+        assert_eq!(access_secret(&ours.read().await.unwrap()), "at-two");
+        assert_eq!(ours.parses(), 2);
+        // Within the racy window the bytes are compared, not parsed again.
+        assert_eq!(access_secret(&ours.read().await.unwrap()), "at-two");
+        assert_eq!(ours.parses(), 2);
+        // Removed: read as empty, at once.
+        std::fs::remove_file(&path).unwrap();
+        assert!(ours.read().await.unwrap().access_tokens.is_empty());
+    }
+
+    #[tokio::test]
+    async fn rewrite_in_place_with_the_old_size_and_modification_time_is_seen() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let cache = TokenCache::file(&path);
+        write_token(&cache, "at-one").await;
+        age(&path);
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        assert_eq!(access_secret(&cache.read().await.unwrap()), "at-one");
+        // Past the timestamp tick of the last status change (coarse on some kernels).
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // A writer in place (msal-extensions writes so) that puts the old mtime back: same
+        // device, inode, size and mtime; only the status-change time tells.
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("at-one", "at-two");
+        std::fs::write(&path, text).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(modified).unwrap();
+        assert_eq!(access_secret(&cache.read().await.unwrap()), "at-two");
     }
 }

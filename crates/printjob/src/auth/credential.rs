@@ -985,4 +985,58 @@ mod tests {
             "{err}"
         );
     }
+
+    /// Another credential (or process) writing the cache file is seen by the next call of a
+    /// credential that keeps the file's document in memory.
+    #[tokio::test]
+    async fn a_token_written_by_another_credential_is_seen_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        let scope = CacheScope {
+            environment: "127.0.0.1".into(),
+            client_id: "c".into(),
+            tenant: "organizations".into(),
+        };
+        let write = |at: &'static str| {
+            let (cache, scope) = (TokenCache::file(&path), scope.clone());
+            async move {
+                let set = TokenSet {
+                    access_token: crate::secret::AccessToken::new(at),
+                    refresh_token: None,
+                    id_token: None,
+                    expires_in: Some(3600),
+                    ext_expires_in: None,
+                    refresh_in: None,
+                    jwt_expires_on: None,
+                    scopes: default_scopes(),
+                    client_info: None,
+                    token_type: "Bearer".into(),
+                };
+                let mut guard = cache.lock().await.unwrap();
+                let now = SystemClock.unix_now();
+                guard.data_mut().store(&scope, &set, now, None);
+                guard.save().await.unwrap();
+            }
+        };
+        let credential = |path: &std::path::Path| {
+            DelegatedCredential::builder()
+                .client_id("c")
+                .authority("http://127.0.0.1:9")
+                .cache_path(path)
+                .allow_interactive(false)
+                .build()
+                .unwrap()
+        };
+        let (ours, theirs) = (credential(&path), credential(&path));
+        write("token-one").await;
+        for cred in [&ours, &ours, &theirs] {
+            let token = cred.token_silent(&[]).await.unwrap();
+            assert_eq!(token.access_token.secret(), "token-one");
+        }
+        write("token-two").await;
+        for cred in [&ours, &theirs] {
+            let token = cred.token_silent(&[]).await.unwrap();
+            assert_eq!(token.access_token.secret(), "token-two");
+        }
+    }
 }

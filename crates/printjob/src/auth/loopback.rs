@@ -588,13 +588,47 @@ const SHOWN_ERRORS: [&str; 12] = [
     "unsupported_response_type",
 ];
 
+/// The pages' only style sheet, inline (no external resource: the page works offline and
+/// tells no third party that someone signed in). The Content-Security-Policy allows exactly
+/// this block by its hash (checked by a test).
+const STYLE: &str = "\
+:root{color-scheme:light dark;--fg:#1b1b1b;--muted:#5c5c5c;--bg:#f3f3f3;--card:#fff;\
+--ok:#107c10;--bad:#c42b1c;--info:#0067b8;--line:#e1e1e1}\
+@media (prefers-color-scheme:dark){:root{--fg:#f3f3f3;--muted:#b3b3b3;--bg:#1f1f1f;\
+--card:#2b2b2b;--ok:#6ccb5f;--bad:#ff99a4;--info:#60cdff;--line:#3d3d3d}}\
+*{box-sizing:border-box}\
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
+background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}\
+main{max-width:32rem;margin:1rem;padding:2rem 2.25rem;background:var(--card);\
+border:1px solid var(--line);border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08)}\
+.product{margin:0 0 1.25rem;font-size:.8rem;font-weight:600;letter-spacing:.08em;\
+text-transform:uppercase;color:var(--muted)}\
+.mark{display:inline-flex;align-items:center;justify-content:center;width:2.5rem;height:2.5rem;\
+border-radius:50%;font-size:1.35rem;font-weight:700;color:var(--card);margin-bottom:.75rem}\
+.ok .mark{background:var(--ok)}.bad .mark{background:var(--bad)}.info .mark{background:var(--info)}\
+h1{margin:0 0 .5rem;font-size:1.5rem;font-weight:600}\
+p{margin:.5rem 0}.next{color:var(--muted)}\
+code{font:.9em ui-monospace,Consolas,monospace;padding:.1em .35em;border-radius:4px;\
+background:var(--line)}";
+
+/// The look of a page: success, failure, or information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tone {
+    Success,
+    Failure,
+    Info,
+}
+
 /// A static page: every piece of text is a compile-time constant, so nothing from a request
 /// can be reflected into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Page {
     status: u16,
+    tone: Tone,
     title: &'static str,
     text: &'static str,
+    /// What to do next (shown below the text).
+    next: Option<&'static str>,
     error_code: Option<&'static str>,
     allow: Option<&'static str>,
 }
@@ -603,23 +637,40 @@ impl Page {
     const fn new(status: u16, title: &'static str, text: &'static str) -> Self {
         Self {
             status,
+            tone: Tone::Info,
             title,
             text,
+            next: None,
             error_code: None,
             allow: None,
         }
     }
 
-    const SUCCESS: Page = Page::new(
-        200,
-        "Signed in",
-        "Sign-in is complete. You may close this tab and return to the terminal.",
-    );
-    const FAILED: Page = Page::new(
-        200,
-        "Sign-in failed",
-        "Sign-in did not complete. You may close this tab; the terminal says what happened and what to do.",
-    );
+    const SUCCESS: Page = Page {
+        tone: Tone::Success,
+        next: Some(
+            "printjob keeps your sign-in on this computer and renews it silently. \
+             To see who is signed in, run <code>printjob status</code>; to sign out, \
+             <code>printjob logout</code>.",
+        ),
+        ..Page::new(
+            200,
+            "Signed in",
+            "Sign-in is complete. You may close this tab and return to the terminal.",
+        )
+    };
+    const FAILED: Page = Page {
+        tone: Tone::Failure,
+        next: Some(
+            "To try again, run <code>printjob login</code>. Without a browser on this \
+             computer, <code>printjob login --device-code</code> signs in from another device.",
+        ),
+        ..Page::new(
+            200,
+            "Sign-in failed",
+            "Sign-in did not complete. You may close this tab; the terminal says what happened and what to do.",
+        )
+    };
     const ALREADY_DONE: Page = Page::new(
         400,
         "Sign-in already finished",
@@ -677,25 +728,39 @@ impl Page {
             .error_code
             .map(|c| format!("<p>Error: <code>{c}</code></p>"))
             .unwrap_or_default();
+        let next = self
+            .next
+            .map(|n| format!("<p class=\"next\">{n}</p>"))
+            .unwrap_or_default();
+        let (class, mark) = match self.tone {
+            Tone::Success => ("ok", "&#10003;"),
+            Tone::Failure => ("bad", "&#10005;"),
+            Tone::Info => ("info", "i"),
+        };
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width\">\
-             <title>printjob: {title}</title></head>\n<body><h1>{title}</h1><p>{text}</p>{code}</body></html>\n",
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>printjob: {title}</title><style>{STYLE}</style></head>\n\
+             <body><main class=\"{class}\"><p class=\"product\">printjob &middot; Microsoft sign-in</p>\
+             <div class=\"mark\" aria-hidden=\"true\">{mark}</div>\
+             <h1>{title}</h1><p>{text}</p>{code}{next}</main></body></html>\n",
             title = self.title,
             text = self.text,
         )
     }
 
     fn headers(&self) -> Vec<(&'static str, &'static str)> {
+        /// Nothing may load; only the inline style block, by its hash.
+        const CSP: &str = concat!(
+            "default-src 'none'; style-src 'sha256-WbksPS3E0tGFKJHyiHFs71OvCeV73Ir8N5XyINR8e2E='; ",
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        );
         let mut headers = vec![
             ("content-type", "text/html; charset=utf-8"),
             ("cache-control", "no-store"),
             ("pragma", "no-cache"),
             ("referrer-policy", "no-referrer"),
-            (
-                "content-security-policy",
-                "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-            ),
+            ("content-security-policy", CSP),
             ("x-content-type-options", "nosniff"),
             ("x-frame-options", "DENY"),
         ];
@@ -874,6 +939,43 @@ mod tests {
         assert!(Page::failed("login_required")
             .html()
             .contains("login_required"));
+    }
+
+    #[test]
+    fn every_page_is_styled_inline_and_loads_nothing() {
+        let pages = [
+            Page::SUCCESS,
+            Page::failed("access_denied"),
+            Page::ALREADY_DONE,
+            Page::BAD_REQUEST,
+            Page::RESPONSE_IN_URL,
+            Page::NOT_FOUND,
+            Page::METHOD_NOT_ALLOWED_POST,
+            Page::TOO_LARGE,
+            Page::REQUEST_TIMEOUT,
+            Page::UNSUPPORTED_MEDIA_TYPE,
+        ];
+        for page in pages {
+            let html = page.html().to_lowercase();
+            assert!(html.contains("<style>") && html.contains("printjob"));
+            for external in ["http:", "https:", "//", "src=", "href=", "url(", "@import"] {
+                assert!(!html.contains(external), "{external} in {html}");
+            }
+        }
+    }
+
+    #[test]
+    fn content_security_policy_allows_exactly_the_inline_style() {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
+        let csp = Page::SUCCESS
+            .headers()
+            .into_iter()
+            .find(|(name, _)| *name == "content-security-policy")
+            .map(|(_, value)| value)
+            .unwrap();
+        assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
     }
 
     #[test]

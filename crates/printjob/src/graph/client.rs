@@ -326,6 +326,31 @@ impl PrintClient {
         .await
     }
 
+    /// `GET /print/shares`, reading only `id` and `displayName` of each share (what
+    /// `print-list-shares.md` promises even in the limited response non-administrators get).
+    pub async fn share_names(&self) -> Result<Vec<super::names::Named>, Error> {
+        let url = self.url("/print/shares", None)?;
+        self.list(
+            "list printer shares",
+            Resource::Shares,
+            Operation::ReadShares,
+            url,
+        )
+        .await
+    }
+
+    /// `GET /print/printers`, reading only `id` and `displayName` of each printer.
+    pub async fn printer_names(&self) -> Result<Vec<super::names::Named>, Error> {
+        let url = self.url("/print/printers", None)?;
+        self.list(
+            "list printers",
+            Resource::Printers,
+            Operation::ReadPrinters,
+            url,
+        )
+        .await
+    }
+
     /// `GET {target}/jobs`: the target's jobs that pass `filter` (all pages). States are
     /// selected here; only the documented `createdBy/userPrincipalName` `$filter` is sent.
     pub async fn jobs(

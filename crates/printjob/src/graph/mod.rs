@@ -11,6 +11,7 @@ mod client;
 pub mod error;
 pub mod filter;
 pub mod model;
+pub mod names;
 mod request;
 pub mod retry;
 pub mod scopes;

@@ -1597,8 +1597,10 @@ pub struct PrinterBase {
     /// Model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// Status (non-nullable).
-    pub status: PrinterStatus,
+    /// Status (non-nullable in the metadata, yet absent from the limited share listing a user
+    /// who is not a Printer Administrator gets: `print-list-shares.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PrinterStatus>,
 }
 
 /// `printer` (inherits `printerBase`).
@@ -1649,9 +1651,14 @@ pub struct PrinterShare {
     /// Whether every user and group may print to it (non-nullable).
     #[serde(default)]
     pub allow_all_users: bool,
-    /// When it was created (non-nullable).
-    #[serde(with = "datetime::required")]
-    pub created_date_time: OffsetDateTime,
+    /// When it was created (non-nullable in the metadata, yet absent from the limited listing
+    /// a user who is not a Printer Administrator gets: `print-list-shares.md`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "datetime::option"
+    )]
+    pub created_date_time: Option<OffsetDateTime>,
     /// The signed-in user's view of the share.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_point: Option<PrinterShareViewpoint>,
@@ -1702,11 +1709,11 @@ mod tests {
             location: None,
             manufacturer: None,
             model: None,
-            status: PrinterStatus {
+            status: Some(PrinterStatus {
                 description: None,
                 details: vec![],
                 state: PrinterProcessingState::Idle,
-            },
+            }),
         }
     }
 
@@ -1768,7 +1775,7 @@ mod tests {
         let share = PrinterShare {
             base: base("s1"),
             allow_all_users: false,
-            created_date_time: datetime!(2024-01-01 0:00 UTC),
+            created_date_time: Some(datetime!(2024-01-01 0:00 UTC)),
             view_point: None,
             printer: None,
         };
