@@ -14,10 +14,10 @@ use azure_core::http::{
     StatusCode, Transport, Url,
 };
 use printjob::auth::DelegatedCredential;
+use printjob::graph::model::PrintJobProcessingState as State;
 use printjob_emulator::graph::seed::LOBBY_PRINTER;
 use printjob_emulator::seed::{ADELE, PUBLIC_CLIENT_ID};
 use printjob_emulator::Emulator;
-use printjob::graph::model::PrintJobProcessingState as State;
 use std::sync::Arc;
 
 /// reqwest 0.12 with rustls as an `azure_core` transport (what `reqwest_rustls` would give,

@@ -3,15 +3,15 @@
 
 use crate::harness::{emulator_env, printjob_bin};
 use printjob::auth::StaticToken;
+use printjob::graph::names;
+use printjob::graph::{PrintClient, PrintTarget};
+use printjob::secret::AccessToken;
+use printjob::ErrorKind;
 use printjob_emulator::graph::seed::{
     PrintSeed, SeedShare, FINANCE_PRINTER, LOBBY_PRINTER, LOBBY_SHARE,
 };
 use printjob_emulator::seed::{Seed, ADELE, ADMIN, CONTOSO_TENANT};
 use printjob_emulator::Emulator;
-use printjob::graph::names;
-use printjob::graph::{PrintClient, PrintTarget};
-use printjob::secret::AccessToken;
-use printjob::ErrorKind;
 use std::sync::Arc;
 
 const LIST_SHARES: &str = "GET /v1.0/print/shares";

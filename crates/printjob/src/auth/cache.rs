@@ -737,9 +737,9 @@ impl TokenCache {
     /// sets the latter aside); entries that cannot be read are skipped with a warning; a
     /// document of a newer schema is refused.
     ///
-    /// The parsed document is kept in memory with the file's [`FileStamp`]: while a `stat` of
+    /// The parsed document is kept in memory with the file's `FileStamp`: while a `stat` of
     /// the file (and of its directory, for the location check) finds the same stamp, and the
-    /// file is older than [`RACY_WINDOW`], the kept document is returned without reading the
+    /// file is older than `RACY_WINDOW`, the kept document is returned without reading the
     /// file. A write by another process makes a new file (rename) or changes its size or
     /// times, so it is seen on the next call. Within the window, the file is read and its
     /// bytes compared with the kept ones (not parsed again when equal).
