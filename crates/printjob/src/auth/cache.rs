@@ -946,7 +946,7 @@ async fn blocking<T: Send + 'static>(
 
 fn io_error(action: &str, path: &Path, e: &std::io::Error) -> AuthError {
     AuthError::Cache(format!(
-        "cannot {action} the token cache {}: {e}; check its permissions or set PRINTJOB_CACHE to another file",
+        "cannot {action} the token cache {}: {e}; check its permissions or use another token cache file",
         path.display()
     ))
 }
@@ -1046,7 +1046,7 @@ fn section<T: serde::de::DeserializeOwned>(
 fn check_schema(path: &Path, data: &CacheData) -> Result<(), AuthError> {
     if data.printjob_schema_version > SCHEMA_VERSION {
         return Err(AuthError::Cache(format!(
-            "the token cache {} was written by a newer printjob (schema {}, this one reads {SCHEMA_VERSION}); upgrade printjob, or set PRINTJOB_CACHE to another file (or delete this one and sign in again)",
+            "the token cache {} was written by a newer printjob (schema {}, this one reads {SCHEMA_VERSION}); upgrade printjob, or use another token cache file (or delete this one and sign in again)",
             path.display(),
             data.printjob_schema_version
         )));
@@ -1097,7 +1097,7 @@ fn check_location(path: &Path) -> Result<(), AuthError> {
         };
         if mode & 0o022 != 0 {
             return Err(AuthError::Cache(format!(
-                "the token cache {} is in the directory {}, which other users can write to (mode {:o}), so another user could replace it; refused (as OpenSSH's StrictModes refuses such a directory). Run `chmod go-w {}` or set PRINTJOB_CACHE to a file in a private directory",
+                "the token cache {} is in the directory {}, which other users can write to (mode {:o}), so another user could replace it; refused (as OpenSSH's StrictModes refuses such a directory). Run `chmod go-w {}` or keep the token cache in a private directory",
                 path.display(),
                 dir.display(),
                 mode & 0o7777,

@@ -772,7 +772,7 @@ impl DelegatedCredential {
     ) -> Result<(), AuthError> {
         let token = set.id_token.as_ref().ok_or_else(|| {
             AuthError::IdToken(
-                "the identity provider returned no ID token for an OpenID Connect sign-in, so the signed-in user cannot be known; check --authority".into(),
+                "the identity provider returned no ID token for an OpenID Connect sign-in, so the signed-in user cannot be known; check the authority URL".into(),
             )
         })?;
         super::id_token::validate(

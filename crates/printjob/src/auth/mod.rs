@@ -121,10 +121,10 @@ impl AuthError {
                 Setting::Authority,
                 Setting::Tenant,
             ])),
+            AuthError::Cache(_) => Some(Remedy::CheckSettings(vec![Setting::Cache])),
             AuthError::Cancelled { .. }
             | AuthError::AppOnlyToken
             | AuthError::Listener(_)
-            | AuthError::Cache(_)
             | AuthError::Network(_)
             | AuthError::Usage(_) => None,
         }
