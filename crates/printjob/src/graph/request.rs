@@ -196,8 +196,10 @@ impl PrintClient {
                 GraphError::transport(
                     &call.operation,
                     codes::TIMEOUT,
+                    // Worded like reqwest's own timeout (`transport_failure`): whichever of the two
+                    // fires first, the user reads the same cause.
                     format!(
-                        "Microsoft Graph did not answer within {:.1} s",
+                        "the request timed out (Microsoft Graph did not answer within {:.1} s)",
                         limit.as_secs_f64()
                     ),
                 )
