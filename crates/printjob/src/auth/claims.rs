@@ -47,7 +47,13 @@ pub struct TokenClaims {
     pub idtyp: Option<String>,
 }
 
+/// `aud` is one string or an array (RFC 7519 §4.1.3); the first audience is kept here.
 fn string_or_first<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(audiences(d)?.into_iter().next())
+}
+
+/// Every audience of `aud`, whether the claim is one string or an array (RFC 7519 §4.1.3).
+pub(crate) fn audiences<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Aud {
@@ -55,9 +61,9 @@ fn string_or_first<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Stri
         Many(Vec<String>),
     }
     Ok(match Option::<Aud>::deserialize(d)? {
-        Some(Aud::One(s)) => Some(s),
-        Some(Aud::Many(v)) => v.into_iter().next(),
-        None => None,
+        Some(Aud::One(s)) => vec![s],
+        Some(Aud::Many(v)) => v,
+        None => Vec::new(),
     })
 }
 

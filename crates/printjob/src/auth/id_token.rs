@@ -31,7 +31,7 @@ pub struct IdTokenClaims {
     #[serde(default)]
     pub sub: Option<String>,
     /// Audience(s).
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(default, deserialize_with = "super::claims::audiences")]
     pub aud: Vec<String>,
     /// Authorized party.
     #[serde(default)]
@@ -57,20 +57,6 @@ pub struct IdTokenClaims {
     /// Entra (older tokens): the user principal name.
     #[serde(default)]
     pub upn: Option<String>,
-}
-
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Aud {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Option::<Aud>::deserialize(d)? {
-        Some(Aud::One(s)) => vec![s],
-        Some(Aud::Many(v)) => v,
-        None => Vec::new(),
-    })
 }
 
 /// The signed-in user, as a validated ID token names them.
