@@ -105,3 +105,25 @@ pub fn exit_code(kind: printjob::ErrorKind) -> i32 {
         UnresolvedName => 10,
     }
 }
+
+/// A token cache file as JSON (the test fails if it is missing or not JSON).
+pub fn cache_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("cache file");
+    serde_json::from_str(&text).expect("cache is valid JSON")
+}
+
+/// Every secret (access, refresh and ID token) a token cache file holds.
+pub fn secrets_in_cache(path: &std::path::Path) -> Vec<String> {
+    let cache = cache_json(path);
+    ["AccessToken", "RefreshToken", "IdToken"]
+        .iter()
+        .flat_map(|section| {
+            cache[section]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter_map(|e| e["secret"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}

@@ -62,8 +62,7 @@ impl SignedIn {
     }
 
     fn cache_json(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.cache()).expect("cache file");
-        serde_json::from_str(&text).expect("cache is valid JSON")
+        crate::harness::cache_json(&self.cache())
     }
 
     fn expire_cached_access_tokens(&self) {
@@ -83,18 +82,7 @@ impl SignedIn {
     }
 
     fn secrets_in_cache(&self) -> Vec<String> {
-        let cache = self.cache_json();
-        ["AccessToken", "RefreshToken", "IdToken"]
-            .iter()
-            .flat_map(|section| {
-                cache[section]
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|m| m.values())
-                    .filter_map(|e| e["secret"].as_str().map(str::to_owned))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        crate::harness::secrets_in_cache(&self.cache())
     }
 
     /// The seed's lobby printer and one of Adele's pending jobs on it, from the CLI's own JSON.

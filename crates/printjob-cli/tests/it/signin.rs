@@ -62,8 +62,7 @@ impl Setup {
     }
 
     fn cache_json(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.cache()).expect("cache file");
-        serde_json::from_str(&text).expect("cache is valid JSON")
+        crate::harness::cache_json(&self.cache())
     }
 
     /// What the cache looks like once its access tokens have expired (the client decides expiry
@@ -83,18 +82,7 @@ impl Setup {
     }
 
     fn secrets_in_cache(&self) -> Vec<String> {
-        let cache = self.cache_json();
-        ["AccessToken", "RefreshToken", "IdToken"]
-            .iter()
-            .flat_map(|section| {
-                cache[section]
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|m| m.values())
-                    .filter_map(|e| e["secret"].as_str().map(str::to_owned))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        crate::harness::secrets_in_cache(&self.cache())
     }
 }
 
