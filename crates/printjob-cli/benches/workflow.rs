@@ -12,11 +12,11 @@
 mod common;
 
 use common::{figure, mib, proc_status_kib, report, report_us, BenchError, Filter};
-use printjob::auth::StaticToken;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome};
-use printjob::graph::model::PrintJobProcessingState;
-use printjob::graph::{JobFilter, PrintClient, PrintTarget, RetryPolicy};
-use printjob::secret::AccessToken;
+use printjob::model::PrintJobProcessingState;
+use printjob::AccessToken;
+use printjob::StaticToken;
+use printjob::{JobFilter, PrintClient, PrintTarget, RetryPolicy};
 use printjob::{PrintJobId, PrinterId};
 use printjob_emulator::faults::FaultConfig;
 use printjob_emulator::graph::seed::{PrintSeed, LOBBY_PRINTER};
@@ -474,14 +474,16 @@ const BENCH_CLIENT: &str = "00000000-0000-0000-0000-00000000b0b0";
 /// Stores a fresh token for Adele (`at` marks which write it is) through the cache's lock, as
 /// `printjob login` or another process writes it.
 async fn write_cached_token(
-    cache: &printjob::auth::cache::TokenCache,
-    scope: &printjob::auth::cache::CacheScope,
+    cache: &printjob::test_support::TokenCache,
+    scope: &printjob::test_support::CacheScope,
     jwt: &str,
     at: usize,
 ) -> Result<(), BenchError> {
-    let set = printjob::auth::token::TokenSet {
+    let set = printjob::test_support::TokenSet {
         access_token: AccessToken::new(format!("{jwt}.{at:06}")),
-        refresh_token: Some(printjob::secret::RefreshToken::new("bench-refresh-token")),
+        refresh_token: Some(printjob::test_support::RefreshToken::new(
+            "bench-refresh-token",
+        )),
         id_token: None,
         expires_in: Some(3600),
         ext_expires_in: None,
@@ -512,23 +514,23 @@ async fn silent_token() -> Result<(), BenchError> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("token_cache.json");
     let authority = emulator.base_url().to_owned();
-    let scope = printjob::auth::cache::CacheScope {
-        environment: printjob::auth::authority::environment_of(&url::Url::parse(&authority)?),
+    let scope = printjob::test_support::CacheScope {
+        environment: printjob::test_support::environment_of(&url::Url::parse(&authority)?),
         client_id: BENCH_CLIENT.into(),
         tenant: "organizations".into(),
     };
     // The other writer: a second cache on the same file.
-    let writer = printjob::auth::cache::TokenCache::file(&path);
+    let writer = printjob::test_support::TokenCache::file(&path);
     let jwt = adele_token(&emulator)?;
     write_cached_token(&writer, &scope, &jwt, 0).await?;
-    let credential = printjob::auth::DelegatedCredential::builder()
+    let credential = printjob::DelegatedCredential::builder()
         .client_id(BENCH_CLIENT)
         .authority(&authority)
         .cache_path(&path)
         .allow_interactive(false)
         .build()?;
     let scopes = [printjob::Scope::new(BASIC)?];
-    let expect = |token: &printjob::auth::GrantedToken, at: usize| -> Result<(), BenchError> {
+    let expect = |token: &printjob::GrantedToken, at: usize| -> Result<(), BenchError> {
         if token.access_token.secret() != format!("{jwt}.{at:06}") {
             return Err(format!("silent_token: not the token of write {at}").into());
         }

@@ -1,6 +1,6 @@
 //! The emulator's directory: tenants, users and registered applications, loaded from a seed.
 
-use printjob::ids::CONSUMER_TENANT_GUID;
+use printjob::CONSUMER_TENANT_GUID;
 use serde::{Deserialize, Serialize};
 
 /// The normal work user who owns most seeded jobs.

@@ -32,7 +32,7 @@ pub mod tls;
 mod admin;
 
 use faults::{FaultConfig, Faults};
-use printjob::clock::OffsetClock;
+use printjob::OffsetClock;
 use seed::Seed;
 use state::{EmulatorState, Shared};
 use std::collections::BTreeMap;
@@ -221,7 +221,7 @@ impl Emulator {
         let tenant = directory
             .tenants
             .iter()
-            .find(|t| t.id != printjob::ids::CONSUMER_TENANT_GUID)
+            .find(|t| t.id != printjob::CONSUMER_TENANT_GUID)
             .map(|t| t.domains.first().cloned().unwrap_or_else(|| t.id.clone()))
             .unwrap_or_else(|| "organizations".to_string());
         let client = directory

@@ -243,7 +243,7 @@ fn host_key(url: &Url) -> String {
 
 impl Browser {
     fn new() -> Result<Self, RobotError> {
-        let http = printjob::http::client(&printjob::http::ClientSettings {
+        let http = printjob::http_client(&printjob::HttpClientSettings {
             request_timeout: Duration::from_secs(30),
             ..Default::default()
         })

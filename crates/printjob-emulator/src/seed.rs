@@ -4,7 +4,7 @@
 
 use super::directory::{Client, Directory, Tenant, User, PRINTER_ADMINISTRATOR};
 use super::graph::seed::PrintSeed;
-use printjob::ids::CONSUMER_TENANT_GUID;
+use printjob::CONSUMER_TENANT_GUID;
 use serde::{Deserialize, Serialize};
 
 /// The Contoso work tenant: has Universal Print.
@@ -53,7 +53,7 @@ impl Seed {
     pub fn validate(&self) -> Result<(), String> {
         let directory = &self.directory;
         for tenant in &directory.tenants {
-            if !printjob::ids::is_guid(&tenant.id) || tenant.id != tenant.id.to_ascii_lowercase() {
+            if !printjob::is_guid(&tenant.id) || tenant.id != tenant.id.to_ascii_lowercase() {
                 return Err(format!(
                     "tenant id {:?} must be a GUID in lowercase",
                     tenant.id
@@ -88,7 +88,7 @@ impl Seed {
     }
 
     fn validate_print(&self) -> Result<(), String> {
-        use printjob::graph::model::{PrintJobProcessingState, PrinterProcessingState};
+        use printjob::model::{PrintJobProcessingState, PrinterProcessingState};
         let print = &self.print;
         let has_printer = |id: &str| print.printers.iter().any(|p| p.id == id);
         for printer in &print.printers {

@@ -5,7 +5,7 @@ use super::faults::{Counters, Faults};
 use super::graph::store::PrintStore;
 use super::identity::store::IdentityStore;
 use super::jwt::SigningKeys;
-use printjob::clock::{Clock, OffsetClock};
+use printjob::{Clock, OffsetClock};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Shared state behind every route.

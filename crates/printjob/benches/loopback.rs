@@ -9,8 +9,8 @@ mod common;
 
 use common::{figure, report, BenchError, Filter};
 use futures::StreamExt;
-use printjob::auth::interactive::ResponseMode;
-use printjob::auth::loopback::{LoopbackListener, LoopbackOptions};
+use printjob::test_support::{LoopbackListener, LoopbackOptions};
+use printjob::ResponseMode;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;

@@ -30,7 +30,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use azure_core::credentials::TokenCredential;
-//! use printjob::auth::DelegatedCredential;
+//! use printjob::DelegatedCredential;
 //! use std::sync::Arc;
 //!
 //! let credential: Arc<dyn TokenCredential> = Arc::new(

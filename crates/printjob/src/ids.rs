@@ -250,9 +250,6 @@ impl fmt::Debug for TenantId {
     }
 }
 
-/// The resource prefix of Microsoft Graph scopes (`https://graph.microsoft.com/PrintJob.ReadWrite`).
-pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
-
 /// One OAuth 2.0 scope, e.g. `PrintJob.ReadWriteBasic` or `offline_access`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

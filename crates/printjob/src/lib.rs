@@ -4,19 +4,65 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod auth;
+// Modules are private: what users may name is the list of `pub use` below (oauth2-rs and
+// azure_identity keep the same shape), so an internal can change without breaking anyone.
+// Two namespaces stay public because a flat list would read worse:
+// - `model`: the Graph resource types (about thirty `Print*`/`Printer*` structs and enums whose
+//   names mirror Graph's documentation, read by users and served by the emulator);
+// - `cancel`: the bulk workflow, `cancel::run(&client, &CancelRequest, …)` and its report types
+//   (with the report's own `SCHEMA_VERSION`);
+// - `azure` (cargo feature `azure`): the adapter to `azure_core`.
+mod auth;
 #[cfg(feature = "azure")]
 pub mod azure;
 pub mod cancel;
-pub mod clock;
-pub mod config;
-pub mod error;
+mod clock;
+mod config;
+mod error;
 mod failure;
-pub mod graph;
-pub mod http;
-pub mod ids;
-pub mod secret;
+mod graph;
+mod http;
+mod ids;
+mod secret;
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod test_support;
 
+// Signing in: the credential, its builder and what it asks of the caller.
+pub use auth::cache::AccountEntry;
+pub use auth::credential::{AccountStatus, DelegatedCredentialBuilder, NoUi, SignInUi};
+pub use auth::id_token::SignedInUser;
+pub use auth::interactive::{Browser, ResponseMode, SystemBrowser};
+pub use auth::loopback::RedirectHost;
+pub use auth::token::DeviceCodePrompt;
+pub use auth::{
+    AuthError, DelegatedCredential, GrantedToken, ProviderError, StaticToken, TokenRequest,
+    TokenSource,
+};
+pub use secret::AccessToken;
+
+// Microsoft Graph: the client, its options, what it reads, how it fails.
+pub use graph::batch::MAX_BATCH;
+pub use graph::error::codes as graph_codes;
+pub use graph::model;
+pub use graph::names::{check_name as check_target_name, resolve as resolve_target};
+pub use graph::retry::{Jitter, Sleeper};
+pub use graph::{
+    Creator, GraphError, JobCancel, JobFilter, PrintClient, PrintClientBuilder, PrintClientOptions,
+    PrintTarget, RetryPolicy,
+};
+
+// Configuration, ids, time and errors.
+pub use clock::{Clock, OffsetClock, SystemClock};
+pub use config::{Cloud, Config, ConfigError, ConfigInputs};
 pub use error::{Error, ErrorKind, Remedy, Result, Setting};
+pub use ids::{
+    is_guid, strip_graph_resource, ClientId, InvalidId, PrintJobId, PrinterId, PrinterShareId,
+    Scope, TenantId, CONSUMER_TENANT_GUID,
+};
 
-pub use ids::{ClientId, PrintJobId, PrinterId, PrinterShareId, Scope, TenantId};
+// The HTTP client printjob itself uses (trust, proxies, no redirects, timeouts), for callers
+// that talk to the same services or their stand-ins beside it (the emulator's robot browser).
+pub use http::{
+    client as http_client, ClientSettings as HttpClientSettings, SetupError as HttpSetupError,
+};

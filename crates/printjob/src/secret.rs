@@ -16,6 +16,8 @@ macro_rules! secret_newtype {
 
         impl $name {
             /// Wraps a raw secret value.
+            // Not every secret is built from a raw string by this crate (some only by serde).
+            #[allow(dead_code)]
             pub fn new(value: impl Into<String>) -> Self {
                 Self(value.into())
             }
@@ -24,11 +26,6 @@ macro_rules! secret_newtype {
             /// issued it (or handed to the caller who asked for it), never to format a message.
             pub fn secret(&self) -> &str {
                 &self.0
-            }
-
-            /// Consumes the wrapper and returns the raw secret.
-            pub fn into_secret(self) -> String {
-                self.0
             }
         }
 
@@ -65,10 +62,6 @@ secret_newtype!(
 secret_newtype!(
     /// A PKCE code verifier (RFC 7636).
     PkceVerifier
-);
-secret_newtype!(
-    /// A client secret (confidential clients only; printjob itself is a public client).
-    ClientSecret
 );
 
 #[cfg(test)]

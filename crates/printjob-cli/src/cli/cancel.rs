@@ -6,9 +6,9 @@ use super::GlobalArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
-use printjob::graph::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
-use printjob::graph::names;
-use printjob::graph::{Creator, JobFilter, PrintClient, PrintTarget};
+use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
+use printjob::{check_target_name, resolve_target};
+use printjob::{Creator, JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -159,13 +159,13 @@ async fn resolve(
     client: &PrintClient,
     args: &JobsArgs,
 ) -> Result<PrintTarget, Error> {
-    let lookup = names::resolve(client, &args.printer, args.share);
+    let lookup = resolve_target(client, &args.printer, args.share);
     while_waiting(global.json, "Looking up the printer or share…", lookup).await
 }
 
 /// Runs `printjob jobs`.
 pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
-    names::check_name(&args.printer)?;
+    check_target_name(&args.printer)?;
     let states = parse_states(&args.states)?;
     let client = print_client(global).await?;
     let target = resolve(global, &client, &args).await?;
@@ -189,7 +189,7 @@ pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
 
 /// Runs `printjob cancel`.
 pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> {
-    names::check_name(&args.printer)?;
+    check_target_name(&args.printer)?;
     let jobs = job_ids(&args)?;
     if args.all && !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
         return Err(usage(
@@ -200,7 +200,7 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
     let target = while_waiting(
         global.json,
         "Looking up the printer or share…",
-        names::resolve(&client, &args.printer, args.share),
+        resolve_target(&client, &args.printer, args.share),
     )
     .await?;
     let mut request = cancel_request(&args, target, jobs)?;

@@ -7,12 +7,12 @@
 use super::output::print_table;
 use super::GlobalArgs;
 use clap::Args;
-use printjob::auth::interactive::{Browser, SystemBrowser};
-use printjob::auth::DelegatedCredential;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
-use printjob::graph::model::{PrintJob, PrintJobProcessingState};
-use printjob::graph::{JobFilter, PrintClient, PrintTarget};
+use printjob::model::{PrintJob, PrintJobProcessingState};
+use printjob::DelegatedCredential;
+use printjob::{Browser, SystemBrowser};
 use printjob::{Error, ErrorKind, PrintJobId, Scope};
+use printjob::{JobFilter, PrintClient, PrintTarget};
 use printjob_emulator::graph::seed::LOBBY_PRINTER;
 use printjob_emulator::robot::{self, Consent, RobotUser};
 use printjob_emulator::{seed, Emulator};

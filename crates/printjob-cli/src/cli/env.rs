@@ -3,7 +3,7 @@
 //! file. The library reads no environment variable for its configuration: it takes these as one
 //! more layer of [`ConfigInputs`].
 
-use printjob::config::ConfigInputs;
+use printjob::ConfigInputs;
 use std::path::PathBuf;
 
 /// The variable that names a config file explicitly.

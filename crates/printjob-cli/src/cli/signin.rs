@@ -3,12 +3,12 @@
 use super::GlobalArgs;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use printjob::auth::credential::{AccountStatus, DelegatedCredentialBuilder, SignInUi};
-use printjob::auth::interactive::ResponseMode;
-use printjob::auth::loopback::RedirectHost;
-use printjob::auth::token::DeviceCodePrompt;
-use printjob::auth::{AuthError, DelegatedCredential, GrantedToken};
-use printjob::config::{Config, ConfigInputs};
+use printjob::DeviceCodePrompt;
+use printjob::RedirectHost;
+use printjob::ResponseMode;
+use printjob::{AccountStatus, DelegatedCredentialBuilder, SignInUi};
+use printjob::{AuthError, DelegatedCredential, GrantedToken};
+use printjob::{Config, ConfigInputs};
 use printjob::{Error, ErrorKind, Scope};
 use serde::Serialize;
 use std::future::Future;

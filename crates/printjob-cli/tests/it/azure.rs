@@ -13,8 +13,8 @@ use azure_core::http::{
     AsyncRawResponse, Body, ClientOptions, Context, HttpClient, Method, Pipeline, Request,
     StatusCode, Transport, Url,
 };
-use printjob::auth::DelegatedCredential;
-use printjob::graph::model::PrintJobProcessingState as State;
+use printjob::model::PrintJobProcessingState as State;
+use printjob::DelegatedCredential;
 use printjob_emulator::graph::seed::LOBBY_PRINTER;
 use printjob_emulator::seed::{ADELE, PUBLIC_CLIENT_ID};
 use printjob_emulator::Emulator;

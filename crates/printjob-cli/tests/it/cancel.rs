@@ -3,14 +3,14 @@
 
 use crate::harness::{emulator_env, printjob_bin};
 use futures::future::BoxFuture;
-use printjob::auth::{AuthError, GrantedToken, StaticToken, TokenRequest, TokenSource};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
-use printjob::clock::OffsetClock;
-use printjob::graph::model::PrintJobProcessingState as State;
-use printjob::graph::retry::RecordingSleeper;
-use printjob::graph::{JobFilter, PrintClient, PrintTarget, RetryPolicy};
-use printjob::secret::AccessToken;
+use printjob::model::PrintJobProcessingState as State;
+use printjob::test_support::RecordingSleeper;
+use printjob::AccessToken;
+use printjob::OffsetClock;
+use printjob::{AuthError, GrantedToken, StaticToken, TokenRequest, TokenSource};
 use printjob::{Error, ErrorKind, PrintJobId, PrinterId, Scope};
+use printjob::{JobFilter, PrintClient, PrintTarget, RetryPolicy};
 use printjob_emulator::faults::FaultConfig;
 use printjob_emulator::graph::seed::{PrintSeed, LOBBY_PRINTER, LOBBY_SHARE};
 use printjob_emulator::seed::{Seed, ADELE, ADMIN, CONTOSO_TENANT, MEGAN};
@@ -205,7 +205,7 @@ async fn cancel_one(client: &PrintClient, id: &str) -> CancelReport {
     cancel::run(client, &request, &|_| {}).await.unwrap()
 }
 
-fn graph_error(result: Result<(), Error>) -> printjob::graph::GraphError {
+fn graph_error(result: Result<(), Error>) -> printjob::GraphError {
     match result {
         Err(Error::Graph(e)) => e,
         other => panic!("expected a Graph error, got {other:?}"),
@@ -1157,7 +1157,7 @@ fn batch_client(
     (client, sleeper)
 }
 
-fn all_ok(results: &[printjob::graph::JobCancel]) -> bool {
+fn all_ok(results: &[printjob::JobCancel]) -> bool {
     results.iter().all(|r| r.result.is_ok())
 }
 

@@ -479,6 +479,6 @@ async fn a_partly_failed_cancel_into_a_closed_pipe_keeps_exit_7() {
         .job_state(LOBBY, "101");
     assert_eq!(
         state,
-        Some(printjob::graph::model::PrintJobProcessingState::Canceled)
+        Some(printjob::model::PrintJobProcessingState::Canceled)
     );
 }

@@ -1,6 +1,6 @@
 //! Integration tests: the Graph print emulator over real HTTP on 127.0.0.1.
 
-use printjob::graph::model::{Collection, PrintJob, PrintJobProcessingState};
+use printjob::model::{Collection, PrintJob, PrintJobProcessingState};
 use printjob_emulator::directory::{Tenant, User};
 use printjob_emulator::faults::FaultConfig;
 use printjob_emulator::graph::seed::{
@@ -677,7 +677,7 @@ async fn listing_printers_needs_a_printer_scope() {
         StatusCode::FORBIDDEN
     );
     let read = token(&emulator, ADMIN, &["Printer.Read.All"]);
-    let page: Collection<printjob::graph::model::Printer> = call(Method::GET, &url, Some(&read))
+    let page: Collection<printjob::model::Printer> = call(Method::GET, &url, Some(&read))
         .await
         .json()
         .await
@@ -689,7 +689,7 @@ async fn listing_printers_needs_a_printer_scope() {
 async fn listing_shares_shows_only_shares_the_user_may_use() {
     let emulator = start().await;
     let t = token(&emulator, MEGAN, &["PrinterShare.ReadBasic.All"]);
-    let page: Collection<printjob::graph::model::PrinterShare> = call(
+    let page: Collection<printjob::model::PrinterShare> = call(
         Method::GET,
         &format!("{}/print/shares", emulator.graph_url()),
         Some(&t),
@@ -1044,7 +1044,7 @@ fn assert_printer_status(status: &Value) {
         PRINTER_PROCESSING_STATE,
         "printerStatus.state",
     );
-    let details = printjob::graph::model::PrinterProcessingStateDetail::MEMBERS;
+    let details = printjob::model::PrinterProcessingStateDetail::MEMBERS;
     for detail in status["details"]
         .as_array()
         .expect("details is a collection")

@@ -1,8 +1,8 @@
 //! Integration tests: the emulator's identity platform over real HTTP on 127.0.0.1, driven
 //! through its HTML forms by the robot browser and a tiny loopback receiver.
 
-use printjob::auth::claims::read_jwt;
-use printjob::clock::OffsetClock;
+use printjob::test_support::read_jwt;
+use printjob::OffsetClock;
 use printjob_emulator::identity::store::{RefreshPolicy, REFRESH_GRACE_SECS};
 use printjob_emulator::robot::{self, Consent, RobotError, RobotUser};
 use printjob_emulator::{seed, Emulator};

@@ -5,11 +5,10 @@
 
 use crate::harness::{emulator_env, printjob_bin};
 use crate::report;
-use printjob::auth::interactive::{
-    AuthorizationParams, PendingAuthorization, RedirectParams, ResponseMode,
-};
-use printjob::auth::loopback::{LoopbackListener, LoopbackOptions};
-use printjob::auth::AuthError;
+use printjob::test_support::{AuthorizationParams, PendingAuthorization, RedirectParams};
+use printjob::test_support::{LoopbackListener, LoopbackOptions};
+use printjob::AuthError;
+use printjob::ResponseMode;
 use printjob::{ClientId, Scope};
 use printjob_emulator::robot::{self, Consent, RobotUser};
 use printjob_emulator::{seed, Emulator};

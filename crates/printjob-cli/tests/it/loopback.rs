@@ -2,11 +2,11 @@
 //! [::1] where the machine has IPv6 loopback).
 
 use futures::StreamExt;
-use printjob::auth::interactive::{
-    AuthorizationParams, PendingAuthorization, RedirectParams, ResponseMode,
-};
-use printjob::auth::loopback::{LoopbackListener, LoopbackOptions, RedirectHost};
-use printjob::auth::AuthError;
+use printjob::test_support::{AuthorizationParams, PendingAuthorization, RedirectParams};
+use printjob::test_support::{LoopbackListener, LoopbackOptions};
+use printjob::AuthError;
+use printjob::RedirectHost;
+use printjob::ResponseMode;
 use printjob::{ClientId, Scope};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;

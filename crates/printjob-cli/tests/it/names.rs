@@ -2,11 +2,11 @@
 //! the documented listings, against the emulator over real sockets.
 
 use crate::harness::{emulator_env, printjob_bin};
-use printjob::auth::StaticToken;
-use printjob::graph::names;
-use printjob::graph::{PrintClient, PrintTarget};
-use printjob::secret::AccessToken;
+use printjob::resolve_target;
+use printjob::AccessToken;
 use printjob::ErrorKind;
+use printjob::StaticToken;
+use printjob::{PrintClient, PrintTarget};
 use printjob_emulator::graph::seed::{
     PrintSeed, SeedShare, FINANCE_PRINTER, LOBBY_PRINTER, LOBBY_SHARE,
 };
@@ -49,7 +49,7 @@ const USER_SCOPES: &[&str] = &["PrintJob.ReadWriteBasic", "PrinterShare.ReadBasi
 async fn share_name_resolves_through_the_share_listing_only() {
     let emulator = emulator().await;
     let client = client_as(&emulator, ADELE, USER_SCOPES);
-    let target = names::resolve(&client, "  lobby ", false).await.unwrap();
+    let target = resolve_target(&client, "  lobby ", false).await.unwrap();
     assert_eq!(target, PrintTarget::parse(LOBBY_SHARE, true).unwrap());
     assert_eq!(count(&emulator, LIST_SHARES), 1);
     assert_eq!(count(&emulator, LIST_PRINTERS), 0);
@@ -59,7 +59,7 @@ async fn share_name_resolves_through_the_share_listing_only() {
 async fn guid_is_used_as_an_id_without_any_listing() {
     let emulator = emulator().await;
     let client = client_as(&emulator, ADELE, USER_SCOPES);
-    let target = names::resolve(&client, LOBBY_PRINTER, false).await.unwrap();
+    let target = resolve_target(&client, LOBBY_PRINTER, false).await.unwrap();
     assert_eq!(target, PrintTarget::parse(LOBBY_PRINTER, false).unwrap());
     assert_eq!(
         count(&emulator, LIST_SHARES) + count(&emulator, LIST_PRINTERS),
@@ -76,7 +76,7 @@ async fn printer_name_resolves_for_a_printer_administrator_when_no_share_has_it(
         "Printer.Read.All",
     ];
     let client = client_as(&emulator, ADMIN, scopes);
-    let target = names::resolve(&client, "Finance Color", false)
+    let target = resolve_target(&client, "Finance Color", false)
         .await
         .unwrap();
     assert_eq!(target, PrintTarget::parse(FINANCE_PRINTER, false).unwrap());
@@ -87,7 +87,7 @@ async fn printer_name_resolves_for_a_printer_administrator_when_no_share_has_it(
 async fn unknown_name_lists_the_candidates_and_why_printers_are_missing() {
     let emulator = emulator().await;
     let client = client_as(&emulator, ADELE, USER_SCOPES);
-    let error = names::resolve(&client, "Second floor", false)
+    let error = resolve_target(&client, "Second floor", false)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnresolvedName);
@@ -108,7 +108,7 @@ async fn name_carried_by_two_shares_is_ambiguous_and_lists_both() {
     });
     let emulator = emulator_with(print).await;
     let client = client_as(&emulator, ADELE, USER_SCOPES);
-    let error = names::resolve(&client, "Lobby", false).await.unwrap_err();
+    let error = resolve_target(&client, "Lobby", false).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnresolvedName);
     let text = error.to_string();
     assert!(text.contains(LOBBY_SHARE) && text.contains(twin), "{text}");

@@ -4,10 +4,10 @@
 use crate::harness::{emulator_env, example_bin, printjob_bin};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use printjob::auth::interactive::Browser as _;
-use printjob::auth::{AuthError, StaticToken};
-use printjob::secret::AccessToken;
+use printjob::AccessToken;
+use printjob::Browser as _;
 use printjob::Scope;
+use printjob::{AuthError, StaticToken};
 use printjob_emulator::robot::{self, Consent, RobotUser};
 use printjob_emulator::{seed, Emulator};
 use sha2::{Digest, Sha256};
@@ -685,7 +685,7 @@ mod generic_provider {
 /// browser does after the user signs in.
 struct RedirectFollower;
 
-impl printjob::auth::interactive::Browser for RedirectFollower {
+impl printjob::Browser for RedirectFollower {
     fn open(&self, url: &url::Url) -> Result<(), String> {
         let url = url.clone();
         tokio::runtime::Handle::current().spawn(async move {
@@ -703,7 +703,7 @@ impl printjob::auth::interactive::Browser for RedirectFollower {
 async fn sign_in_works_against_a_generic_openid_provider_with_opaque_tokens() {
     let provider = generic_provider::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let cred = printjob::auth::DelegatedCredential::builder()
+    let cred = printjob::DelegatedCredential::builder()
         .authority(format!("{}/realms", provider.base))
         .tenant(generic_provider::REALM)
         .client_id(seed::PUBLIC_CLIENT_ID)
@@ -743,7 +743,7 @@ async fn sign_in_works_against_a_generic_openid_provider_with_opaque_tokens() {
 async fn generic_sign_in(
     setup: impl FnOnce(&mut generic_provider::Record),
 ) -> (
-    Result<printjob::auth::GrantedToken, AuthError>,
+    Result<printjob::GrantedToken, AuthError>,
     PathBuf,
     tempfile::TempDir,
 ) {
@@ -751,7 +751,7 @@ async fn generic_sign_in(
     setup(&mut provider.record.lock().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache.json");
-    let cred = printjob::auth::DelegatedCredential::builder()
+    let cred = printjob::DelegatedCredential::builder()
         .authority(format!("{}/realms", provider.base))
         .tenant(generic_provider::REALM)
         .client_id(seed::PUBLIC_CLIENT_ID)
@@ -814,7 +814,7 @@ async fn rfc9207_matching_iss_is_accepted_and_the_user_is_exposed() {
         ));
     }
     let dir = tempfile::tempdir().unwrap();
-    let cred = printjob::auth::DelegatedCredential::builder()
+    let cred = printjob::DelegatedCredential::builder()
         .authority(format!("{}/realms", provider.base))
         .tenant(generic_provider::REALM)
         .client_id(seed::PUBLIC_CLIENT_ID)

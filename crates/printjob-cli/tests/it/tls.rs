@@ -363,9 +363,9 @@ async fn endless_body_server(declare: bool) -> (String, Arc<Mutex<u64>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_graph_answer_without_end_is_refused_past_the_body_cap() {
-    use printjob::auth::StaticToken;
-    use printjob::graph::{JobFilter, PrintClient, PrintTarget};
-    use printjob::secret::AccessToken;
+    use printjob::AccessToken;
+    use printjob::StaticToken;
+    use printjob::{JobFilter, PrintClient, PrintTarget};
     for declare in [false, true] {
         let (base, sent) = endless_body_server(declare).await;
         let token = StaticToken::new(AccessToken::new("opaque-test-token"), None).expect("token");
@@ -383,8 +383,8 @@ async fn a_graph_answer_without_end_is_refused_past_the_body_cap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_endpoint_answer_without_end_is_refused_past_the_body_cap() {
-    use printjob::auth::token::{http_client, TokenClient};
-    use printjob::secret::RefreshToken;
+    use printjob::test_support::RefreshToken;
+    use printjob::test_support::{http_client, TokenClient};
     for declare in [false, true] {
         let (base, sent) = endless_body_server(declare).await;
         let endpoint =

@@ -8,8 +8,8 @@ use super::store::{printer_model, share_model, CancelRefused, JobRecord, Owner};
 use crate::state::EmulatorState;
 use axum::http::{Method, StatusCode};
 use percent_encoding::percent_decode_str;
-use printjob::graph::model::{Collection, Entity, PrintJobProcessingState};
-use printjob::ids::is_guid;
+use printjob::is_guid;
+use printjob::model::{Collection, Entity, PrintJobProcessingState};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -418,7 +418,7 @@ const LIMITED_SHARE_PROPERTIES: [&str; 5] =
 
 /// A share as listed to `caller`: every property for a Printer Administrator, the limited set
 /// otherwise.
-fn listed_share(caller: &Caller, share: printjob::graph::model::PrinterShare) -> Value {
+fn listed_share(caller: &Caller, share: printjob::model::PrinterShare) -> Value {
     let mut value = serde_json::to_value(share).unwrap_or(Value::Null);
     if !caller.is_printer_admin {
         if let Value::Object(map) = &mut value {

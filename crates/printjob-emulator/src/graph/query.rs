@@ -7,7 +7,7 @@ use super::store::JobRecord;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use printjob::graph::model::PrintJobProcessingState;
+use printjob::model::PrintJobProcessingState;
 
 /// Page size when `$top` is absent.
 pub const DEFAULT_PAGE_SIZE: usize = 100;

@@ -1,7 +1,7 @@
 //! Printers, shares and jobs in the seed (the `"print"` object of the seed JSON).
 
 use crate::directory::{ADELE, ADMIN, MEGAN};
-use printjob::graph::model::{PrintJobProcessingState, PrinterProcessingState};
+use printjob::model::{PrintJobProcessingState, PrinterProcessingState};
 use serde::{Deserialize, Serialize};
 use time::macros::datetime;
 use time::OffsetDateTime;

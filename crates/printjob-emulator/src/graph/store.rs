@@ -2,7 +2,7 @@
 //! Evaluation.
 
 use super::seed::{PrintSeed, SeedJob, SeedPrinter, SeedShare};
-use printjob::graph::model::{
+use printjob::model::{
     PrintJob, PrintJobConfiguration, PrintJobProcessingState, PrintJobStateDetail, PrintJobStatus,
     Printer, PrinterBase, PrinterLocation, PrinterShare, PrinterStatus, UserIdentity,
 };

@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use errors::AadError;
-use printjob::ids::CONSUMER_TENANT_GUID;
+use printjob::CONSUMER_TENANT_GUID;
 use std::collections::HashMap;
 
 /// The identity routes.

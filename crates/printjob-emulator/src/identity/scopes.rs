@@ -3,7 +3,7 @@
 
 use super::super::directory::Client;
 use super::errors::AadError;
-use printjob::ids::strip_graph_resource;
+use printjob::strip_graph_resource;
 
 /// A Graph delegated permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

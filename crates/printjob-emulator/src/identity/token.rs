@@ -478,7 +478,7 @@ fn client_credentials(
             ),
         ));
     }
-    if printjob::ids::strip_graph_resource(words[0]) != ".default" {
+    if printjob::strip_graph_resource(words[0]) != ".default" {
         return Err(AadError::new(
             "invalid_resource",
             500011,

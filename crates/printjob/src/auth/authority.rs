@@ -62,14 +62,6 @@ pub struct Authority {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-impl Authority {
-    /// The cache "environment" of this authority: its host name without a port, as MSAL
-    /// writes it (`login.microsoftonline.com`, `127.0.0.1`).
-    pub fn environment(&self) -> String {
-        environment_of(&self.host)
-    }
-}
-
 /// The MSAL cache `environment` for an authority host URL: its host name, lower-cased, without
 /// a port, as msal-python's `canonicalize` returns it (`urlparse(…).hostname`).
 pub fn environment_of(host: &Url) -> String {
@@ -108,6 +100,7 @@ impl IssuerLayout {
     }
 }
 
+#[cfg(test)] // the `v2.0` shorthand the tests use
 /// The discovery document URL for a tenant (Microsoft's `v2.0` layout).
 pub fn discovery_url(authority: &Url, tenant: &TenantId) -> Result<Url, AuthError> {
     discovery_url_in(authority, tenant, IssuerLayout::TenantV2)
@@ -210,6 +203,7 @@ fn discovery_status_error(
     ))
 }
 
+#[cfg(test)] // the `v2.0` shorthand the tests use
 /// Checks a discovery document fetched from the `v2.0` layout against the authority and
 /// tenant it was fetched for.
 pub fn from_document(
@@ -293,6 +287,7 @@ fn issuer_bases(authority: &Url) -> Vec<String> {
     bases
 }
 
+#[cfg(test)] // the `v2.0` shorthand the tests use
 /// Accepts `{authority}/{tenant}/v2.0`, Entra's `{tenantid}` template for multi-tenant
 /// authorities, and a tenant GUID in place of a domain tenant.
 pub fn check_issuer(issuer: &str, authority: &Url, tenant: &TenantId) -> Result<(), AuthError> {

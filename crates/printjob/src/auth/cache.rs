@@ -251,7 +251,7 @@ pub struct CacheScope {
     pub client_id: String,
     /// The `realm` written with access tokens, ID tokens and accounts. MSAL writes the tenant
     /// segment of the token endpoint's path (msal-python `token_cache.py`: `canonicalize(
-    /// event["token_endpoint"])`), e.g. `organizations`; see [`realm_of_token_endpoint`].
+    /// event["token_endpoint"])`), e.g. `organizations`; see `realm_of_token_endpoint`.
     pub tenant: String,
 }
 

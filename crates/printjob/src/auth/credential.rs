@@ -317,7 +317,7 @@ pub struct AccountStatus {
 /// interactive sign-in in the browser.
 ///
 /// ```no_run
-/// use printjob::auth::{DelegatedCredential, TokenRequest, TokenSource};
+/// use printjob::{DelegatedCredential, TokenRequest, TokenSource};
 /// use printjob::Scope;
 ///
 /// # async fn run() -> Result<(), printjob::Error> {
@@ -386,8 +386,8 @@ impl DelegatedCredential {
     ///
     /// Asked for the default cancel scope (`PrintJob.ReadWriteBasic`, or nothing), any cached
     /// token carrying one of the scopes that allow a cancel serves (an administrator signed in
-    /// with `PrintJob.ReadWriteBasic.All` is not asked for the Basic scope); see
-    /// [`crate::graph::scopes::acceptable_scopes`].
+    /// with `PrintJob.ReadWriteBasic.All` is not asked for the Basic scope), as the Graph
+    /// permission pages list them.
     pub async fn token(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
         let mut request = TokenRequest::new(scopes.iter().cloned());
         let default_cancel = scopes.is_empty()

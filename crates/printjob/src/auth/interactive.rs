@@ -8,7 +8,9 @@
 //! [`crate::auth::loopback`].
 //!
 //! ```
-//! use printjob::auth::interactive::{AuthorizationParams, PendingAuthorization};
+//! # // An internal: reachable from outside only through the `test-support` feature.
+//! # #[cfg(feature = "test-support")] {
+//! use printjob::test_support::{AuthorizationParams, PendingAuthorization};
 //! use printjob::{ClientId, Scope};
 //!
 //! let params = AuthorizationParams::new(
@@ -19,6 +21,7 @@
 //! );
 //! let pending = PendingAuthorization::new(params);
 //! assert!(pending.url().as_str().contains("code_challenge_method=S256"));
+//! # }
 //! ```
 
 use crate::auth::provider::ErrorContext;
@@ -83,7 +86,7 @@ pub struct AuthorizationParams {
     /// unless a login hint is set.
     pub prompt: Option<String>,
     /// A claims challenge (JSON) from Continuous Access Evaluation; merged with the client
-    /// capability `cp1` (see [`claims_with_client_capabilities`]).
+    /// capability `cp1` (see `claims_with_client_capabilities`).
     pub claims: Option<String>,
 }
 
@@ -267,6 +270,7 @@ impl PendingAuthorization {
     }
 
     /// The `nonce` the ID token must carry.
+    #[cfg(test)]
     pub fn nonce(&self) -> &str {
         &self.nonce
     }
@@ -274,11 +278,6 @@ impl PendingAuthorization {
     /// How the response comes back.
     pub fn response_mode(&self) -> ResponseMode {
         self.response_mode
-    }
-
-    /// The redirect URI the request names (the token request must repeat it).
-    pub fn redirect_uri(&self) -> &url::Url {
-        &self.redirect_uri
     }
 
     /// Checks the redirect and hands out what the token request needs. The `state` must match

@@ -11,9 +11,11 @@
 //! the genuine redirect, the deadline or Ctrl-C. See `docs/security.md` for why each rule exists.
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), printjob::auth::AuthError> {
-//! use printjob::auth::interactive::ResponseMode;
-//! use printjob::auth::loopback::{LoopbackListener, LoopbackOptions};
+//! # // An internal: reachable from outside only through the `test-support` feature.
+//! # #[cfg(feature = "test-support")]
+//! # async fn example() -> Result<(), printjob::AuthError> {
+//! use printjob::test_support::{LoopbackListener, LoopbackOptions};
+//! use printjob::ResponseMode;
 //!
 //! let listener = LoopbackListener::bind(&LoopbackOptions::default())?;
 //! let redirect_uri = listener.redirect_uri(); // put this in the authorization request
@@ -93,7 +95,6 @@ impl Default for LoopbackOptions {
 pub struct LoopbackListener {
     listeners: Vec<TcpListener>,
     addresses: Vec<SocketAddr>,
-    port: u16,
     redirect_uri: url::Url,
     timeout: Duration,
     max_body_bytes: usize,
@@ -162,7 +163,6 @@ impl LoopbackListener {
         Ok(Self {
             listeners,
             addresses,
-            port,
             redirect_uri,
             timeout: options.timeout,
             max_body_bytes: options.max_body_bytes,
@@ -175,12 +175,16 @@ impl LoopbackListener {
         self.redirect_uri.clone()
     }
 
-    /// The port the listener is bound to.
+    /// The port the listener is bound to (the redirect URI's).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn port(&self) -> u16 {
-        self.port
+        self.redirect_uri
+            .port_or_known_default()
+            .unwrap_or_default()
     }
 
     /// The socket addresses listened on (`127.0.0.1:{port}`, and `[::1]:{port}` when bound).
+    #[cfg(feature = "test-support")]
     pub fn addresses(&self) -> &[SocketAddr] {
         &self.addresses
     }

@@ -4,15 +4,15 @@
 //! The one entry point library users call is [`DelegatedCredential`]; the Graph client takes
 //! any [`TokenSource`], so a caller with a token of its own can use [`StaticToken`].
 
-pub mod authority;
-pub mod cache;
-pub mod claims;
-pub mod credential;
-pub mod id_token;
-pub mod interactive;
-pub mod loopback;
-pub mod provider;
-pub mod token;
+pub(crate) mod authority;
+pub(crate) mod cache;
+pub(crate) mod claims;
+pub(crate) mod credential;
+pub(crate) mod id_token;
+pub(crate) mod interactive;
+pub(crate) mod loopback;
+pub(crate) mod provider;
+pub(crate) mod token;
 
 pub use credential::DelegatedCredential;
 

@@ -4,10 +4,10 @@
 //! Identity-provider errors are parsed and explained in [`super::provider`], which discovery, the
 //! authorize step and this token step share. Nothing here logs or formats a token, a code or a verifier.
 
-pub use super::provider::{
-    aadsts_code, needs_interaction, parse_provider_error, provider_error, ErrorBody, ErrorContext,
-};
 use super::provider::{first_line, lenient_u64};
+pub use super::provider::{
+    needs_interaction, parse_provider_error, provider_error, ErrorBody, ErrorContext,
+};
 use super::{claims, AuthError};
 use crate::ids::{ClientId, Scope};
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, PkceVerifier, RefreshToken};

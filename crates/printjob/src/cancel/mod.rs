@@ -7,9 +7,9 @@
 //! resolved to its printer once per run (cancel is documented on the printers path only).
 //!
 //! ```no_run
-//! # async fn demo(client: printjob::graph::PrintClient) -> Result<(), printjob::Error> {
+//! # async fn demo(client: printjob::PrintClient) -> Result<(), printjob::Error> {
 //! use printjob::cancel::{run, CancelRequest};
-//! use printjob::graph::PrintTarget;
+//! use printjob::PrintTarget;
 //! use printjob::{PrintJobId, PrinterId};
 //!
 //! let printer = PrintTarget::Printer(PrinterId::new("2f3453b7-4686-4b5b-9575-4f1e5b909ba7")?);
@@ -19,7 +19,7 @@
 //! # Ok(()) }
 //! ```
 
-pub mod report;
+mod report;
 
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 

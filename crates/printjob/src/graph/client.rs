@@ -144,13 +144,13 @@ impl PrintClientBuilder {
         self
     }
 
-    /// How to wait between retries (tests pass a [`super::retry::RecordingSleeper`]).
+    /// How to wait between retries (tests pass one that records).
     pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
         self.options.sleeper = sleeper;
         self
     }
 
-    /// Where backoff jitter comes from (tests pass a [`super::retry::FixedJitter`]).
+    /// Where backoff jitter comes from (tests pass a fixed one).
     pub fn jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
         self.options.jitter = jitter;
         self
@@ -191,9 +191,9 @@ impl PrintClientBuilder {
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), printjob::Error> {
-/// use printjob::auth::StaticToken;
-/// use printjob::graph::{PrintClient, PrintTarget};
-/// use printjob::secret::AccessToken;
+/// use printjob::StaticToken;
+/// use printjob::{PrintClient, PrintTarget};
+/// use printjob::AccessToken;
 /// use printjob::{PrintJobId, PrinterId};
 /// use std::sync::Arc;
 ///
@@ -328,7 +328,7 @@ impl PrintClient {
 
     /// `GET /print/shares`, reading only `id` and `displayName` of each share (what
     /// `print-list-shares.md` promises even in the limited response non-administrators get).
-    pub async fn share_names(&self) -> Result<Vec<super::names::Named>, Error> {
+    pub(crate) async fn share_names(&self) -> Result<Vec<super::names::Named>, Error> {
         let url = self.url("/print/shares", None)?;
         self.list(
             "list printer shares",
@@ -340,7 +340,7 @@ impl PrintClient {
     }
 
     /// `GET /print/printers`, reading only `id` and `displayName` of each printer.
-    pub async fn printer_names(&self) -> Result<Vec<super::names::Named>, Error> {
+    pub(crate) async fn printer_names(&self) -> Result<Vec<super::names::Named>, Error> {
         let url = self.url("/print/printers", None)?;
         self.list(
             "list printers",

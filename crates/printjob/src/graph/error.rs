@@ -20,8 +20,6 @@ pub mod codes {
     pub const ACCESS_DENIED: &str = "accessDenied";
     /// 403 variant used by directory-backed resources.
     pub const AUTHORIZATION_REQUEST_DENIED: &str = "Authorization_RequestDenied";
-    /// 429: throttled (also sent as `TooManyRequests`).
-    pub const ACTIVITY_LIMIT_REACHED: &str = "activityLimitReached";
     /// 429 as the gateway spells it.
     pub const TOO_MANY_REQUESTS: &str = "TooManyRequests";
     /// 503.
@@ -224,7 +222,11 @@ impl GraphError {
     }
 
     /// Explains a 403 (see [`explain_forbidden`]) and sets the remedy that goes with it.
-    pub fn with_forbidden_explained(mut self, resource: Resource, granted: &[Scope]) -> Self {
+    pub(crate) fn with_forbidden_explained(
+        mut self,
+        resource: Resource,
+        granted: &[Scope],
+    ) -> Self {
         self.hint = Some(explain_forbidden(resource, &self.code, granted).into());
         self.fix = forbidden_fix(resource, &self.code, granted);
         self

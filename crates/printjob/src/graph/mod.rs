@@ -5,17 +5,17 @@
 //! typed [`GraphError`] (Graph's `code`, `message`, `request-id`, `client-request-id`, status);
 //! transient ones are retried by the [`retry::RetryPolicy`].
 
-pub mod batch;
-pub mod challenge;
+pub(crate) mod batch;
+pub(crate) mod challenge;
 mod client;
-pub mod error;
-pub mod filter;
+pub(crate) mod error;
+pub(crate) mod filter;
 pub mod model;
-pub mod names;
+pub(crate) mod names;
 mod request;
-pub mod retry;
-pub mod scopes;
-pub mod target;
+pub(crate) mod retry;
+pub(crate) mod scopes;
+pub(crate) mod target;
 
 pub use client::{JobCancel, PrintClient, PrintClientBuilder, PrintClientOptions};
 pub use error::GraphError;

@@ -23,6 +23,7 @@
 
 use futures::future::BoxFuture;
 use std::fmt;
+#[cfg(any(test, feature = "test-support"))]
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -81,7 +82,7 @@ impl RetryPolicy {
     }
 
     /// Starts tracking one operation's attempts against this policy.
-    pub fn start(&self) -> RetryState {
+    pub(crate) fn start(&self) -> RetryState {
         RetryState {
             policy: self.clone(),
             attempts: 1,
@@ -147,11 +148,6 @@ impl RetryState {
     /// Attempts made so far (1 while the first is in flight).
     pub fn attempts(&self) -> u32 {
         self.attempts
-    }
-
-    /// Time waited between attempts so far.
-    pub fn waited(&self) -> Duration {
-        self.waited
     }
 
     /// Counts the time one attempt took against the budget.
@@ -224,11 +220,13 @@ impl Sleeper for TokioSleeper {
 }
 
 /// Does not sleep; remembers every wait it was asked for (for tests and simulations).
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Default)]
 pub struct RecordingSleeper {
     waits: Mutex<Vec<Duration>>,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl RecordingSleeper {
     /// The waits asked for so far, in order.
     pub fn waits(&self) -> Vec<Duration> {
@@ -236,6 +234,7 @@ impl RecordingSleeper {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl Sleeper for RecordingSleeper {
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         self.waits
@@ -259,16 +258,6 @@ pub struct RandomJitter;
 impl Jitter for RandomJitter {
     fn next(&self) -> f64 {
         rand::random::<f64>()
-    }
-}
-
-/// Always the same number (tests).
-#[derive(Debug, Clone, Copy)]
-pub struct FixedJitter(pub f64);
-
-impl Jitter for FixedJitter {
-    fn next(&self) -> f64 {
-        self.0
     }
 }
 
