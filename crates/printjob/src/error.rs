@@ -24,8 +24,10 @@ pub enum Error {
     Other {
         /// The category of the failure.
         kind: ErrorKind,
-        /// What happened and what to do.
+        /// What happened.
         message: String,
+        /// What would fix it, if known (the caller words it).
+        remedy: Option<Remedy>,
     },
 }
 
@@ -49,7 +51,7 @@ impl Error {
             }
             Error::InvalidId(_) => Some(Remedy::CopyListedIds),
             Error::Config(e) => e.remedy(),
-            Error::Other { .. } => None,
+            Error::Other { remedy, .. } => remedy.clone(),
             Error::Auth(e) => e.remedy(),
             Error::Graph(e) => e.remedy(),
         }
@@ -60,6 +62,16 @@ impl Error {
         Error::Other {
             kind,
             message: message.into(),
+            remedy: None,
+        }
+    }
+
+    /// A free-form error of the given kind with what would fix it.
+    pub fn other_with_remedy(kind: ErrorKind, message: impl Into<String>, remedy: Remedy) -> Self {
+        Error::Other {
+            kind,
+            message: message.into(),
+            remedy: Some(remedy),
         }
     }
 }

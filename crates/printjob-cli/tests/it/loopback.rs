@@ -4,9 +4,9 @@
 use futures::StreamExt;
 use printjob::test_support::{AuthorizationParams, PendingAuthorization, RedirectParams};
 use printjob::test_support::{LoopbackListener, LoopbackOptions};
-use printjob::AuthError;
 use printjob::RedirectHost;
 use printjob::ResponseMode;
+use printjob::{AuthError, Remedy};
 use printjob::{ClientId, Scope};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -141,7 +141,12 @@ async fn get_with_a_code_in_form_post_mode_is_refused_and_the_flow_goes_on() {
     let state = flow.state();
     let refused = flow.get(&format!("/?code=code-in-url&state={state}")).await;
     assert_eq!(refused.status(), 400);
-    assert!(body(refused).await.contains("--response-mode query"));
+    let page = body(refused).await;
+    assert!(page.contains("query string"), "{page}");
+    assert!(
+        !page.contains("--response-mode"),
+        "the library names no flag: {page}"
+    );
     assert!(flow.still_waiting());
     flow.post_form(&[("code", "code-from-form"), ("state", &state)])
         .await;
@@ -396,7 +401,7 @@ async fn listener_times_out_without_a_redirect() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn pinned_port_in_use_is_reported_with_what_to_do() {
+async fn pinned_port_in_use_is_reported_with_the_remedy_as_data() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let err = LoopbackListener::bind(&LoopbackOptions {
@@ -404,13 +409,51 @@ async fn pinned_port_in_use_is_reported_with_what_to_do() {
         ..LoopbackOptions::default()
     })
     .unwrap_err();
-    assert!(matches!(err, AuthError::Listener(_)), "{err:?}");
+    assert!(
+        matches!(err, AuthError::PortUnavailable { port: p, .. } if p == port),
+        "{err:?}"
+    );
+    assert_eq!(err.remedy(), Some(Remedy::ChooseAnotherPort));
     let message = err.to_string();
     assert!(
         message.contains(&format!("port {port} is in use")),
         "{message}"
     );
-    assert!(message.contains("--port"), "{message}");
+    assert!(
+        !message.contains("--port"),
+        "the CLI words the flag: {message}"
+    );
+}
+
+/// The library reports the port as data ([`Remedy::ChooseAnotherPort`]); the command line
+/// words it with its own flag.
+#[tokio::test(flavor = "multi_thread")]
+async fn login_on_a_port_in_use_names_the_port_flag() {
+    let emulator = printjob_emulator::Emulator::builder()
+        .start()
+        .await
+        .expect("emulator");
+    let home = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = std::process::Command::new(crate::harness::printjob_bin())
+        .args(["login", "--no-browser", "--port", &port])
+        .env_clear()
+        .envs(crate::harness::emulator_env(&emulator, home.path()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(crate::harness::exit_code(printjob::ErrorKind::SignIn)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("port {port} is in use")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pick another --port"), "{stderr}");
 }
 
 /// Binds `127.0.0.1:port` again, retrying until `within` has passed.
@@ -539,7 +582,18 @@ async fn success_and_failure_pages_load_nothing_external_and_reflect_nothing() {
             .to_owned();
         let page = body(response).await;
         assert!(page.contains("printjob"), "{page}");
-        assert!(page.contains("printjob status") || page.contains("printjob login"));
+        assert!(page.contains("terminal"), "{page}");
+        for command in [
+            "printjob login",
+            "printjob status",
+            "printjob logout",
+            "--device-code",
+        ] {
+            assert!(
+                !page.contains(command),
+                "the library names no command: {page}"
+            );
+        }
         assert!(!page.contains(marker), "reflected: {page}");
         let lower = page.to_lowercase();
         for external in [

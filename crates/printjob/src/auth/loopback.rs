@@ -232,7 +232,7 @@ impl LoopbackListener {
 
 fn listener_error(what: &str) -> AuthError {
     AuthError::Listener(format!(
-        "the sign-in listener failed: {what}; run `printjob login` again"
+        "the sign-in listener failed: {what}; sign in again"
     ))
 }
 
@@ -254,21 +254,17 @@ fn bind_listeners(options: &LoopbackOptions) -> Result<Vec<TcpListener>, AuthErr
     }
 }
 
+/// The port cannot be used; the error's remedy (another port, or any free one) is worded by the
+/// caller, which knows how its user chooses the port.
 fn bind_error(error: &io::Error, port: u16, address: &str) -> AuthError {
     let message = match error.kind() {
-        io::ErrorKind::AddrInUse => format!(
-            "port {port} is in use on {address}; pick another --port or omit it to use a free port"
-        ),
-        io::ErrorKind::PermissionDenied => format!(
-            "not allowed to listen on port {port} (ports below 1024 need privileges); pick another \
-             --port or omit it"
-        ),
-        _ => format!(
-            "could not listen on {address}:{port} for the sign-in redirect ({error}); pick another \
-             --port or omit it"
-        ),
+        io::ErrorKind::AddrInUse => format!("port {port} is in use on {address}"),
+        io::ErrorKind::PermissionDenied => {
+            format!("not allowed to listen on port {port} (ports below 1024 need privileges)")
+        }
+        _ => format!("could not listen on {address}:{port} for the sign-in redirect ({error})"),
     };
-    AuthError::Listener(message)
+    AuthError::PortUnavailable { port, message }
 }
 
 /// What every connection shares.
@@ -653,9 +649,8 @@ impl Page {
     const SUCCESS: Page = Page {
         tone: Tone::Success,
         next: Some(
-            "printjob keeps your sign-in on this computer and renews it silently. \
-             To see who is signed in, run <code>printjob status</code>; to sign out, \
-             <code>printjob logout</code>.",
+            "Your sign-in is kept on this computer and renewed silently; the terminal you \
+             signed in from can show who is signed in and sign you out.",
         ),
         ..Page::new(
             200,
@@ -666,8 +661,8 @@ impl Page {
     const FAILED: Page = Page {
         tone: Tone::Failure,
         next: Some(
-            "To try again, run <code>printjob login</code>. Without a browser on this \
-             computer, <code>printjob login --device-code</code> signs in from another device.",
+            "To try again, return to the terminal and sign in again. Without a browser on this \
+             computer, a device code lets you sign in from another device.",
         ),
         ..Page::new(
             200,
@@ -688,7 +683,7 @@ impl Page {
     const RESPONSE_IN_URL: Page = Page::new(
         400,
         "Sign-in response refused",
-        "The sign-in response arrived in the address bar, but printjob asked for it as a form post so that the code never sits in your browser history. It was refused. If your identity provider does not support form_post, run printjob login --response-mode query.",
+        "The sign-in response arrived in the address bar, but printjob asked for it as a form post so that the code never sits in your browser history. It was refused. If your identity provider does not support form_post, return to the terminal and sign in again asking for the response in the query string.",
     );
     const NOT_FOUND: Page = Page::new(404, "Not found", "There is nothing here.");
     const METHOD_NOT_ALLOWED_POST: Page = Page {

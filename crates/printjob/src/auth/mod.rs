@@ -90,6 +90,15 @@ pub enum AuthError {
     /// The loopback redirect listener failed.
     #[error("{0}")]
     Listener(String),
+    /// The loopback redirect listener cannot listen on the port it was given (in use, or not
+    /// allowed); another port, or any free one, would do.
+    #[error("{message}")]
+    PortUnavailable {
+        /// The port asked for.
+        port: u16,
+        /// What happened, for a person.
+        message: String,
+    },
     /// The token cache could not be read or written.
     #[error("{0}")]
     Cache(String),
@@ -122,6 +131,7 @@ impl AuthError {
                 Setting::Tenant,
             ])),
             AuthError::Cache(_) => Some(Remedy::CheckSettings(vec![Setting::Cache])),
+            AuthError::PortUnavailable { .. } => Some(Remedy::ChooseAnotherPort),
             AuthError::Cancelled { .. }
             | AuthError::AppOnlyToken
             | AuthError::Listener(_)
@@ -141,7 +151,8 @@ impl AuthError {
             | AuthError::InteractionRequired { .. }
             | AuthError::Discovery(_)
             | AuthError::IdToken(_)
-            | AuthError::Listener(_) => ErrorKind::SignIn,
+            | AuthError::Listener(_)
+            | AuthError::PortUnavailable { .. } => ErrorKind::SignIn,
             AuthError::Cancelled { .. } => ErrorKind::SignInCancelled,
             AuthError::AppOnlyToken | AuthError::MissingScopes { .. } => ErrorKind::Permission,
             AuthError::Cache(_) => ErrorKind::Internal,

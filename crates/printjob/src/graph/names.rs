@@ -10,8 +10,8 @@
 //! limited response a user who is not a Printer Administrator gets.
 
 use super::{PrintClient, PrintTarget};
-use crate::error::{Error, ErrorKind};
-use crate::ids::is_guid;
+use crate::error::{Error, ErrorKind, Remedy};
+use crate::ids::{is_guid, Scope};
 use serde::Deserialize;
 use std::fmt;
 
@@ -20,6 +20,9 @@ pub const MAX_NAME_CHARS: usize = 256;
 
 /// How many candidates an error lists before saying how many more there are.
 const SHOWN_CANDIDATES: usize = 20;
+
+/// The least permission that lists the shares a name may belong to (`print-list-shares.md`).
+const LISTING_SCOPE: &str = "PrinterShare.ReadBasic.All";
 
 /// `id` and `displayName` of a listed printer or share.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -144,18 +147,25 @@ fn ambiguous(name: &str, kind: NamedKind, found: Vec<Named>) -> Error {
         .into_iter()
         .map(|named| Candidate { kind, named })
         .collect();
-    Error::other(
-        ErrorKind::UnresolvedName,
-        format!(
-            "{} {} carry the name {name:?}; give the id of the one you mean:\n{}",
-            candidates.len(),
-            match kind {
-                NamedKind::Printer => "printers",
-                NamedKind::Share => "printer shares",
-            },
-            list(&candidates)
-        ),
-    )
+    let message = format!(
+        "{} {} carry the name {name:?}; give the id of the one you mean:\n{}",
+        candidates.len(),
+        match kind {
+            NamedKind::Printer => "printers",
+            NamedKind::Share => "printer shares",
+        },
+        list(&candidates)
+    );
+    unresolved(message, candidates.len())
+}
+
+/// An unresolved name; when the candidates were cut, the remedy is the full listing.
+fn unresolved(message: String, candidates: usize) -> Error {
+    if candidates > SHOWN_CANDIDATES {
+        Error::other_with_remedy(ErrorKind::UnresolvedName, message, Remedy::ListShares)
+    } else {
+        Error::other(ErrorKind::UnresolvedName, message)
+    }
 }
 
 fn unknown(
@@ -170,7 +180,7 @@ fn unknown(
         Ok(listed) => candidates.extend(listed.into_iter().map(|named| Candidate { kind, named })),
         Err(e) => {
             let (what, scope) = match kind {
-                NamedKind::Share => ("shares", "PrinterShare.ReadBasic.All"),
+                NamedKind::Share => ("shares", LISTING_SCOPE),
                 NamedKind::Printer => ("printers", "Printer.Read.All (Printer Administrators)"),
             };
             unreadable.push(format!("the {what} could not be listed ({scope}): {e}"));
@@ -186,10 +196,14 @@ fn unknown(
         if let Some(kind) = first_failure {
             if unreadable.len() > 1 || kind != ErrorKind::NotFound {
                 message.push_str(&format!(
-                    ", and the names could not be looked up:\n{}\nGive the id (a GUID), or sign in with the permission: printjob login --scope PrinterShare.ReadBasic.All",
+                    ", and the names could not be looked up:\n{}\nGive the id (a GUID), or sign in with the permission {LISTING_SCOPE}",
                     unreadable.join("\n")
                 ));
-                return Error::other(kind, message);
+                let remedy = Scope::new(LISTING_SCOPE).map(|s| Remedy::SignInWithScopes(vec![s]));
+                return match remedy {
+                    Ok(remedy) => Error::other_with_remedy(kind, message, remedy),
+                    Err(_) => Error::other(kind, message),
+                };
             }
         }
         message.push_str(" (none are visible to you)");
@@ -200,7 +214,7 @@ fn unknown(
         message.push('\n');
         message.push_str(note);
     }
-    Error::other(ErrorKind::UnresolvedName, message)
+    unresolved(message, candidates.len())
 }
 
 fn list(candidates: &[Candidate]) -> String {
@@ -211,7 +225,7 @@ fn list(candidates: &[Candidate]) -> String {
         .collect();
     if candidates.len() > SHOWN_CANDIDATES {
         lines.push(format!(
-            "  … and {} more (printjob printers --shares lists them all)",
+            "  … and {} more",
             candidates.len() - SHOWN_CANDIDATES
         ));
     }
@@ -276,9 +290,19 @@ mod tests {
             None,
         );
         assert_eq!(error.kind(), ErrorKind::SignIn);
-        assert!(error
-            .to_string()
-            .contains("--scope PrinterShare.ReadBasic.All"));
+        let text = error.to_string();
+        assert!(text.contains("PrinterShare.ReadBasic.All"), "{text}");
+        assert!(
+            !text.contains("printjob ") && !text.contains("--"),
+            "{text}"
+        );
+        assert_eq!(
+            error.remedy(),
+            Some(Remedy::SignInWithScopes(vec![Scope::new(
+                "PrinterShare.ReadBasic.All"
+            )
+            .unwrap()]))
+        );
     }
 
     #[test]
@@ -291,6 +315,16 @@ mod tests {
             .collect();
         let text = list(&many);
         assert_eq!(text.lines().count(), SHOWN_CANDIDATES + 1);
-        assert!(text.contains("10 more"));
+        assert!(text.contains("10 more"), "{text}");
+        assert!(
+            !text.contains("printjob ") && !text.contains("--"),
+            "{text}"
+        );
+        let error = unknown(
+            "Lobby",
+            Ok(many.into_iter().map(|c| c.named).collect()),
+            None,
+        );
+        assert_eq!(error.remedy(), Some(Remedy::ListShares));
     }
 }
