@@ -1,5 +1,11 @@
-//! Shared test helpers.
+//! The parts of the test harness that run the `printjob` binary (only this crate's integration
+//! tests see `CARGO_BIN_EXE_printjob`); the rest (an emulator, tokens, clients, cache files) is
+//! the workspace's one harness, `printjob-test-support`, re-exported here.
 #![allow(dead_code)]
+
+pub use printjob_test_support::{
+    cache_json, expire_cached_access_tokens, repo_root, secrets_in_cache,
+};
 
 use std::path::PathBuf;
 
@@ -84,11 +90,6 @@ pub fn spawn_emulator(command: &mut std::process::Command) -> EmulatorProcess {
     }
 }
 
-/// The repository root (the workspace), where README.md, docs/ and .ci/ live.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
 /// The exit code README.md's "Exit codes" table documents for a failure of this kind.
 pub fn exit_code(kind: printjob::ErrorKind) -> i32 {
     use printjob::ErrorKind::*;
@@ -104,26 +105,4 @@ pub fn exit_code(kind: printjob::ErrorKind) -> i32 {
         NotAvailable => 9,
         UnresolvedName => 10,
     }
-}
-
-/// A token cache file as JSON (the test fails if it is missing or not JSON).
-pub fn cache_json(path: &std::path::Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).expect("cache file");
-    serde_json::from_str(&text).expect("cache is valid JSON")
-}
-
-/// Every secret (access, refresh and ID token) a token cache file holds.
-pub fn secrets_in_cache(path: &std::path::Path) -> Vec<String> {
-    let cache = cache_json(path);
-    ["AccessToken", "RefreshToken", "IdToken"]
-        .iter()
-        .flat_map(|section| {
-            cache[section]
-                .as_object()
-                .into_iter()
-                .flat_map(|m| m.values())
-                .filter_map(|e| e["secret"].as_str().map(str::to_owned))
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }

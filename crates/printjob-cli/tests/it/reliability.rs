@@ -61,24 +61,8 @@ impl SignedIn {
             .expect("run printjob")
     }
 
-    fn cache_json(&self) -> serde_json::Value {
-        crate::harness::cache_json(&self.cache())
-    }
-
     fn expire_cached_access_tokens(&self) {
-        let mut cache = self.cache_json();
-        let past = (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            - 60)
-            .to_string();
-        if let Some(tokens) = cache["AccessToken"].as_object_mut() {
-            for entry in tokens.values_mut() {
-                entry["expires_on"] = past.clone().into();
-            }
-        }
-        std::fs::write(self.cache(), cache.to_string()).unwrap();
+        crate::harness::expire_cached_access_tokens(&self.cache());
     }
 
     fn secrets_in_cache(&self) -> Vec<String> {

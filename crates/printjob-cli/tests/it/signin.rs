@@ -68,17 +68,7 @@ impl Setup {
     /// What the cache looks like once its access tokens have expired (the client decides expiry
     /// from its own clock, so the cache is what has to say so).
     fn expire_cached_access_tokens(&self) {
-        let mut cache = self.cache_json();
-        let past = (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            - 60)
-            .to_string();
-        for entry in cache["AccessToken"].as_object_mut().unwrap().values_mut() {
-            entry["expires_on"] = past.clone().into();
-        }
-        std::fs::write(self.cache(), cache.to_string()).unwrap();
+        crate::harness::expire_cached_access_tokens(&self.cache());
     }
 
     fn secrets_in_cache(&self) -> Vec<String> {

@@ -1,149 +1,23 @@
-//! Integration tests: the emulator's identity platform over real HTTP on 127.0.0.1, driven
-//! through its HTML forms by the robot browser and a tiny loopback receiver.
+//! Integration tests: the identity platform emulator over real HTTP on 127.0.0.1 (authorize,
+//! token, refresh, device code, discovery, client credentials).
 
 use printjob::test_support::read_jwt;
 use printjob::OffsetClock;
 use printjob_emulator::identity::store::{RefreshPolicy, REFRESH_GRACE_SECS};
 use printjob_emulator::robot::{self, Consent, RobotError, RobotUser};
 use printjob_emulator::{seed, Emulator};
+use printjob_test_support::redirect::{authorize_url, Captured, Receiver, SCOPES, VERIFIER};
+use printjob_test_support::start_emulator as emulator;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use url::Url;
-
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const SCOPES: &str =
-    "openid profile offline_access https://graph.microsoft.com/PrintJob.ReadWriteBasic";
-
-/// What the loopback receiver got.
-#[derive(Debug)]
-struct Captured {
-    method: String,
-    params: HashMap<String, String>,
-}
-
-/// A one-shot loopback redirect receiver: accepts one request, answers a small page.
-struct Receiver {
-    redirect_uri: String,
-    task: tokio::task::JoinHandle<Captured>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            let captured = read_request(&mut stream).await;
-            let page = "<html><body>Signed in. You can close this window.</body></html>";
-            let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                page.len()
-            );
-            stream.write_all(response.as_bytes()).await.unwrap();
-            captured
-        });
-        Self {
-            redirect_uri: format!("http://127.0.0.1:{port}"),
-            task,
-        }
-    }
-
-    async fn captured(self) -> Captured {
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("the redirect arrived")
-            .unwrap()
-    }
-}
-
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Captured {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let header_end = loop {
-        let n = stream.read(&mut chunk).await.unwrap();
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        assert!(n > 0, "connection closed before the headers ended");
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse().unwrap())
-        })
-        .unwrap_or(0);
-    while buf.len() < header_end + length {
-        let n = stream.read(&mut chunk).await.unwrap();
-        assert!(n > 0);
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let mut request_line = head.lines().next().unwrap().split(' ');
-    let method = request_line.next().unwrap().to_string();
-    let target = request_line.next().unwrap().to_string();
-    let raw = if method == "POST" {
-        buf[header_end..header_end + length].to_vec()
-    } else {
-        target
-            .split_once('?')
-            .map(|(_, q)| q.as_bytes().to_vec())
-            .unwrap_or_default()
-    };
-    Captured {
-        method,
-        params: form_map(&raw),
-    }
-}
-
-fn form_map(raw: &[u8]) -> HashMap<String, String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw)
-        .unwrap()
-        .into_iter()
-        .collect()
-}
-
-async fn emulator() -> Emulator {
-    Emulator::builder().start().await.unwrap()
-}
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-fn authorize_url(em: &Emulator, redirect_uri: &str, extra: &[(&str, &str)]) -> Url {
-    let mut url = Url::parse(&format!(
-        "{}/organizations/oauth2/v2.0/authorize",
-        em.base_url()
-    ))
-    .unwrap();
-    let mut params: Vec<(&str, &str)> = vec![
-        ("client_id", seed::PUBLIC_CLIENT_ID),
-        ("response_type", "code"),
-        ("redirect_uri", redirect_uri),
-        ("scope", SCOPES),
-        ("state", "st-123"),
-        ("nonce", "n-456"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ];
-    for (k, v) in extra {
-        params.retain(|(name, _)| name != k);
-        if !v.is_empty() {
-            params.push((k, v));
-        }
-    }
-    url.query_pairs_mut().extend_pairs(params);
-    url
 }
 
 fn adele() -> RobotUser {
@@ -845,35 +719,6 @@ async fn prompt_none_redirects_with_login_required() {
     let url = authorize_url(&em, "http://127.0.0.1:9", &[("prompt", "none")]);
     let (_, params, _) = get_raw(&url).await;
     assert_eq!(params["error"], "login_required");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn robot_browser_example_used_as_browser_delivers_the_redirect() {
-    let em = emulator().await;
-    let receiver = Receiver::start().await;
-    let url = authorize_url(&em, &receiver.redirect_uri, &[]);
-    let status = tokio::process::Command::new(crate::harness::example_bin("robot_browser"))
-        .arg(url.as_str())
-        .env("PRINTJOB_ROBOT_USER", seed::MEGAN)
-        .status()
-        .await
-        .expect("robot_browser runs (built by cargo test)");
-    assert!(status.success());
-    assert!(receiver.captured().await.params.contains_key("code"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn robot_browser_example_fails_on_a_wrong_password() {
-    let em = emulator().await;
-    let url = authorize_url(&em, "http://127.0.0.1:9", &[]);
-    let output = tokio::process::Command::new(crate::harness::example_bin("robot_browser"))
-        .arg(url.as_str())
-        .env("PRINTJOB_ROBOT_PASSWORD", "wrong")
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("AADSTS50126"));
 }
 
 #[tokio::test]
