@@ -3,40 +3,22 @@
 
 use crate::harness::{emulator_env, printjob_bin};
 use printjob::resolve_target;
-use printjob::AccessToken;
 use printjob::ErrorKind;
-use printjob::StaticToken;
-use printjob::{PrintClient, PrintTarget};
+use printjob::PrintTarget;
 use printjob_emulator::graph::seed::{
     PrintSeed, SeedShare, FINANCE_PRINTER, LOBBY_PRINTER, LOBBY_SHARE,
 };
-use printjob_emulator::seed::{Seed, ADELE, ADMIN, CONTOSO_TENANT};
+use printjob_emulator::seed::{ADELE, ADMIN, CONTOSO_TENANT};
 use printjob_emulator::Emulator;
-use std::sync::Arc;
+use printjob_test_support::{
+    print_client_as as client_as, start_emulator_with_print as emulator_with,
+};
 
 const LIST_SHARES: &str = "GET /v1.0/print/shares";
 const LIST_PRINTERS: &str = "GET /v1.0/print/printers";
 
-async fn emulator_with(print: PrintSeed) -> Emulator {
-    let seed = Seed {
-        print,
-        ..Seed::default()
-    };
-    Emulator::builder()
-        .seed(seed)
-        .start()
-        .await
-        .expect("emulator")
-}
-
 async fn emulator() -> Emulator {
     emulator_with(PrintSeed::default_for(CONTOSO_TENANT)).await
-}
-
-fn client_as(emulator: &Emulator, upn: &str, scopes: &[&str]) -> PrintClient {
-    let token = emulator.mint_user_token(upn, scopes, 3600).unwrap();
-    let source = StaticToken::new(AccessToken::new(token), None).unwrap();
-    PrintClient::new(Arc::new(source), &emulator.graph_url()).unwrap()
 }
 
 fn count(emulator: &Emulator, key: &str) -> u64 {
