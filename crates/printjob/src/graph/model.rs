@@ -1,5 +1,5 @@
 //! Microsoft Graph print resource types (`printer`, `printerShare`, `printJob`, …), shared by the
-//! client ([`PrintClient`](crate::PrintClient)) and the emulator.
+//! client ([`PrintClient`](crate::graph::PrintClient)) and the emulator.
 //!
 //! Transcribed from Graph's published v1.0 metadata (`microsoftgraph/msgraph-metadata`,
 //! `clean_v10_metadata/cleanMetadata.xml`): property names are the metadata's camelCase names.
