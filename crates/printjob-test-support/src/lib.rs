@@ -8,6 +8,8 @@
 //!
 //! Helpers panic with a short message instead of returning errors: they are test set-up, and a
 //! failing set-up should stop the test where it happened.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod redirect;
 
