@@ -6,7 +6,7 @@
 
 // Modules are private: what users may name is the list of `pub use` below (oauth2-rs and
 // azure_identity keep the same shape), so an internal can change without breaking anyone.
-// Two namespaces stay public because a flat list would read worse:
+// Three namespaces stay public because a flat list would read worse:
 // - `model`: the Graph resource types (about thirty `Print*`/`Printer*` structs and enums whose
 //   names mirror Graph's documentation, read by users and served by the emulator);
 // - `cancel`: the bulk workflow, `cancel::run(&client, &CancelRequest, …)` and its report types
@@ -24,6 +24,7 @@ mod graph;
 mod http;
 mod ids;
 mod secret;
+// Internals this workspace's tests and benches drive (see test_support.rs); not public API.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod test_support;
@@ -52,7 +53,10 @@ pub use graph::{
     PrintTarget, RetryPolicy,
 };
 
-// Configuration, ids, time and errors.
+// Configuration, ids, time and errors. `CONSUMER_TENANT_GUID`, `is_guid` and
+// `strip_graph_resource` are facts about Microsoft's identifiers that the emulator needs as much
+// as the library (it answers for the personal-account tenant, checks ids, reads scopes): one
+// documented copy here rather than a second one there. `OffsetClock` is the clock tests move.
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use config::{Cloud, Config, ConfigError, ConfigInputs};
 pub use error::{Error, ErrorKind, Remedy, Result, Setting};
