@@ -8,6 +8,7 @@
 use crate::harness::{emulator_env, printjob_bin};
 use fantoccini::{Client, ClientBuilder, Locator};
 use printjob_emulator::{seed, Emulator};
+use printjob_test_support::start_emulator;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -137,7 +138,7 @@ impl Drop for Fixture {
 impl Fixture {
     async fn new() -> Self {
         Self {
-            emulator: Emulator::builder().start().await.expect("emulator"),
+            emulator: start_emulator().await,
             home: tempfile::tempdir().expect("temp dir"),
         }
     }

@@ -5,7 +5,7 @@
 use crate::harness::{emulator_env, example_bin, printjob_bin, spawn_emulator};
 use printjob_emulator::graph::seed::LOBBY_PRINTER;
 use printjob_emulator::seed::Seed;
-use printjob_emulator::Emulator;
+use printjob_test_support::start_emulator;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -152,7 +152,7 @@ fn words(command: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documented_commands_run_against_the_emulator() {
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().expect("temp dir");
     let seed_json = serde_json::to_string_pretty(&Seed::default()).expect("seed JSON");
     std::fs::write(home.path().join("my-seed.json"), seed_json).expect("seed file");

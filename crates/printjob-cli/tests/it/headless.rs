@@ -5,6 +5,7 @@
 use crate::harness::{emulator_env, printjob_bin};
 use printjob_emulator::robot::{self, Consent, RobotUser};
 use printjob_emulator::{seed, Emulator};
+use printjob_test_support::start_emulator;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStderr, Command};
@@ -64,7 +65,7 @@ fn device_prompt(line: &str) -> Option<(url::Url, String)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_over_ssh_without_display_falls_back_to_device_code_and_says_so() {
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     let mut child = headless_login(&emulator, home.path(), &[]).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
@@ -85,7 +86,7 @@ async fn login_over_ssh_without_display_falls_back_to_device_code_and_says_so() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_browser_over_ssh_keeps_printing_the_url_instead_of_a_device_code() {
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     let mut child = headless_login(&emulator, home.path(), &["--no-browser"])
         .spawn()

@@ -12,6 +12,7 @@ use printjob::ResponseMode;
 use printjob::{ClientId, Scope};
 use printjob_emulator::robot::{self, Consent, RobotUser};
 use printjob_emulator::{seed, Emulator};
+use printjob_test_support::start_emulator;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -401,7 +402,7 @@ fn redirect_port(url: &url::Url) -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_connections_past_the_descriptor_limit_do_not_kill_the_listener() {
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     let (mut child, url, stderr) = login_under_fd_limit(&emulator, home.path(), 256).await;
     let port = redirect_port(&url);
@@ -444,7 +445,7 @@ async fn idle_connections_past_the_descriptor_limit_do_not_kill_the_listener() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_and_timeout_end_login_while_a_client_pipelines() {
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     for signal in [true, false] {
         let home = tempfile::tempdir().unwrap();
         let mut command = tokio::process::Command::new(printjob_bin());

@@ -429,10 +429,7 @@ async fn pinned_port_in_use_is_reported_with_the_remedy_as_data() {
 /// words it with its own flag.
 #[tokio::test(flavor = "multi_thread")]
 async fn login_on_a_port_in_use_names_the_port_flag() {
-    let emulator = printjob_emulator::Emulator::builder()
-        .start()
-        .await
-        .expect("emulator");
+    let emulator = printjob_test_support::start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

@@ -4,6 +4,7 @@
 use crate::harness::{emulator_env, example_bin, printjob_bin};
 use printjob_emulator::graph::seed::LOBBY_PRINTER;
 use printjob_emulator::Emulator;
+use printjob_test_support::start_emulator;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -66,7 +67,7 @@ fn script_available() -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_progress_like_off_a_terminal_or_with_json() {
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     login(&emulator, home.path());
     for args in [
@@ -93,7 +94,7 @@ async fn listing_on_a_terminal_shows_a_spinner_but_not_with_json() {
         eprintln!("skipped: util-linux `script` is not installed");
         return;
     }
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     login(&emulator, home.path());
     let shown = on_a_terminal(&emulator, home.path(), "jobs Lobby");
@@ -117,7 +118,7 @@ async fn bulk_cancel_on_a_terminal_shows_the_bar_but_not_with_json() {
         eprintln!("skipped: util-linux `script` is not installed");
         return;
     }
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     login(&emulator, home.path());
     let json = on_a_terminal(
@@ -140,7 +141,7 @@ async fn browser_sign_in_on_a_terminal_shows_a_spinner_but_not_with_json() {
         eprintln!("skipped: util-linux `script` is not installed");
         return;
     }
-    let emulator = Emulator::builder().start().await.expect("emulator");
+    let emulator = start_emulator().await;
     let home = tempfile::tempdir().unwrap();
     let spinner = "waiting for you to sign in in the browser (Ctrl-C to cancel)";
     let shown = on_a_terminal(&emulator, home.path(), "login");
