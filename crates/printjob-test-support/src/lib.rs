@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod identity;
 pub mod redirect;
 
 use printjob::model::PrintJobProcessingState;
