@@ -284,6 +284,11 @@ async fn pipelined(
     let mut listing_done = false;
     let mut listing_error: Option<Error> = None;
     let mut in_flight = FuturesUnordered::new();
+    // Debug-level timeline (issue 13's profile): when each page arrives and each chunk is
+    // sent and answered, in ms since the start.
+    let started = Instant::now();
+    let ms = move || started.elapsed().as_secs_f64() * 1000.0;
+    let (mut page_no, mut chunk_no) = (0usize, 0usize);
     loop {
         while in_flight.len() < concurrency
             && (buffer.len() >= batch_size || (listing_done && !buffer.is_empty()))
@@ -297,17 +302,32 @@ async fn pipelined(
                 }
             };
             let chunk: Vec<Candidate> = buffer.drain(..buffer.len().min(batch_size)).collect();
+            let n = chunk_no;
+            chunk_no += 1;
+            tracing::debug!(
+                at_ms = ms(),
+                chunk = n,
+                jobs = chunk.len(),
+                in_flight = in_flight.len(),
+                "bulk cancel: chunk sent"
+            );
             in_flight.push(async move {
                 let results = send_chunk(client, &on, target, &chunk).await;
+                tracing::debug!(at_ms = ms(), chunk = n, "bulk cancel: chunk answered");
                 (chunk, results)
             });
         }
         if listing_done && buffer.is_empty() && in_flight.is_empty() {
             break;
         }
+        // Biased, the listing first: the next page's request is sent before the chunks just
+        // queued, so the sequential listing (the floor of the run) is never behind them.
         tokio::select! {
+            biased;
             page = pages.next(), if !listing_done => match page {
                 Some(Ok(jobs)) => {
+                    tracing::debug!(at_ms = ms(), page = page_no, jobs = jobs.len(), "bulk cancel: listing page received");
+                    page_no += 1;
                     for job in jobs {
                         let id = PrintJobId::new(job.id)?;
                         if seen.insert(id.clone()) {
