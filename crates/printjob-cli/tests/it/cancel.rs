@@ -1173,7 +1173,7 @@ async fn batch_inner_429_is_resent_alone_after_its_retry_after() {
         ..FaultConfig::default()
     });
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     assert!(all_ok(&results), "{results:?}");
@@ -1207,7 +1207,7 @@ async fn batch_inner_401_refreshes_the_token_once_and_resends_those_cancels() {
     let source = MintingSource::new(&emulator, -120);
     let (client, sleeper) = batch_client(&emulator, source.clone());
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     assert!(all_ok(&results), "{results:?}");
@@ -1225,7 +1225,7 @@ async fn batch_inner_401_after_a_refresh_is_reported_as_a_sign_in_failure() {
     let expired = emulator.mint_user_token(ADELE, &[BASIC], -120).unwrap();
     let (client, _) = batch_client(&emulator, Arc::new(RawSource(expired)));
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     for r in &results {
@@ -1917,7 +1917,7 @@ async fn an_inner_403_insufficient_claims_in_a_batch_is_resent_with_the_claims()
         .build()
         .unwrap();
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     assert!(results.iter().all(|r| r.result.is_ok()), "{results:?}");

@@ -1,12 +1,12 @@
 //! [`PrintClient`]: the typed operations on Graph's print API.
 
 use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
-use super::challenge::parse_claims_challenge;
+use super::decision::{decide, Decision};
 use super::error::{codes, GraphError, Resource};
 use super::filter::{Creator, JobFilter};
 use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
 use super::request::{Answer, Call};
-use super::retry::{parse_retry_after, Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
+use super::retry::{Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
 use super::scopes::Operation;
 use super::target::{printer_cancel_path, PrintTarget};
 use crate::auth::{TokenRequest, TokenSource};
@@ -472,21 +472,6 @@ impl PrintClient {
         }
     }
 
-    /// Cancels many jobs through `POST /$batch`, [`MAX_BATCH`] per call, one call after another;
-    /// results in the order of `jobs`. See [`PrintClient::cancel_batch`].
-    pub async fn cancel_jobs(
-        &self,
-        target: &PrintTarget,
-        jobs: &[PrintJobId],
-    ) -> Result<Vec<JobCancel>, Error> {
-        let printer = self.cancel_printer(target).await?;
-        let mut results = Vec::with_capacity(jobs.len());
-        for chunk in jobs.chunks(MAX_BATCH) {
-            results.extend(self.cancel_batch_on(&printer, target, chunk).await?);
-        }
-        Ok(results)
-    }
-
     /// Cancels up to [`MAX_BATCH`] jobs in one `POST /$batch`. Inner `429`/`503`/`504`
     /// answers are re-sent (only those) after their `Retry-After`, within the retry policy;
     /// inner `401` answers (the token expired mid-bulk, or a CAE claims challenge) are re-sent
@@ -882,33 +867,24 @@ impl BatchRound {
                     &format!("expected 204 No Content, got {}", item.status),
                 );
             }
-            let claims_challenge = item.status == 401
-                || (item.status == 403
-                    && (item
-                        .header("www-authenticate")
-                        .and_then(parse_claims_challenge)
-                        .is_some()
-                        || super::request::is_insufficient_claims(&error)));
-            if claims_challenge && !self.reauthenticated {
-                let claims = item
-                    .header("www-authenticate")
-                    .and_then(parse_claims_challenge);
-                let slot = self.unauthorized.get_or_insert(None);
-                if slot.is_none() {
-                    *slot = claims.map(|c| c.claims);
+            match decide(item.status, &item, Some(&error), SystemTime::now()) {
+                Decision::Reauthenticate { claims } if !self.reauthenticated => {
+                    let slot = self.unauthorized.get_or_insert(None);
+                    if slot.is_none() {
+                        *slot = claims;
+                    }
+                    self.last_errors.insert(index, error);
+                    still.push(index);
                 }
-                self.last_errors.insert(index, error);
-                still.push(index);
-            } else if RetryPolicy::is_retryable_status(item.status) {
-                let after = item
-                    .header("retry-after")
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                longest = longest.max(after);
-                self.last_errors.insert(index, error);
-                still.push(index);
-            } else {
-                self.results
-                    .insert(index, Err(error.with_attempts(self.sends)));
+                Decision::RetryAfter(after) => {
+                    longest = longest.max(after);
+                    self.last_errors.insert(index, error);
+                    still.push(index);
+                }
+                Decision::Done | Decision::Fail | Decision::Reauthenticate { .. } => {
+                    self.results
+                        .insert(index, Err(error.with_attempts(self.sends)));
+                }
             }
         }
         for &index in &self.pending {

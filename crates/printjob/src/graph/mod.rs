@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod challenge;
 mod client;
+mod decision;
 pub mod error;
 pub mod filter;
 pub mod model;
