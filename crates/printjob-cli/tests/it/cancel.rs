@@ -26,6 +26,7 @@ const SHARE_CANCEL_ROUTE: &str =
 const SHARE_GET_ROUTE: &str = "GET /v1.0/print/shares/{printerShareId}";
 const SHARE_SCOPE: &str = "PrinterShare.ReadBasic.All";
 const LIST_JOBS_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs";
+const JOB_GET_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs/{printJobId}";
 const BATCH_ROUTE: &str = "POST /v1.0/$batch";
 const INNER_CANCEL: &str =
     "batch:inner POST /v1.0/print/printers/{printerId}/jobs/{printJobId}/cancel";
@@ -335,6 +336,28 @@ async fn completed_job_without_pre_check_is_explained_by_its_state() {
         }
     );
     assert_eq!(count(&emulator, CANCEL_ROUTE), 1);
+}
+
+/// The post-failure check is made once: a retried cancel (503, then 409 on a completed job)
+/// reads the job a single time, and that one read both rules out "our first send cancelled
+/// it" and explains the refusal (it used to be read twice: by the client, then the workflow).
+#[tokio::test]
+async fn a_retried_cancel_that_is_refused_reads_the_job_once() {
+    let emulator = emulator().await;
+    force(&emulator, 1, 503, 0);
+    let mut request = CancelRequest::jobs(lobby(), vec![job("105")]);
+    request.pre_check = false;
+    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        report.results[0].outcome,
+        JobOutcome::AlreadyFinished {
+            state: State::Completed
+        }
+    );
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+    assert_eq!(count(&emulator, JOB_GET_ROUTE), 1);
 }
 
 #[tokio::test]

@@ -26,7 +26,8 @@ pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 use crate::error::{Error, ErrorKind};
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{Creator, GraphError, JobFilter, PrintClient, PrintTarget};
+use crate::graph::{AfterFailure, Tried};
+use crate::graph::{Creator, JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, HashSet};
@@ -409,17 +410,12 @@ async fn send_chunk(
     printer: &PrinterId,
     target: &PrintTarget,
     chunk: &[Candidate],
-) -> Result<Vec<Result<(), GraphError>>, Error> {
+) -> Result<Vec<Tried>, Error> {
     if let [only] = chunk {
-        return match client.cancel_on(printer, target, &only.id).await {
-            Ok(()) => Ok(vec![Ok(())]),
-            Err(Error::Graph(error)) => Ok(vec![Err(error)]),
-            Err(other) => Err(other),
-        };
+        return Ok(vec![client.try_cancel_on(printer, target, &only.id).await?]);
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-    let results = client.cancel_batch_on(printer, target, &ids).await?;
-    Ok(results.into_iter().map(|r| r.result).collect())
+    client.try_cancel_batch_on(printer, target, &ids).await
 }
 
 async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
@@ -472,26 +468,26 @@ async fn pre_check(
     Ok(keep)
 }
 
-/// Turns a cancel result into an outcome. A refusal that is neither "not found" nor
-/// "forbidden" is explained by the job's state when the job turns out to be finished.
+/// Turns a cancel as sent into an outcome, through the client's one post-failure check (a
+/// failed cancel of a job that is finished is reported as such; a retried one that did cancel
+/// is a success).
 async fn outcome_of(
     client: &PrintClient,
     target: &PrintTarget,
     candidate: &Candidate,
-    result: Result<(), GraphError>,
+    tried: Tried,
 ) -> JobOutcome {
-    let error = match result {
+    let error = match tried.result {
         Ok(()) => return JobOutcome::Canceled,
         Err(error) => error,
     };
-    if error.is_not_found() || error.is_forbidden() || error.is_transient() {
-        return JobOutcome::from_error(error);
-    }
-    match client.job(target, &candidate.id).await {
-        Ok(job) if job.status.state.is_terminal() => JobOutcome::AlreadyFinished {
-            state: job.status.state,
-        },
-        _ => JobOutcome::from_error(error),
+    match client
+        .after_failed_cancel(target, &candidate.id, error, tried.retried)
+        .await
+    {
+        AfterFailure::CanceledByUs => JobOutcome::Canceled,
+        AfterFailure::Finished { state, .. } => JobOutcome::AlreadyFinished { state },
+        AfterFailure::Failed(error) => JobOutcome::from_error(error),
     }
 }
 

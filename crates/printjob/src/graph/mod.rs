@@ -18,6 +18,7 @@ pub mod retry;
 pub mod scopes;
 pub mod target;
 
+pub(crate) use client::{AfterFailure, Tried};
 pub use client::{JobCancel, PrintClient, PrintClientBuilder, PrintClientOptions};
 pub use error::GraphError;
 pub use filter::{Creator, JobFilter};
