@@ -143,6 +143,9 @@ mod tests {
         GraphError::from_response("cancel job 1", status, body.as_bytes(), (None, None))
     }
 
+    /// Status, headers, Graph error body, expected decision.
+    type Row<'a> = (u16, Vec<(&'static str, &'a str)>, &'a str, Decision);
+
     /// Each row: status, headers, error body → decision; the same through a response's
     /// `HeaderMap` and through a batch item's headers (the two callers).
     #[test]
@@ -156,7 +159,7 @@ mod tests {
         let reauth = |claims: Option<&str>| Decision::Reauthenticate {
             claims: claims.map(str::to_owned),
         };
-        let table: Vec<(u16, Vec<(&'static str, &str)>, &str, Decision)> = vec![
+        let table: Vec<Row<'_>> = vec![
             (200, vec![], "", Decision::Done),
             (204, vec![], "", Decision::Done),
             (202, vec![], "", Decision::Done),
