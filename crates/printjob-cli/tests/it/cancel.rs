@@ -321,12 +321,11 @@ async fn completed_job_is_reported_already_finished_without_a_cancel() {
     assert_eq!(count(&emulator, CANCEL_ROUTE), 0);
 }
 
-#[tokio::test]
-async fn completed_job_without_pre_check_is_explained_by_its_state() {
-    let emulator = emulator().await;
+/// Cancels the completed job 105 without reading it first; asserts it is reported finished.
+async fn cancel_completed_job_without_pre_check(emulator: &Arc<Emulator>) {
     let mut request = CancelRequest::jobs(lobby(), vec![job("105")]);
     request.pre_check = false;
-    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+    let report = cancel::run(&adele(emulator), &request, &|_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -335,6 +334,12 @@ async fn completed_job_without_pre_check_is_explained_by_its_state() {
             state: State::Completed
         }
     );
+}
+
+#[tokio::test]
+async fn completed_job_without_pre_check_is_explained_by_its_state() {
+    let emulator = emulator().await;
+    cancel_completed_job_without_pre_check(&emulator).await;
     assert_eq!(count(&emulator, CANCEL_ROUTE), 1);
 }
 
@@ -345,17 +350,7 @@ async fn completed_job_without_pre_check_is_explained_by_its_state() {
 async fn a_retried_cancel_that_is_refused_reads_the_job_once() {
     let emulator = emulator().await;
     force(&emulator, 1, 503, 0);
-    let mut request = CancelRequest::jobs(lobby(), vec![job("105")]);
-    request.pre_check = false;
-    let report = cancel::run(&adele(&emulator), &request, &|_| {})
-        .await
-        .unwrap();
-    assert_eq!(
-        report.results[0].outcome,
-        JobOutcome::AlreadyFinished {
-            state: State::Completed
-        }
-    );
+    cancel_completed_job_without_pre_check(&emulator).await;
     assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
     assert_eq!(count(&emulator, JOB_GET_ROUTE), 1);
 }
