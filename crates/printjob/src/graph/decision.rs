@@ -105,7 +105,7 @@ pub(crate) fn decide(
 
 /// Whether a Graph error names `insufficient_claims` as its code, or in its message (Graph's
 /// `errors.md` describes the 403 as "`HTTP 403; Forbidden error=insufficient_claims`").
-pub(crate) fn is_insufficient_claims(error: &GraphError) -> bool {
+fn is_insufficient_claims(error: &GraphError) -> bool {
     error.code.eq_ignore_ascii_case("insufficient_claims")
         || error.message.contains("error=insufficient_claims")
 }
