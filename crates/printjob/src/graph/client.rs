@@ -542,11 +542,7 @@ impl PrintClient {
         error: GraphError,
         retried: bool,
     ) -> AfterFailure {
-        let says_all = error.is_transient()
-            || error.is_not_found()
-            || error.is_forbidden()
-            || error.status == Some(401);
-        if says_all {
+        if error_says_all(&error) {
             return AfterFailure::Failed(error);
         }
         match self.job(target, job).await {
@@ -571,7 +567,8 @@ impl PrintClient {
     /// Each inner cancel carries `Content-Type: application/json` and an empty `{}` body, as
     /// the JSON batching page requires of write requests. If Graph refuses the batch itself
     /// with `400`, its jobs are cancelled one request each, so no job is reported failed
-    /// without an attempt of its own.
+    /// without an attempt of its own. A job whose cancel was sent more than once and then
+    /// failed is read once: found `canceled`, it counts as success.
     pub async fn cancel_batch(
         &self,
         target: &PrintTarget,
@@ -1034,6 +1031,15 @@ impl BatchRound {
     }
 }
 
+/// Whether a failed cancel's error already says all (transient, 401, 403, 404), so that
+/// reading the job after it would add nothing.
+fn error_says_all(error: &GraphError) -> bool {
+    error.is_transient()
+        || error.is_not_found()
+        || error.is_forbidden()
+        || error.status == Some(401)
+}
+
 fn expect_no_content(operation: &str, answer: &Answer) -> Result<(), GraphError> {
     if answer.status == 204 {
         Ok(())
@@ -1084,6 +1090,17 @@ fn parse_graph_url(text: &str) -> Result<Url, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_cancel_is_read_only_when_its_error_leaves_the_job_state_open() {
+        let status = |s| GraphError::from_response("x", s, b"", (None, None));
+        for open in [400, 409, 500] {
+            assert!(!error_says_all(&status(open)), "{open}");
+        }
+        for settled in [401, 403, 404, 429, 503, 504] {
+            assert!(error_says_all(&status(settled)), "{settled}");
+        }
+    }
 
     #[test]
     fn graph_url_must_be_https_except_on_loopback() {
