@@ -26,6 +26,7 @@ const SHARE_CANCEL_ROUTE: &str =
 const SHARE_GET_ROUTE: &str = "GET /v1.0/print/shares/{printerShareId}";
 const SHARE_SCOPE: &str = "PrinterShare.ReadBasic.All";
 const LIST_JOBS_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs";
+const JOB_GET_ROUTE: &str = "GET /v1.0/print/printers/{printerId}/jobs/{printJobId}";
 const BATCH_ROUTE: &str = "POST /v1.0/$batch";
 const INNER_CANCEL: &str =
     "batch:inner POST /v1.0/print/printers/{printerId}/jobs/{printJobId}/cancel";
@@ -320,12 +321,11 @@ async fn completed_job_is_reported_already_finished_without_a_cancel() {
     assert_eq!(count(&emulator, CANCEL_ROUTE), 0);
 }
 
-#[tokio::test]
-async fn completed_job_without_pre_check_is_explained_by_its_state() {
-    let emulator = emulator().await;
+/// Cancels the completed job 105 without reading it first; asserts it is reported finished.
+async fn cancel_completed_job_without_pre_check(emulator: &Arc<Emulator>) {
     let mut request = CancelRequest::jobs(lobby(), vec![job("105")]);
     request.pre_check = false;
-    let report = cancel::run(&adele(&emulator), &request, &|_| {})
+    let report = cancel::run(&adele(emulator), &request, &|_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -334,7 +334,25 @@ async fn completed_job_without_pre_check_is_explained_by_its_state() {
             state: State::Completed
         }
     );
+}
+
+#[tokio::test]
+async fn completed_job_without_pre_check_is_explained_by_its_state() {
+    let emulator = emulator().await;
+    cancel_completed_job_without_pre_check(&emulator).await;
     assert_eq!(count(&emulator, CANCEL_ROUTE), 1);
+}
+
+/// The post-failure check is made once: a retried cancel (503, then 409 on a completed job)
+/// reads the job a single time, and that one read both rules out "our first send cancelled
+/// it" and explains the refusal (it used to be read twice: by the client, then the workflow).
+#[tokio::test]
+async fn a_retried_cancel_that_is_refused_reads_the_job_once() {
+    let emulator = emulator().await;
+    force(&emulator, 1, 503, 0);
+    cancel_completed_job_without_pre_check(&emulator).await;
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+    assert_eq!(count(&emulator, JOB_GET_ROUTE), 1);
 }
 
 #[tokio::test]
@@ -1173,7 +1191,7 @@ async fn batch_inner_429_is_resent_alone_after_its_retry_after() {
         ..FaultConfig::default()
     });
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     assert!(all_ok(&results), "{results:?}");
@@ -1207,7 +1225,7 @@ async fn batch_inner_401_refreshes_the_token_once_and_resends_those_cancels() {
     let source = MintingSource::new(&emulator, -120);
     let (client, sleeper) = batch_client(&emulator, source.clone());
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     assert!(all_ok(&results), "{results:?}");
@@ -1225,7 +1243,7 @@ async fn batch_inner_401_after_a_refresh_is_reported_as_a_sign_in_failure() {
     let expired = emulator.mint_user_token(ADELE, &[BASIC], -120).unwrap();
     let (client, _) = batch_client(&emulator, Arc::new(RawSource(expired)));
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     for r in &results {
@@ -1917,7 +1935,7 @@ async fn an_inner_403_insufficient_claims_in_a_batch_is_resent_with_the_claims()
         .build()
         .unwrap();
     let results = client
-        .cancel_jobs(&lobby(), &[job("101"), job("102")])
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
         .await
         .unwrap();
     assert!(results.iter().all(|r| r.result.is_ok()), "{results:?}");

@@ -26,9 +26,10 @@ pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 use crate::error::{Error, ErrorKind};
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{Creator, GraphError, JobFilter, PrintClient, PrintTarget};
+use crate::graph::{AfterFailure, Tried};
+use crate::graph::{Creator, JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -173,7 +174,8 @@ pub async fn run(
     };
     if let (JobSelection::All { .. }, false) = (&request.selection, request.dry_run) {
         let filter = all_filter(client, &request.selection).await?;
-        pipelined(client, request, &filter, &mut outcomes).await?;
+        let pages = listed_pages(client.job_pages(&request.target, &filter)?);
+        cancel_pool(client, request, pages, true, &mut outcomes).await?;
         return finish(client, request, outcomes).await;
     }
     let candidates = resolve(client, request).await?;
@@ -194,7 +196,8 @@ pub async fn run(
             );
         }
     } else {
-        cancel_all(client, request, candidates, &mut outcomes).await?;
+        let one_page = stream::iter([Ok(candidates)]).boxed();
+        cancel_pool(client, request, one_page, false, &mut outcomes).await?;
     }
     finish(client, request, outcomes).await
 }
@@ -218,25 +221,27 @@ async fn finish(
 
 /// The jobs to act on, in request (or listing) order, without duplicates.
 async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Candidate>, Error> {
-    let candidates = match &request.selection {
+    match &request.selection {
         JobSelection::Ids(ids) => {
             let mut seen = HashSet::new();
-            ids.iter()
+            Ok(ids
+                .iter()
                 .filter(|id| seen.insert((*id).clone()))
-                .map(|id| (id.clone(), None))
-                .collect::<Vec<_>>()
+                .enumerate()
+                .map(|(index, id)| Candidate {
+                    index,
+                    id: id.clone(),
+                    state: None,
+                })
+                .collect())
         }
         selection @ JobSelection::All { .. } => {
             let filter = all_filter(client, selection).await?;
-            let jobs = client.jobs(&request.target, &filter).await?;
-            listed_candidates(jobs)?
+            listed_pages(client.job_pages(&request.target, &filter)?)
+                .try_concat()
+                .await
         }
-    };
-    Ok(candidates
-        .into_iter()
-        .enumerate()
-        .map(|(index, (id, state))| Candidate { index, id, state })
-        .collect())
+    }
 }
 
 /// The listing filter of an `--all` selection (an empty filter for explicit ids).
@@ -260,30 +265,65 @@ async fn all_filter(client: &PrintClient, selection: &JobSelection) -> Result<Jo
     })
 }
 
-/// `--all` without `--dry-run`: cancels the jobs of each listing page while the next page is
-/// fetched (issue 13's pipelining). Jobs are numbered in listing order and de-duplicated across
-/// pages, so the report is the same as listing first and cancelling after; batches still hold
-/// 20 jobs (a page's remainder waits for the next page), so the request count is the listing
-/// pages plus ⌈n/20⌉ batches. If the listing fails part way, the cancels already sent finish
-/// and the error says how many jobs were cancelled.
-async fn pipelined(
+/// The pages of an `--all` listing as candidates: numbered in listing order and
+/// de-duplicated across pages.
+fn listed_pages(pages: BoxStream<'static, Result<Vec<PrintJob>, Error>>) -> Pages {
+    let mut seen = HashSet::new();
+    let mut total = 0usize;
+    pages
+        .map(move |page| {
+            let mut out = Vec::new();
+            for job in page? {
+                let id = PrintJobId::new(job.id)?;
+                if seen.insert(id.clone()) {
+                    let state = Some(job.status.state);
+                    out.push(Candidate {
+                        index: total,
+                        id,
+                        state,
+                    });
+                    total += 1;
+                }
+            }
+            Ok(out)
+        })
+        .boxed()
+}
+
+/// Pages of jobs to cancel, in order.
+type Pages = BoxStream<'static, Result<Vec<Candidate>, Error>>;
+
+/// The one bulk-cancel path: sends the jobs of `pages` in chunks of [`MAX_BATCH`] (one
+/// `$batch` each; a chunk of one is a single request; without `use_batch` every job is its
+/// own request), `concurrency` chunks in flight as one continuous pool. For `--all` the pages
+/// are the listing's, so the jobs of page 1 are cancelled while page 2 is fetched (issue 13's
+/// pipelining); a page's remainder waits for the next page, so the request count stays the
+/// listing pages plus ⌈n/20⌉ batches, and the report is the same as listing first and
+/// cancelling after. `listing`: the pages come from a listing (the total is reported when it
+/// ends). If the listing fails part way, the cancels already sent finish and the error says
+/// how many jobs were cancelled.
+async fn cancel_pool(
     client: &PrintClient,
     request: &CancelRequest,
-    filter: &JobFilter,
+    mut pages: Pages,
+    listing: bool,
     outcomes: &mut Outcomes<'_, '_>,
 ) -> Result<(), Error> {
     use futures::stream::FuturesUnordered;
     let target = &request.target;
     let concurrency = request.concurrency.max(1);
     let batch_size = if request.use_batch { MAX_BATCH } else { 1 };
-    let mut pages = client.job_pages(target, filter)?;
     let mut printer: Option<PrinterId> = None;
-    let mut seen = HashSet::new();
     let mut buffer: std::collections::VecDeque<Candidate> = Default::default();
     let mut total = 0usize;
     let mut listing_done = false;
     let mut listing_error: Option<Error> = None;
     let mut in_flight = FuturesUnordered::new();
+    // Debug-level timeline (issue 13's profile): when each page arrives and each chunk is
+    // sent and answered, in ms since the start.
+    let started = Instant::now();
+    let ms = move || started.elapsed().as_secs_f64() * 1000.0;
+    let (mut page_no, mut chunk_no) = (0usize, 0usize);
     loop {
         while in_flight.len() < concurrency
             && (buffer.len() >= batch_size || (listing_done && !buffer.is_empty()))
@@ -297,24 +337,34 @@ async fn pipelined(
                 }
             };
             let chunk: Vec<Candidate> = buffer.drain(..buffer.len().min(batch_size)).collect();
+            let n = chunk_no;
+            chunk_no += 1;
+            tracing::debug!(
+                at_ms = ms(),
+                chunk = n,
+                jobs = chunk.len(),
+                in_flight = in_flight.len(),
+                "bulk cancel: chunk sent"
+            );
             in_flight.push(async move {
                 let results = send_chunk(client, &on, target, &chunk).await;
+                tracing::debug!(at_ms = ms(), chunk = n, "bulk cancel: chunk answered");
                 (chunk, results)
             });
         }
         if listing_done && buffer.is_empty() && in_flight.is_empty() {
             break;
         }
+        // Biased, the listing first: the next page's request is sent before the chunks just
+        // queued, so the sequential listing (the floor of the run) is never behind them.
         tokio::select! {
+            biased;
             page = pages.next(), if !listing_done => match page {
                 Some(Ok(jobs)) => {
-                    for job in jobs {
-                        let id = PrintJobId::new(job.id)?;
-                        if seen.insert(id.clone()) {
-                            buffer.push_back(Candidate { index: total, id, state: Some(job.status.state) });
-                            total += 1;
-                        }
-                    }
+                    tracing::debug!(at_ms = ms(), page = page_no, jobs = jobs.len(), "bulk cancel: page of jobs received");
+                    page_no += 1;
+                    total += jobs.len();
+                    buffer.extend(jobs);
                 }
                 Some(Err(error)) => {
                     listing_error = Some(error);
@@ -323,7 +373,9 @@ async fn pipelined(
                 }
                 None => {
                     listing_done = true;
-                    (outcomes.progress)(Progress::Resolved { total });
+                    if listing {
+                        (outcomes.progress)(Progress::Resolved { total });
+                    }
                 }
             },
             Some((chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
@@ -358,31 +410,12 @@ async fn send_chunk(
     printer: &PrinterId,
     target: &PrintTarget,
     chunk: &[Candidate],
-) -> Result<Vec<Result<(), GraphError>>, Error> {
+) -> Result<Vec<Tried>, Error> {
     if let [only] = chunk {
-        return match client.cancel_on(printer, target, &only.id).await {
-            Ok(()) => Ok(vec![Ok(())]),
-            Err(Error::Graph(error)) => Ok(vec![Err(error)]),
-            Err(other) => Err(other),
-        };
+        return Ok(vec![client.try_cancel_on(printer, target, &only.id).await?]);
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-    let results = client.cancel_batch_on(printer, target, &ids).await?;
-    Ok(results.into_iter().map(|r| r.result).collect())
-}
-
-fn listed_candidates(
-    jobs: Vec<PrintJob>,
-) -> Result<Vec<(PrintJobId, Option<PrintJobProcessingState>)>, Error> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let id = PrintJobId::new(job.id)?;
-        if seen.insert(id.clone()) {
-            out.push((id, Some(job.status.state)));
-        }
-    }
-    Ok(out)
+    client.try_cancel_batch_on(printer, target, &ids).await
 }
 
 async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
@@ -435,76 +468,26 @@ async fn pre_check(
     Ok(keep)
 }
 
-/// Sends the cancels: one request per job, or `$batch` chunks when there are several.
-async fn cancel_all(
-    client: &PrintClient,
-    request: &CancelRequest,
-    candidates: Vec<Candidate>,
-    outcomes: &mut Outcomes<'_, '_>,
-) -> Result<(), Error> {
-    let concurrency = request.concurrency.max(1);
-    let target = &request.target;
-    if candidates.is_empty() {
-        return Ok(());
-    }
-    let printer: &PrinterId = &client.cancel_printer(target).await?;
-    if request.use_batch && candidates.len() > 1 {
-        let chunks: Vec<Vec<Candidate>> = candidates
-            .chunks(MAX_BATCH)
-            .map(<[Candidate]>::to_vec)
-            .collect();
-        let mut batches = stream::iter(chunks)
-            .map(|chunk| async move {
-                let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-                (chunk, client.cancel_batch_on(printer, target, &ids).await)
-            })
-            .buffer_unordered(concurrency);
-        while let Some((chunk, results)) = batches.next().await {
-            for (candidate, cancel) in chunk.into_iter().zip(results?) {
-                let outcome = outcome_of(client, target, &candidate, cancel.result).await;
-                outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
-            }
-        }
-    } else {
-        let mut singles = stream::iter(candidates)
-            .map(|c| async move {
-                let result = client.cancel_on(printer, target, &c.id).await;
-                (c, result)
-            })
-            .buffer_unordered(concurrency);
-        while let Some((candidate, result)) = singles.next().await {
-            let result = match result {
-                Ok(()) => Ok(()),
-                Err(Error::Graph(error)) => Err(error),
-                Err(other) => return Err(other),
-            };
-            let outcome = outcome_of(client, target, &candidate, result).await;
-            outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
-        }
-    }
-    Ok(())
-}
-
-/// Turns a cancel result into an outcome. A refusal that is neither "not found" nor
-/// "forbidden" is explained by the job's state when the job turns out to be finished.
+/// Turns a cancel as sent into an outcome, through the client's one post-failure check (a
+/// failed cancel of a job that is finished is reported as such; a retried one that did cancel
+/// is a success).
 async fn outcome_of(
     client: &PrintClient,
     target: &PrintTarget,
     candidate: &Candidate,
-    result: Result<(), GraphError>,
+    tried: Tried,
 ) -> JobOutcome {
-    let error = match result {
+    let error = match tried.result {
         Ok(()) => return JobOutcome::Canceled,
         Err(error) => error,
     };
-    if error.is_not_found() || error.is_forbidden() || error.is_transient() {
-        return JobOutcome::from_error(error);
-    }
-    match client.job(target, &candidate.id).await {
-        Ok(job) if job.status.state.is_terminal() => JobOutcome::AlreadyFinished {
-            state: job.status.state,
-        },
-        _ => JobOutcome::from_error(error),
+    match client
+        .after_failed_cancel(target, &candidate.id, error, tried.retried)
+        .await
+    {
+        AfterFailure::CanceledByUs => JobOutcome::Canceled,
+        AfterFailure::Finished { state, .. } => JobOutcome::AlreadyFinished { state },
+        AfterFailure::Failed(error) => JobOutcome::from_error(error),
     }
 }
 

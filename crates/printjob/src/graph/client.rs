@@ -1,12 +1,12 @@
 //! [`PrintClient`]: the typed operations on Graph's print API.
 
 use super::batch::{BatchRequest, BatchRequestItem, BatchResponse, MAX_BATCH};
-use super::challenge::parse_claims_challenge;
+use super::decision::{decide, Decision};
 use super::error::{codes, GraphError, Resource};
 use super::filter::{Creator, JobFilter};
 use super::model::{Collection, PrintJob, PrintJobProcessingState, Printer, PrinterShare};
 use super::request::{Answer, Call};
-use super::retry::{parse_retry_after, Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
+use super::retry::{Jitter, RandomJitter, RetryPolicy, Sleeper, TokioSleeper};
 use super::scopes::Operation;
 use super::target::{printer_cancel_path, PrintTarget};
 use crate::auth::{TokenRequest, TokenSource};
@@ -222,6 +222,32 @@ impl fmt::Debug for PrintClient {
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
+}
+
+/// One cancel as sent, before the post-failure check.
+#[derive(Debug)]
+pub(crate) struct Tried {
+    /// `Ok` on `204 No Content`.
+    pub result: Result<(), GraphError>,
+    /// The request was sent more than once (or its answer went missing), so an earlier send
+    /// may have cancelled the job: a failure is then checked by reading the job.
+    pub retried: bool,
+}
+
+/// What reading a job after its cancel failed showed ([`PrintClient::after_failed_cancel`]).
+#[derive(Debug)]
+pub(crate) enum AfterFailure {
+    /// A retried cancel failed, but the job is `canceled`: an earlier send did it.
+    CanceledByUs,
+    /// The job is in a final state (it was finished before the cancel).
+    Finished {
+        /// Its state.
+        state: PrintJobProcessingState,
+        /// The cancel's own error.
+        error: GraphError,
+    },
+    /// The error stands.
+    Failed(GraphError),
 }
 
 /// The outcome of one job's cancel inside a batch.
@@ -454,6 +480,17 @@ impl PrintClient {
         target: &PrintTarget,
         job: &PrintJobId,
     ) -> Result<(), Error> {
+        let tried = self.try_cancel_on(printer, target, job).await?;
+        Ok(self.settle(target, job, tried).await?)
+    }
+
+    /// One cancel request, without the post-failure check (the caller makes it, once).
+    pub(crate) async fn try_cancel_on(
+        &self,
+        printer: &PrinterId,
+        target: &PrintTarget,
+        job: &PrintJobId,
+    ) -> Result<Tried, Error> {
         let call = Call {
             access: Operation::CancelJob,
             ..Call::jobs(
@@ -463,28 +500,61 @@ impl PrintClient {
             )
         };
         match self.execute(&call).await {
-            Ok(answer) => expect_no_content(&call.operation, &answer).map_err(Error::from),
-            Err(Error::Graph(error)) if needs_verification(&error, error.attempts > 1) => self
-                .verify_canceled(target, job, error)
-                .await
-                .map_err(Error::from),
+            Ok(answer) => Ok(Tried {
+                result: expect_no_content(&call.operation, &answer),
+                retried: answer.attempts > 1,
+            }),
+            Err(Error::Graph(error)) => Ok(Tried {
+                retried: error.attempts > 1,
+                result: Err(error),
+            }),
             Err(error) => Err(error),
         }
     }
 
-    /// Cancels many jobs through `POST /$batch`, [`MAX_BATCH`] per call, one call after another;
-    /// results in the order of `jobs`. See [`PrintClient::cancel_batch`].
-    pub async fn cancel_jobs(
+    /// A cancel's result for callers of the client: a failure after a retried send is checked
+    /// with [`PrintClient::after_failed_cancel`], and a job found `canceled` counts as success.
+    async fn settle(
         &self,
         target: &PrintTarget,
-        jobs: &[PrintJobId],
-    ) -> Result<Vec<JobCancel>, Error> {
-        let printer = self.cancel_printer(target).await?;
-        let mut results = Vec::with_capacity(jobs.len());
-        for chunk in jobs.chunks(MAX_BATCH) {
-            results.extend(self.cancel_batch_on(&printer, target, chunk).await?);
+        job: &PrintJobId,
+        tried: Tried,
+    ) -> Result<(), GraphError> {
+        match tried.result {
+            Err(error) if tried.retried => match self
+                .after_failed_cancel(target, job, error, true)
+                .await
+            {
+                AfterFailure::CanceledByUs => Ok(()),
+                AfterFailure::Finished { error, .. } | AfterFailure::Failed(error) => Err(error),
+            },
+            result => result,
         }
-        Ok(results)
+    }
+
+    /// The one post-failure check: after a cancel of `job` failed with `error`, reads the job
+    /// once — unless the error already says all (transient, 401, 403, 404) — to tell a job
+    /// that is finished (or that a retried send, `retried`, did cancel) from a real failure.
+    pub(crate) async fn after_failed_cancel(
+        &self,
+        target: &PrintTarget,
+        job: &PrintJobId,
+        error: GraphError,
+        retried: bool,
+    ) -> AfterFailure {
+        if error_says_all(&error) {
+            return AfterFailure::Failed(error);
+        }
+        match self.job(target, job).await {
+            Ok(found) if retried && found.status.state == PrintJobProcessingState::Canceled => {
+                AfterFailure::CanceledByUs
+            }
+            Ok(found) if found.status.state.is_terminal() => AfterFailure::Finished {
+                state: found.status.state,
+                error,
+            },
+            _ => AfterFailure::Failed(error),
+        }
     }
 
     /// Cancels up to [`MAX_BATCH`] jobs in one `POST /$batch`. Inner `429`/`503`/`504`
@@ -497,7 +567,8 @@ impl PrintClient {
     /// Each inner cancel carries `Content-Type: application/json` and an empty `{}` body, as
     /// the JSON batching page requires of write requests. If Graph refuses the batch itself
     /// with `400`, its jobs are cancelled one request each, so no job is reported failed
-    /// without an attempt of its own.
+    /// without an attempt of its own. A job whose cancel was sent more than once and then
+    /// failed is read once: found `canceled`, it counts as success.
     pub async fn cancel_batch(
         &self,
         target: &PrintTarget,
@@ -514,6 +585,26 @@ impl PrintClient {
         target: &PrintTarget,
         jobs: &[PrintJobId],
     ) -> Result<Vec<JobCancel>, Error> {
+        let tried = self.try_cancel_batch_on(printer, target, jobs).await?;
+        let mut out = Vec::with_capacity(jobs.len());
+        for (job, tried) in jobs.iter().zip(tried) {
+            let result = self.settle(target, job, tried).await;
+            out.push(JobCancel {
+                job: job.clone(),
+                result,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One `$batch` of cancels (its retries included), without the post-failure check (the
+    /// caller makes it, once); results in the order of `jobs`.
+    pub(crate) async fn try_cancel_batch_on(
+        &self,
+        printer: &PrinterId,
+        target: &PrintTarget,
+        jobs: &[PrintJobId],
+    ) -> Result<Vec<Tried>, Error> {
         if jobs.len() > MAX_BATCH {
             return Err(Error::other(
                 ErrorKind::Usage,
@@ -550,7 +641,7 @@ impl PrintClient {
                 Err(stop) => round.give_up(&stop.to_string()),
             }
         }
-        self.verify_round(target, round).await
+        Ok(round.finish())
     }
 
     /// Sends the pending requests of a batch once; returns the longest inner `Retry-After`.
@@ -612,55 +703,21 @@ impl PrintClient {
         );
         for index in std::mem::take(&mut round.pending) {
             let job = round.jobs[index].clone();
-            let result = match self.cancel_on(&round.printer, &round.target, &job).await {
-                Ok(()) => Ok(()),
-                Err(Error::Graph(error)) => Err(error.with_hint(format!(
+            let mut tried = self
+                .try_cancel_on(&round.printer, &round.target, &job)
+                .await?;
+            tried.result = tried.result.map_err(|error| {
+                error.with_hint(format!(
                     "sent on its own after Graph refused the batch ({}: {})",
                     refused.code, refused.message
-                ))),
-                Err(other) => return Err(other),
-            };
-            round.results.insert(index, result);
+                ))
+            });
+            if tried.retried {
+                round.retried_alone.insert(index);
+            }
+            round.results.insert(index, tried.result);
         }
         Ok(())
-    }
-
-    /// Checks, with a `GET`, the jobs whose retried cancel ended in a non-transient error.
-    async fn verify_round(
-        &self,
-        target: &PrintTarget,
-        round: BatchRound,
-    ) -> Result<Vec<JobCancel>, Error> {
-        let ambiguous = round.ambiguous || round.sends > 1;
-        let mut out = Vec::with_capacity(round.jobs.len());
-        for (index, job) in round.jobs.into_iter().enumerate() {
-            let result = match round.results.get(&index).cloned() {
-                Some(Err(error)) if needs_verification(&error, ambiguous) => {
-                    self.verify_canceled(target, &job, error).await
-                }
-                Some(result) => result,
-                None => Err(GraphError::transport(
-                    &format!("cancel job {job} on {target}"),
-                    codes::INVALID_RESPONSE,
-                    "the batch response had no answer for this job",
-                )),
-            };
-            out.push(JobCancel { job, result });
-        }
-        Ok(out)
-    }
-
-    /// After an ambiguous cancel: `Ok` if the job is `canceled` now, else the original error.
-    async fn verify_canceled(
-        &self,
-        target: &PrintTarget,
-        job: &PrintJobId,
-        error: GraphError,
-    ) -> Result<(), GraphError> {
-        match self.job(target, job).await {
-            Ok(found) if found.status.state == PrintJobProcessingState::Canceled => Ok(()),
-            _ => Err(error),
-        }
     }
 
     async fn list<T: DeserializeOwned>(
@@ -794,6 +851,8 @@ struct BatchRound {
     unauthorized: Option<Option<String>>,
     /// A fresh token was already asked for once (a second inner 401 is final).
     reauthenticated: bool,
+    /// Jobs sent alone (the batch was refused) whose own request was retried.
+    retried_alone: HashSet<usize>,
 }
 
 impl BatchRound {
@@ -810,7 +869,26 @@ impl BatchRound {
             last_errors: BTreeMap::new(),
             unauthorized: None,
             reauthenticated: false,
+            retried_alone: HashSet::new(),
         }
+    }
+
+    /// Each job's result, in order, and whether it may have been delivered before its final
+    /// answer (a retried batch, a batch without an answer for it, or its own retried send).
+    fn finish(mut self) -> Vec<Tried> {
+        let ambiguous = self.ambiguous || self.sends > 1;
+        (0..self.jobs.len())
+            .map(|index| Tried {
+                result: self.results.remove(&index).unwrap_or_else(|| {
+                    Err(GraphError::transport(
+                        &self.operation(index),
+                        codes::INVALID_RESPONSE,
+                        "the batch response had no answer for this job",
+                    ))
+                }),
+                retried: ambiguous || self.retried_alone.contains(&index),
+            })
+            .collect()
     }
 
     /// After inner 401s (once per batch): the token request for the next send.
@@ -882,33 +960,24 @@ impl BatchRound {
                     &format!("expected 204 No Content, got {}", item.status),
                 );
             }
-            let claims_challenge = item.status == 401
-                || (item.status == 403
-                    && (item
-                        .header("www-authenticate")
-                        .and_then(parse_claims_challenge)
-                        .is_some()
-                        || super::request::is_insufficient_claims(&error)));
-            if claims_challenge && !self.reauthenticated {
-                let claims = item
-                    .header("www-authenticate")
-                    .and_then(parse_claims_challenge);
-                let slot = self.unauthorized.get_or_insert(None);
-                if slot.is_none() {
-                    *slot = claims.map(|c| c.claims);
+            match decide(item.status, &item, Some(&error), SystemTime::now()) {
+                Decision::Reauthenticate { claims } if !self.reauthenticated => {
+                    let slot = self.unauthorized.get_or_insert(None);
+                    if slot.is_none() {
+                        *slot = claims;
+                    }
+                    self.last_errors.insert(index, error);
+                    still.push(index);
                 }
-                self.last_errors.insert(index, error);
-                still.push(index);
-            } else if RetryPolicy::is_retryable_status(item.status) {
-                let after = item
-                    .header("retry-after")
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                longest = longest.max(after);
-                self.last_errors.insert(index, error);
-                still.push(index);
-            } else {
-                self.results
-                    .insert(index, Err(error.with_attempts(self.sends)));
+                Decision::RetryAfter(after) => {
+                    longest = longest.max(after);
+                    self.last_errors.insert(index, error);
+                    still.push(index);
+                }
+                Decision::Done | Decision::Fail | Decision::Reauthenticate { .. } => {
+                    self.results
+                        .insert(index, Err(error.with_attempts(self.sends)));
+                }
             }
         }
         for &index in &self.pending {
@@ -962,14 +1031,13 @@ impl BatchRound {
     }
 }
 
-/// Whether a failed cancel should be checked with a GET: it was possibly delivered before
-/// (`ambiguous`) and the final answer is neither transient nor a clear 401/403/404.
-fn needs_verification(error: &GraphError, ambiguous: bool) -> bool {
-    ambiguous
-        && !error.is_transient()
-        && !error.is_not_found()
-        && !error.is_forbidden()
-        && error.status != Some(401)
+/// Whether a failed cancel's error already says all (transient, 401, 403, 404), so that
+/// reading the job after it would add nothing.
+fn error_says_all(error: &GraphError) -> bool {
+    error.is_transient()
+        || error.is_not_found()
+        || error.is_forbidden()
+        || error.status == Some(401)
 }
 
 fn expect_no_content(operation: &str, answer: &Answer) -> Result<(), GraphError> {
@@ -1024,6 +1092,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_cancel_is_read_only_when_its_error_leaves_the_job_state_open() {
+        let status = |s| GraphError::from_response("x", s, b"", (None, None));
+        for open in [400, 409, 500] {
+            assert!(!error_says_all(&status(open)), "{open}");
+        }
+        for settled in [401, 403, 404, 429, 503, 504] {
+            assert!(error_says_all(&status(settled)), "{settled}");
+        }
+    }
+
+    #[test]
     fn graph_url_must_be_https_except_on_loopback() {
         assert!(parse_graph_url("https://graph.microsoft.com/v1.0").is_ok());
         assert!(parse_graph_url("http://127.0.0.1:8080/v1.0").is_ok());
@@ -1033,14 +1112,5 @@ mod tests {
         assert!(parse_graph_url("http://127.0.0.1.example.com/v1.0").is_err());
         assert!(parse_graph_url("ftp://graph.microsoft.com").is_err());
         assert!(parse_graph_url("https://graph.microsoft.com/v1.0?x=1").is_err());
-    }
-
-    #[test]
-    fn verification_is_only_for_ambiguous_non_transient_failures() {
-        let conflict = GraphError::from_response("x", 409, b"", (None, None));
-        assert!(needs_verification(&conflict, true));
-        assert!(!needs_verification(&conflict, false));
-        let missing = GraphError::from_response("x", 404, b"", (None, None));
-        assert!(!needs_verification(&missing, true));
     }
 }

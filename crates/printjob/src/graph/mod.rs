@@ -8,6 +8,7 @@
 pub(crate) mod batch;
 pub(crate) mod challenge;
 mod client;
+mod decision;
 pub(crate) mod error;
 pub(crate) mod filter;
 pub mod model;
@@ -17,6 +18,7 @@ pub(crate) mod retry;
 pub(crate) mod scopes;
 pub(crate) mod target;
 
+pub(crate) use client::{AfterFailure, Tried};
 pub use client::{JobCancel, PrintClient, PrintClientBuilder, PrintClientOptions};
 pub use error::GraphError;
 pub use filter::{Creator, JobFilter};

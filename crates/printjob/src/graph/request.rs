@@ -1,15 +1,15 @@
 //! One logical Graph request: token, headers, retries, 401 handling, and the answer or a typed
 //! error. Every typed operation of [`PrintClient`] goes through [`PrintClient::execute`].
 
-use super::challenge::parse_claims_challenge;
+use super::decision::{decide, Decision};
 use super::error::{codes, GraphError, Resource};
-use super::retry::{parse_retry_after, GiveUp, RetryState};
+use super::retry::{GiveUp, RetryState};
 use super::scopes::{acceptable_scopes, Operation};
 use super::PrintClient;
 use crate::auth::{claims, GrantedToken, TokenRequest};
 use crate::error::Error;
 use crate::ids::Scope;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::Method;
 use std::time::{Duration, SystemTime};
 use url::Url;
@@ -241,7 +241,12 @@ impl PrintClient {
         if error.is_forbidden() {
             error = error.with_forbidden_explained(call.resource, &token.scopes);
         }
-        classify(status, &headers, error)
+        match decide(status, &headers, Some(&error), SystemTime::now()) {
+            // A 2xx was answered above; the decision table never says done for another.
+            Decision::Done | Decision::Fail => Attempt::Fail(error),
+            Decision::RetryAfter(after) => Attempt::Retry(after, error),
+            Decision::Reauthenticate { claims } => Attempt::Reauthenticate(claims, error),
+        }
     }
 
     async fn send(
@@ -285,40 +290,6 @@ impl AuthStep {
             _ => false,
         }
     }
-}
-
-fn classify(status: u16, headers: &HeaderMap, error: GraphError) -> Attempt {
-    let claims = || {
-        headers
-            .get_all(WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(parse_claims_challenge)
-            .map(|c| c.claims)
-    };
-    match status {
-        401 => Attempt::Reauthenticate(claims(), error),
-        // Graph `concepts/errors.md`: a 403 whose challenge (or error code) is
-        // `insufficient_claims` asks for a new token with more claims, like the 401 challenge.
-        403 if claims().is_some() || is_insufficient_claims(&error) => {
-            Attempt::Reauthenticate(claims(), error)
-        }
-        s if super::retry::RetryPolicy::is_retryable_status(s) => {
-            let after = headers
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            Attempt::Retry(after, error)
-        }
-        _ => Attempt::Fail(error),
-    }
-}
-
-/// Whether a Graph error names `insufficient_claims` as its code, or in its message (Graph's
-/// `errors.md` describes the 403 as "`HTTP 403; Forbidden error=insufficient_claims`").
-pub(crate) fn is_insufficient_claims(error: &GraphError) -> bool {
-    error.code.eq_ignore_ascii_case("insufficient_claims")
-        || error.message.contains("error=insufficient_claims")
 }
 
 fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {
