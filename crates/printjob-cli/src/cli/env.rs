@@ -6,6 +6,9 @@
 use printjob::config::ConfigInputs;
 use std::path::PathBuf;
 
+/// The variable that chooses where the token cache is kept: `auto`, `secret-service` or `file`.
+pub const CACHE_STORE_ENV: &str = "PRINTJOB_CACHE_STORE";
+
 /// The variable that names a config file explicitly.
 pub const CONFIG_FILE_ENV: &str = "PRINTJOB_CONFIG";
 
@@ -29,6 +32,7 @@ pub fn inputs_from(get: impl Fn(&str) -> Option<String>) -> ConfigInputs {
         authority: get("PRINTJOB_AUTHORITY"),
         graph_url: get("PRINTJOB_GRAPH_URL"),
         cache: get("PRINTJOB_CACHE").map(PathBuf::from),
+        cache_store: get(CACHE_STORE_ENV),
         scopes: None,
     }
 }
