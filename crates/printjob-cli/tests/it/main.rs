@@ -13,6 +13,7 @@ mod emulator_identity;
 mod harness;
 mod headless;
 mod hostile;
+mod keyring;
 mod loopback;
 mod names;
 mod progress;

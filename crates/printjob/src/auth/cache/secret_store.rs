@@ -17,7 +17,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// How long `auto` waits for a secret store to answer before using the plain file.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long one operation (read, write, delete) may take; an unlock prompt shown by the
 /// secret store to the user counts against it.
