@@ -411,6 +411,55 @@ mod tests {
     }
 
     #[test]
+    fn cache_store_comes_from_the_layers_and_defaults_to_auto() {
+        let config = Config::resolve(
+            with_client(ConfigInputs::default()),
+            ConfigInputs::default(),
+            ConfigInputs::default(),
+        )
+        .unwrap();
+        assert_eq!(config.cache_store, CacheStore::Auto);
+        let file: ConfigInputs = toml::from_str("cache_store = \"keyring\"").unwrap();
+        let config = Config::resolve(
+            with_client(ConfigInputs::default()),
+            ConfigInputs::default(),
+            file.clone(),
+        )
+        .unwrap();
+        assert_eq!(config.cache_store, CacheStore::SecretStore);
+        let env = ConfigInputs {
+            cache_store: Some("file".into()),
+            ..Default::default()
+        };
+        let config = Config::resolve(with_client(ConfigInputs::default()), env, file).unwrap();
+        assert_eq!(config.cache_store, CacheStore::File);
+    }
+
+    #[test]
+    fn unknown_cache_store_is_a_usage_error_naming_the_setting() {
+        let env = ConfigInputs {
+            cache_store: Some("vault".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(
+            with_client(ConfigInputs::default()),
+            env,
+            ConfigInputs::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("auto, secret-service (or keyring) or file"),
+            "{err}"
+        );
+        assert_eq!(
+            err.remedy(),
+            Some(Remedy::CheckSettings(vec![Setting::CacheStore]))
+        );
+        assert_eq!(err.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
     fn flags_win_over_environment_and_file() {
         let env = ConfigInputs {
             tenant: Some("env.onmicrosoft.com".into()),

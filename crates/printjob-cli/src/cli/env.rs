@@ -69,6 +69,13 @@ mod tests {
     }
 
     #[test]
+    fn cache_store_comes_from_printjob_cache_store() {
+        let inputs = inputs_from(env(&[("PRINTJOB_CACHE_STORE", "secret-service")]));
+        assert_eq!(inputs.cache_store.as_deref(), Some("secret-service"));
+        assert_eq!(inputs_from(env(&[])).cache_store, None);
+    }
+
+    #[test]
     fn empty_variables_count_as_unset() {
         let inputs = inputs_from(env(&[
             ("PRINTJOB_TENANT_ID", " "),

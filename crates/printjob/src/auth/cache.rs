@@ -2217,4 +2217,126 @@ mod tests {
         file.set_modified(modified).unwrap();
         assert_eq!(access_secret(&cache.read().await.unwrap()), "at-two");
     }
+
+    #[test]
+    fn cache_store_setting_parses_its_values_and_aliases() {
+        assert_eq!(CacheStore::parse("auto"), Some(CacheStore::Auto));
+        assert_eq!(
+            CacheStore::parse(" Secret-Service "),
+            Some(CacheStore::SecretStore)
+        );
+        assert_eq!(CacheStore::parse("keyring"), Some(CacheStore::SecretStore));
+        assert_eq!(CacheStore::parse("FILE"), Some(CacheStore::File));
+        assert_eq!(CacheStore::parse("vault"), None);
+        assert_eq!(CacheStore::default(), CacheStore::Auto);
+        for store in [CacheStore::Auto, CacheStore::SecretStore, CacheStore::File] {
+            assert_eq!(CacheStore::parse(store.as_str()), Some(store));
+        }
+    }
+
+    #[tokio::test]
+    async fn file_store_setting_is_the_plain_file_without_asking_any_secret_store() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let cache = TokenCache::with_store(&path, CacheStore::File);
+        assert_eq!(
+            cache.location().await.unwrap(),
+            CacheLocation::File { path: path.clone() }
+        );
+        write_token(&cache, "at-file").await;
+        assert!(path.is_file());
+        assert!(!marker_path(&path).exists());
+        assert!(cache.take_notices().is_empty());
+    }
+
+    #[test]
+    fn moving_a_file_in_adds_its_entries_and_keeps_the_stored_ones() {
+        let mut stored = CacheData::default();
+        stored.store(
+            &scope(),
+            &token_set("at-stored", Some("rt-stored"), 3600),
+            1000,
+            None,
+        );
+        let mut file = CacheData::default();
+        let other = CacheScope {
+            client_id: "Client-2".into(),
+            ..scope()
+        };
+        file.store(
+            &scope(),
+            &token_set("at-file", Some("rt-file"), 3600),
+            900,
+            None,
+        );
+        file.store(
+            &other,
+            &token_set("at-other", Some("rt-other"), 3600),
+            900,
+            None,
+        );
+        stored.absorb(file);
+        let secrets: Vec<&str> = stored
+            .refresh_tokens
+            .values()
+            .map(|e| e.secret.secret())
+            .collect();
+        assert!(secrets.contains(&"rt-stored") && secrets.contains(&"rt-other"));
+        assert!(!secrets.contains(&"rt-file"), "the stored entry wins");
+    }
+
+    #[test]
+    fn a_document_after_the_last_sign_out_holds_no_credentials() {
+        let mut data = CacheData::default();
+        assert!(data.holds_no_credentials());
+        let account = data.store(&scope(), &token_set("at", Some("rt"), 3600), 1000, None);
+        assert!(!data.holds_no_credentials());
+        data.remove_account(&account);
+        assert!(
+            data.holds_no_credentials(),
+            "app metadata alone is no credential"
+        );
+    }
+
+    #[test]
+    fn change_marker_gets_a_new_file_and_value_on_every_write_and_no_secret() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        touch_marker(&path).unwrap();
+        let marker = marker_path(&path);
+        assert_eq!(marker, dir.path().join("cache.json.changed"));
+        let first = std::fs::read(&marker).unwrap();
+        let first_stamp = FileStamp::of(&std::fs::metadata(&marker).unwrap());
+        touch_marker(&path).unwrap();
+        let second = std::fs::read(&marker).unwrap();
+        assert_ne!(first, second);
+        assert_ne!(
+            first_stamp,
+            FileStamp::of(&std::fs::metadata(&marker).unwrap())
+        );
+        assert_eq!(second.len(), 32, "a random value, nothing else");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&marker).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_moved_file_is_zeroed_and_removed_and_a_symlink_is_not_followed() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        std::fs::write(&path, b"{\"secret\": \"rt\"}").unwrap();
+        remove_zeroed(&path).unwrap();
+        assert!(!path.exists());
+        #[cfg(unix)]
+        {
+            let target = dir.path().join("elsewhere");
+            std::fs::write(&target, b"keep").unwrap();
+            std::os::unix::fs::symlink(&target, &path).unwrap();
+            remove_zeroed(&path).unwrap();
+            assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        }
+    }
 }
