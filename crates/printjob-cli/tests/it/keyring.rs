@@ -527,3 +527,117 @@ async fn a_bus_without_a_secret_service_falls_back_to_the_file() {
     assert!(s.cache().is_file());
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// The in-memory fast path over a real Secret Service, in two caches of one process (as two
+/// long-running processes would be): after a read, an unchanged change marker serves the kept
+/// document without any D-Bus call (the bus is stopped with SIGSTOP meanwhile, so a call would
+/// hang), and a write through the other cache is seen by the next read at once. The library
+/// reads the bus address from the environment, so this runs in a child process of this test
+/// binary (`secret_store_fast_path_in_a_child`) with the private bus's environment.
+#[tokio::test]
+async fn unchanged_marker_needs_no_dbus_call_and_another_writer_is_seen_at_once() {
+    if !tools_present("unchanged_marker_needs_no_dbus_call_and_another_writer_is_seen_at_once") {
+        return;
+    }
+    let keyring = PrivateKeyring::start();
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "keyring::secret_store_fast_path_in_a_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_clear()
+        .envs(keyring.env())
+        .env(
+            "PRINTJOB_KEYRING_CHILD_BUS_PID",
+            keyring.bus.id().to_string(),
+        )
+        .output()
+        .expect("run the child test");
+    let _ = Command::new("kill")
+        .args(["-CONT", &keyring.bus.id().to_string()])
+        .status();
+    let report = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains("1 passed"),
+        "the child ran the test: {report}"
+    );
+}
+
+/// Run by the test above in a child process (ignored otherwise).
+#[tokio::test]
+#[ignore = "run by unchanged_marker_needs_no_dbus_call_and_another_writer_is_seen_at_once"]
+async fn secret_store_fast_path_in_a_child() {
+    use printjob::auth::cache::{AccessTokenEntry, CacheData, CacheStore, TokenCache};
+    let Ok(bus_pid) = std::env::var("PRINTJOB_KEYRING_CHILD_BUS_PID") else {
+        eprintln!("skipped: runs only as the child of its parent test");
+        return;
+    };
+    let signal = |sig: &str| {
+        let status = Command::new("kill")
+            .args([sig, &bus_pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    let home = std::env::var("HOME").expect("HOME");
+    let path = Path::new(&home).join("cache").join("token_cache.json");
+    let writer = TokenCache::with_store(&path, CacheStore::SecretStore);
+    let reader = TokenCache::with_store(&path, CacheStore::SecretStore);
+    let write = |value: &'static str| {
+        let writer = writer.clone();
+        async move {
+            let mut guard = writer.lock().await.expect("lock");
+            let entry = AccessTokenEntry {
+                credential_type: "AccessToken".into(),
+                secret: printjob::secret::AccessToken::new(value),
+                home_account_id: "oid.tid".into(),
+                environment: "login.example".into(),
+                client_id: "client".into(),
+                realm: "organizations".into(),
+                target: "PrintJob.ReadWriteBasic".into(),
+                token_type: "Bearer".into(),
+                cached_at: "0".into(),
+                expires_on: "99999999999".into(),
+                extended_expires_on: None,
+                refresh_on: None,
+                extra: Default::default(),
+            };
+            guard.data_mut().access_tokens.insert("key".into(), entry);
+            guard.save().await.expect("save");
+        }
+    };
+    let secret = |data: &CacheData| {
+        data.access_tokens
+            .values()
+            .next()
+            .map(|e| e.secret.secret().to_owned())
+            .unwrap_or_default()
+    };
+
+    write("at-one").await;
+    assert!(!path.exists(), "no plain file");
+    assert!(path.with_file_name("token_cache.json.changed").is_file());
+    assert_eq!(secret(&reader.read().await.expect("read")), "at-one");
+
+    signal("-STOP");
+    let started = Instant::now();
+    let kept = reader.read().await;
+    let elapsed = started.elapsed();
+    signal("-CONT");
+    assert_eq!(secret(&kept.expect("read from memory")), "at-one");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "no D-Bus call: {elapsed:?}"
+    );
+
+    write("at-two").await;
+    assert_eq!(
+        secret(&reader.read().await.expect("read")),
+        "at-two",
+        "another writer is seen at once"
+    );
+}
