@@ -29,6 +29,7 @@ pub const SCHEMA: &str = "io.github.printjob.TokenCache";
 
 /// The attribute naming which cache the item holds: the cache file's path (the same one the
 /// lock file and the change marker sit next to).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub const CACHE_ATTRIBUTE: &str = "cache";
 
 /// The name of this platform's secret store, for messages and `status`.
