@@ -640,4 +640,106 @@ async fn secret_store_fast_path_in_a_child() {
         "at-two",
         "another writer is seen at once"
     );
+
+    // A writer that stores through libsecret and only touches the marker (its bytes unchanged),
+    // as msal-extensions' LibsecretPersistence does, is seen at once too.
+    let marker = path.with_file_name("token_cache.json.changed");
+    let before = std::fs::read(&marker).expect("marker");
+    let stored = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "xdg:schema",
+            SCHEMA,
+            "cache",
+            &path.display().to_string(),
+        ])
+        .output()
+        .expect("secret-tool lookup");
+    let replaced = String::from_utf8_lossy(&stored.stdout).replace("at-two", "at-three");
+    let mut store = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label=msal-extensions",
+            "xdg:schema",
+            SCHEMA,
+            "cache",
+        ])
+        .arg(path.display().to_string())
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("secret-tool store");
+    store
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(replaced.as_bytes())
+        .expect("write");
+    assert!(store.wait().expect("wait").success());
+    std::thread::sleep(Duration::from_millis(20));
+    let touched = std::fs::File::options()
+        .write(true)
+        .open(&marker)
+        .expect("marker");
+    touched
+        .set_modified(std::time::SystemTime::now())
+        .expect("touch");
+    assert_eq!(std::fs::read(&marker).expect("marker"), before);
+    assert_eq!(
+        secret(&reader.read().await.expect("read")),
+        "at-three",
+        "a touched marker is a change"
+    );
+}
+
+/// msal-extensions (Python, `LibsecretPersistence` with printjob's schema name and `cache`
+/// attribute) reads the document printjob stored, msal's cache finds the account and the
+/// refresh token, and after it saves the document back through libsecret, printjob still
+/// serves a silent token from it. Needs `PRINTJOB_MSAL_EXTENSIONS_PYTHON` (a Python with
+/// msal-extensions and PyGObject's libsecret bindings; `.ci/run` makes one); skipped without it
+/// unless `PRINTJOB_KEYRING_TESTS=1`.
+#[tokio::test]
+async fn msal_extensions_libsecret_persistence_reads_and_writes_printjobs_item() {
+    let name = "msal_extensions_libsecret_persistence_reads_and_writes_printjobs_item";
+    if !tools_present(name) {
+        return;
+    }
+    let Some(python) = std::env::var_os("PRINTJOB_MSAL_EXTENSIONS_PYTHON") else {
+        assert!(
+            !std::env::var("PRINTJOB_KEYRING_TESTS").is_ok_and(|v| v == "1"),
+            "PRINTJOB_KEYRING_TESTS=1 but PRINTJOB_MSAL_EXTENSIONS_PYTHON is not set"
+        );
+        eprintln!("skipped {name}: PRINTJOB_MSAL_EXTENSIONS_PYTHON is not set");
+        return;
+    };
+    let keyring = PrivateKeyring::start();
+    let s = Setup::start(keyring.home.path()).await;
+    assert_success(&s.run(Some(&keyring), "auto", &["login"]).await);
+    let stored = keyring.stored_document(&s.cache()).expect("stored");
+
+    let script = crate::harness::repo_root()
+        .join("crates/printjob-cli/tests/it/msal/extensions_libsecret.py");
+    let marker = format!("{}.changed", s.cache().display());
+    let out = Command::new(python)
+        .arg(script)
+        .args([marker.as_str(), SCHEMA, &s.cache().display().to_string()])
+        .env_clear()
+        .envs(keyring.env())
+        .output()
+        .expect("run python");
+    assert_success(&out);
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json line");
+    let refresh = secrets_of(&serde_json::json!({ "RefreshToken": stored["RefreshToken"] }));
+    assert_eq!(seen["refresh_token_secrets"], serde_json::json!(refresh));
+    assert_eq!(seen["accounts"].as_array().map(Vec::len), Some(1), "{seen}");
+
+    assert_eq!(
+        keyring.items().matches("label = ").count(),
+        1,
+        "libsecret replaced printjob's item, not added one: {}",
+        keyring.items()
+    );
+
+    let token = s.run(Some(&keyring), "auto", &["token"]).await;
+    assert_success(&token);
+    assert!(secrets_of(&stored).contains(&text(&token.stdout).trim().to_owned()));
 }

@@ -944,8 +944,8 @@ impl TokenCache {
     }
 
     /// The secret store's document: the kept one while the change marker is unchanged (its
-    /// stamp, or within the racy window its random value); else fetched and kept with the
-    /// marker as read before fetching (so a write in between is seen by the next call). A
+    /// stamp, and within the racy window also its random value); else fetched and kept with
+    /// the marker as read before fetching (so a write in between is seen by the next call). A
     /// plain cache file found there is first moved in (under the lock).
     async fn read_secret(&self, s: &SecretLocation) -> Result<Arc<CacheData>, AuthError> {
         let marker = marker_path(&s.path);
@@ -991,11 +991,14 @@ impl TokenCache {
         Ok(data)
     }
 
-    /// The kept document when `read` (the marker) has the kept bytes; the stamp is updated.
+    /// The kept document when `read` (the marker) has the kept stamp and the kept bytes (a
+    /// marker within the racy window); its settledness is updated. A different stamp means
+    /// another writer, even with the same bytes: msal-extensions only touches its signal file.
     fn kept_for(&self, read: &ReadFile) -> Option<Arc<CacheData>> {
         let mut memo = self.memo.lock().ok()?;
-        let kept = memo.as_mut().filter(|m| m.bytes == read.bytes)?;
-        kept.stamp = read.stamp;
+        let kept = memo
+            .as_mut()
+            .filter(|m| m.stamp == read.stamp && m.bytes == read.bytes)?;
         kept.settled = read.settled;
         Some(kept.data.clone())
     }
