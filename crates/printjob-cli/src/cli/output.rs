@@ -80,7 +80,7 @@ fn setting(setting: Setting) -> &'static str {
         Setting::GraphUrl => "--graph-url (PRINTJOB_GRAPH_URL)",
         Setting::Cache => "the token cache (--cache / PRINTJOB_CACHE)",
         Setting::CacheStore => {
-            "the token cache store (PRINTJOB_CACHE_STORE or cache_store in the config file: auto, secret-service or file)"
+            "the token cache store (--cache-store / PRINTJOB_CACHE_STORE / cache_store in the config file: auto, secret-service or file)"
         }
         Setting::Scopes => "the --scope values",
         Setting::Share => "--share",

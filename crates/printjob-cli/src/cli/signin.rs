@@ -188,7 +188,7 @@ pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Err
         authority: global.authority.clone(),
         graph_url: global.graph_url.clone(),
         cache: global.cache.clone(),
-        cache_store: None,
+        cache_store: global.cache_store.clone(),
         scopes: (!scopes.is_empty()).then(|| scopes.to_vec()),
     };
     let config = Config::load(

@@ -461,6 +461,26 @@ async fn without_a_session_bus_auto_uses_the_file_with_a_notice_and_secret_servi
         "bounded: {:?}",
         started.elapsed()
     );
+
+    // The flag wins over the variable; an unknown value is a usage error naming the setting.
+    let flag = |value: &str| {
+        let mut c = tokio::process::Command::new(printjob_bin());
+        c.args(["token", "--cache-store", value])
+            .env_clear()
+            .envs(emulator_env(&s.emulator, home.path()))
+            .stdin(Stdio::null());
+        no_bus(&mut c);
+        c
+    };
+    let out = flag("secret-service").output().await.expect("run printjob");
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    let out = flag("vault").output().await.expect("run printjob");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("unknown token cache store \"vault\""),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A session bus without a Secret Service on it: `auto` falls back within the probe's bound.
