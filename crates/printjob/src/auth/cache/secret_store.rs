@@ -134,8 +134,9 @@ mod platform {
     }
 
     async fn connect() -> Result<SecretService<'static>, String> {
-        // Without a session bus address there is nothing to ask (zbus would try the
-        // conventional $XDG_RUNTIME_DIR/bus, which is fine, but say so when it is missing).
+        // The session bus from DBUS_SESSION_BUS_ADDRESS, else zbus's default
+        // ($XDG_RUNTIME_DIR/bus); none there fails at once. A DH session keeps the secret
+        // encrypted on the bus, as libsecret negotiates it.
         SecretService::connect(EncryptionType::Dh)
             .await
             .map_err(|e| describe(&e))
