@@ -763,3 +763,55 @@ async fn msal_extensions_libsecret_persistence_reads_and_writes_printjobs_item()
     assert_success(&token);
     assert!(secrets_of(&stored).contains(&text(&token.stdout).trim().to_owned()));
 }
+
+/// A session bus that accepts the connection and then never answers (a hung daemon): `auto`
+/// gives up after the probe's bound (5 s) and uses the file, with the notice; it never hangs.
+#[tokio::test]
+async fn a_bus_that_never_answers_is_given_up_on_within_the_bound() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let socket = home.path().join("silent-bus");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream); // accepted, never read or written
+        }
+    });
+    let s = Setup::start(home.path()).await;
+    let started = Instant::now();
+    let out = tokio::process::Command::new(printjob_bin())
+        .arg("status")
+        .env_clear()
+        .envs(emulator_env(&s.emulator, home.path()))
+        .env("PRINTJOB_CACHE_STORE", "auto")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", socket.display()),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run printjob");
+    let elapsed = started.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "not signed in: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("no secret store answered")
+            && text(&out.stderr).contains("no answer within 5 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("Token cache: the file"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(20),
+        "gave up after the bound: {elapsed:?}"
+    );
+}
