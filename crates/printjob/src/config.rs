@@ -6,6 +6,7 @@
 //! The library reads no environment variable for configuration: which variables exist is the
 //! caller's business (the command line's are in docs/configuration.md).
 
+use crate::auth::cache::CacheStore;
 use crate::failure::{ErrorKind, Remedy, Setting};
 use crate::ids::{ClientId, Scope, TenantId};
 use serde::Deserialize;
@@ -121,6 +122,9 @@ pub struct ConfigInputs {
     /// Token cache file.
     #[serde(default)]
     pub cache: Option<PathBuf>,
+    /// Where the token cache is kept: `auto`, `secret-service` (or `keyring`) or `file`.
+    #[serde(default)]
+    pub cache_store: Option<String>,
     /// Delegated scopes to request.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
@@ -136,6 +140,7 @@ impl ConfigInputs {
             authority: self.authority.or(lower.authority),
             graph_url: self.graph_url.or(lower.graph_url),
             cache: self.cache.or(lower.cache),
+            cache_store: self.cache_store.or(lower.cache_store),
             scopes: self.scopes.or(lower.scopes),
         }
     }
@@ -156,6 +161,8 @@ pub struct Config {
     pub scopes: Vec<Scope>,
     /// The token cache file.
     pub cache_path: PathBuf,
+    /// Where the token cache is kept (`auto` unless set).
+    pub cache_store: CacheStore,
     /// The national cloud chosen (`public` unless set).
     pub cloud: Cloud,
     /// Things the user should know (e.g. the `common` tenant); the command line prints them.
@@ -226,6 +233,7 @@ impl Config {
             Some(path) => path,
             None => default_cache_path()?,
         };
+        let cache_store = resolve_cache_store(merged.cache_store.as_deref())?;
         Ok(Config {
             tenant,
             client_id,
@@ -233,9 +241,22 @@ impl Config {
             graph_url,
             scopes,
             cache_path,
+            cache_store,
             cloud,
             warnings,
         })
+    }
+}
+
+fn resolve_cache_store(value: Option<&str>) -> Result<CacheStore, ConfigError> {
+    match value {
+        None => Ok(CacheStore::default()),
+        Some(v) => CacheStore::parse(v).ok_or_else(|| {
+            ConfigError::about(
+                Setting::CacheStore,
+                format!("unknown token cache store {v:?}; use auto, secret-service (or keyring) or file"),
+            )
+        }),
     }
 }
 
@@ -387,6 +408,55 @@ mod tests {
             cache: inputs.cache.or(Some("/tmp/cache.json".into())),
             ..inputs
         }
+    }
+
+    #[test]
+    fn cache_store_comes_from_the_layers_and_defaults_to_auto() {
+        let config = Config::resolve(
+            with_client(ConfigInputs::default()),
+            ConfigInputs::default(),
+            ConfigInputs::default(),
+        )
+        .unwrap();
+        assert_eq!(config.cache_store, CacheStore::Auto);
+        let file: ConfigInputs = toml::from_str("cache_store = \"keyring\"").unwrap();
+        let config = Config::resolve(
+            with_client(ConfigInputs::default()),
+            ConfigInputs::default(),
+            file.clone(),
+        )
+        .unwrap();
+        assert_eq!(config.cache_store, CacheStore::SecretStore);
+        let env = ConfigInputs {
+            cache_store: Some("file".into()),
+            ..Default::default()
+        };
+        let config = Config::resolve(with_client(ConfigInputs::default()), env, file).unwrap();
+        assert_eq!(config.cache_store, CacheStore::File);
+    }
+
+    #[test]
+    fn unknown_cache_store_is_a_usage_error_naming_the_setting() {
+        let env = ConfigInputs {
+            cache_store: Some("vault".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(
+            with_client(ConfigInputs::default()),
+            env,
+            ConfigInputs::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("auto, secret-service (or keyring) or file"),
+            "{err}"
+        );
+        assert_eq!(
+            err.remedy(),
+            Some(Remedy::CheckSettings(vec![Setting::CacheStore]))
+        );
+        assert_eq!(err.kind(), ErrorKind::Usage);
     }
 
     #[test]

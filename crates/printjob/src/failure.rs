@@ -74,6 +74,8 @@ pub enum Setting {
     GraphUrl,
     /// The token cache file.
     Cache,
+    /// Where the token cache is kept (`auto`, the secret store, or the file).
+    CacheStore,
     /// The requested scopes.
     Scopes,
     /// Whether an id names a printer share rather than a printer.

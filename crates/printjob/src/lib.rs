@@ -30,7 +30,7 @@ mod secret;
 pub mod test_support;
 
 // Signing in: the credential, its builder and what it asks of the caller.
-pub use auth::cache::AccountEntry;
+pub use auth::cache::{AccountEntry, CacheLocation, CacheStore};
 pub use auth::credential::{AccountStatus, DelegatedCredentialBuilder, NoUi, SignInUi};
 pub use auth::id_token::SignedInUser;
 pub use auth::interactive::{Browser, ResponseMode, SystemBrowser};

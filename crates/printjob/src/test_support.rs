@@ -3,7 +3,7 @@
 //! dev-dependency). Not part of the public API: nothing here follows semver.
 
 pub use crate::auth::authority::environment_of;
-pub use crate::auth::cache::{CacheScope, TokenCache};
+pub use crate::auth::cache::{AccessTokenEntry, CacheData, CacheScope, TokenCache};
 pub use crate::auth::claims::read_jwt;
 pub use crate::auth::interactive::{AuthorizationParams, PendingAuthorization, RedirectParams};
 pub use crate::auth::loopback::{LoopbackListener, LoopbackOptions};

@@ -6,6 +6,9 @@
 use printjob::ConfigInputs;
 use std::path::PathBuf;
 
+/// The variable that chooses where the token cache is kept: `auto`, `secret-service` or `file`.
+pub const CACHE_STORE_ENV: &str = "PRINTJOB_CACHE_STORE";
+
 /// The variable that names a config file explicitly.
 pub const CONFIG_FILE_ENV: &str = "PRINTJOB_CONFIG";
 
@@ -29,6 +32,7 @@ pub fn inputs_from(get: impl Fn(&str) -> Option<String>) -> ConfigInputs {
         authority: get("PRINTJOB_AUTHORITY"),
         graph_url: get("PRINTJOB_GRAPH_URL"),
         cache: get("PRINTJOB_CACHE").map(PathBuf::from),
+        cache_store: get(CACHE_STORE_ENV),
         scopes: None,
     }
 }
@@ -62,6 +66,13 @@ mod tests {
             inputs.client_id.as_deref(),
             Some("11111111-2222-3333-4444-555555555555")
         );
+    }
+
+    #[test]
+    fn cache_store_comes_from_printjob_cache_store() {
+        let inputs = inputs_from(env(&[("PRINTJOB_CACHE_STORE", "secret-service")]));
+        assert_eq!(inputs.cache_store.as_deref(), Some("secret-service"));
+        assert_eq!(inputs_from(env(&[])).cache_store, None);
     }
 
     #[test]

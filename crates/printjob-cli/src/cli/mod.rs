@@ -81,6 +81,10 @@ pub struct GlobalArgs {
     /// Token cache file
     #[arg(long, global = true, env = "PRINTJOB_CACHE", value_name = "FILE")]
     pub cache: Option<PathBuf>,
+    /// Where to keep the token cache: auto (the OS secret store when it answers, else the
+    /// file), secret-service, or file [env: PRINTJOB_CACHE_STORE]
+    #[arg(long, global = true, value_name = "STORE")]
+    pub cache_store: Option<String>,
     /// Output JSON (stable schema, see docs/) instead of human text
     #[arg(long, global = true)]
     pub json: bool,

@@ -79,6 +79,9 @@ fn setting(setting: Setting) -> &'static str {
         Setting::Authority => "--authority (PRINTJOB_AUTHORITY)",
         Setting::GraphUrl => "--graph-url (PRINTJOB_GRAPH_URL)",
         Setting::Cache => "the token cache (--cache / PRINTJOB_CACHE)",
+        Setting::CacheStore => {
+            "the token cache store (--cache-store / PRINTJOB_CACHE_STORE / cache_store in the config file: auto, secret-service or file)"
+        }
         Setting::Scopes => "the --scope values",
         Setting::Share => "--share",
         _ => "the configuration",

@@ -3,6 +3,7 @@
 use super::GlobalArgs;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use printjob::CacheLocation;
 use printjob::DeviceCodePrompt;
 use printjob::RedirectHost;
 use printjob::ResponseMode;
@@ -187,6 +188,7 @@ pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Err
         authority: global.authority.clone(),
         graph_url: global.graph_url.clone(),
         cache: global.cache.clone(),
+        cache_store: global.cache_store.clone(),
         scopes: (!scopes.is_empty()).then(|| scopes.to_vec()),
     };
     let config = Config::load(
@@ -373,6 +375,7 @@ pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error>
         .allow_interactive(false)
         .build()?;
     let statuses = credential.status().await?;
+    let location = credential.cache_location().await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let accounts: Vec<StatusJson> = statuses.iter().map(|s| status_json(s, now)).collect();
     if global.json {
@@ -381,10 +384,12 @@ pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error>
             "tenant": config.tenant.as_str(),
             "authority": config.authority.as_str(),
             "cache": config.cache_path,
+            "cacheStore": store_json(&location),
             "accounts": accounts,
         }))?;
     } else {
         print_status(&config, &accounts);
+        println!("Token cache: {}", describe_location(&location));
     }
     if accounts.is_empty() {
         return Err(Error::other(
@@ -393,6 +398,34 @@ pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error>
         ));
     }
     Ok(())
+}
+
+/// `cacheStore` in `printjob status --json`: `secret-service` (or `keychain`), `file`, `memory`.
+fn store_json(location: &CacheLocation) -> serde_json::Value {
+    match location {
+        CacheLocation::File { path } => serde_json::json!({ "kind": "file", "path": path }),
+        CacheLocation::SecretStore {
+            store,
+            path,
+            marker,
+        } => serde_json::json!({
+            "kind": if cfg!(target_os = "macos") { "keychain" } else { "secret-service" },
+            "name": store,
+            "item": path,
+            "changeMarker": marker,
+        }),
+        CacheLocation::Memory => serde_json::json!({ "kind": "memory" }),
+    }
+}
+
+fn describe_location(location: &CacheLocation) -> String {
+    match location {
+        CacheLocation::File { path } => format!("the file {} (plain, mode 0600)", path.display()),
+        CacheLocation::SecretStore { store, path, .. } => {
+            format!("{store}, as one secret named by {}", path.display())
+        }
+        CacheLocation::Memory => "this process's memory".to_owned(),
+    }
 }
 
 fn print_status(config: &Config, accounts: &[StatusJson]) {
@@ -456,6 +489,9 @@ pub async fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<(), Error> 
     if args.all {
         let n = credential.sign_out_all().await?;
         println!("Signed out {n} account(s).");
+        if let CacheLocation::SecretStore { store, .. } = credential.cache_location().await? {
+            println!("The token cache in {store} holds no token any more.");
+        }
         return Ok(());
     }
     let accounts = credential.accounts().await?;

@@ -53,6 +53,9 @@ pub fn emulator_env(
             "PRINTJOB_CACHE",
             home.join("cache").join("token_cache.json").into(),
         ),
+        // the plain file: a developer's own keyring is never touched (tests/it/keyring.rs
+        // runs a private Secret Service and sets the store itself)
+        ("PRINTJOB_CACHE_STORE", "file".into()),
     ]
 }
 

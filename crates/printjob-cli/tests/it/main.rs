@@ -12,6 +12,7 @@ mod emulator;
 mod harness;
 mod headless;
 mod hostile;
+mod keyring;
 mod loopback;
 mod names;
 mod progress;

@@ -7,7 +7,15 @@
 //! and guarded by an exclusive lock on a sidecar `.lock` file that callers hold across
 //! read-refresh-write, so concurrent processes never lose a rotated refresh token. A file that
 //! is not valid JSON is renamed aside (`….corrupt-<unix time>`) and reported, never overwritten.
+//!
+//! The same document can instead be kept as one secret in the platform's secret store
+//! ([`CacheStore`]; `secret_store.rs`): the lock file still guards read-modify-write, and a
+//! change marker file next to it (`….changed`, a fresh random value written on every save)
+//! stands in for the cache file in the in-memory fast path, so an unchanged cache costs a
+//! `stat`, not a D-Bus round trip, and a write by another process is seen at once.
 //! See `docs/token-cache.md`.
+
+mod secret_store;
 
 use super::token::TokenSet;
 use super::AuthError;
@@ -440,6 +448,31 @@ impl CacheData {
         account
     }
 
+    /// Whether the document holds no token and no account (after the last sign-out).
+    pub fn holds_no_credentials(&self) -> bool {
+        self.access_tokens.is_empty()
+            && self.refresh_tokens.is_empty()
+            && self.id_tokens.is_empty()
+            && self.accounts.is_empty()
+    }
+
+    /// Adds the entries of `other` this document does not have (its own win): how a plain
+    /// cache file is moved into the secret store.
+    pub fn absorb(&mut self, other: CacheData) {
+        fn add<T>(into: &mut BTreeMap<String, T>, from: BTreeMap<String, T>) {
+            for (key, value) in from {
+                into.entry(key).or_insert(value);
+            }
+        }
+        add(&mut self.access_tokens, other.access_tokens);
+        add(&mut self.refresh_tokens, other.refresh_tokens);
+        add(&mut self.id_tokens, other.id_tokens);
+        add(&mut self.accounts, other.accounts);
+        add(&mut self.app_metadata, other.app_metadata);
+        add(&mut self.extra, other.extra);
+        self.printjob_schema_version = SCHEMA_VERSION;
+    }
+
     /// Drops access tokens that have expired.
     pub fn purge_expired(&mut self, now: i64) {
         self.access_tokens
@@ -570,6 +603,78 @@ pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_
 enum Location {
     File(PathBuf),
     Memory(Arc<tokio::sync::Mutex<CacheData>>),
+    /// The secret store when it answers (`auto`: else the file), decided on first use.
+    Secret(Arc<SecretLocation>),
+}
+
+/// Where a token cache keeps its document: the setting (`auto`, `secret-service`, `file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheStore {
+    /// The platform's secret store when one answers within a few seconds, else the file
+    /// (with a notice saying why).
+    #[default]
+    Auto,
+    /// The platform's secret store (Secret Service on Linux, the Keychain on macOS), or an
+    /// [`AuthError::SecretStoreUnavailable`] error.
+    SecretStore,
+    /// The plain file (mode 0600 on Unix).
+    File,
+}
+
+impl CacheStore {
+    /// Parses `auto`, `secret-service` (also `keyring`, `secret-store`, `keychain`) or `file`,
+    /// ignoring case.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(CacheStore::Auto),
+            "secret-service" | "secretservice" | "secret-store" | "keyring" | "keychain" => {
+                Some(CacheStore::SecretStore)
+            }
+            "file" | "plain" => Some(CacheStore::File),
+            _ => None,
+        }
+    }
+
+    /// The setting's canonical value: `auto`, `secret-service` or `file`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStore::Auto => "auto",
+            CacheStore::SecretStore => "secret-service",
+            CacheStore::File => "file",
+        }
+    }
+}
+
+/// Where a token cache keeps its document, once decided (see [`TokenCache::location`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheLocation {
+    /// The plain file.
+    File {
+        /// The file.
+        path: PathBuf,
+    },
+    /// One secret in the platform's secret store.
+    SecretStore {
+        /// The store, for people (`the Secret Service (D-Bus)`).
+        store: &'static str,
+        /// The path the item is named by (no file is written there).
+        path: PathBuf,
+        /// The change marker file (no secret in it).
+        marker: PathBuf,
+    },
+    /// This process's memory.
+    Memory,
+}
+
+/// A cache in the secret store: the path names the item, and the lock file and the change
+/// marker sit next to it; the plain file there is moved in on first use.
+#[derive(Debug)]
+struct SecretLocation {
+    path: PathBuf,
+    wanted: CacheStore,
+    item: secret_store::ItemId,
+    /// `true`: the secret store; `false`: the file (`auto`, nothing answered).
+    resolved: tokio::sync::OnceCell<bool>,
 }
 
 /// How long after its last change a file's stamp is not trusted alone. File timestamps are
@@ -679,6 +784,23 @@ impl TokenCache {
         Self::at(Location::File(path.into()))
     }
 
+    /// A cache whose document is kept as `store` says: the secret store (named by `path`, with
+    /// the lock file and the change marker next to it), or the file at `path`.
+    pub fn with_store(path: impl Into<PathBuf>, store: CacheStore) -> Self {
+        let path = path.into();
+        match store {
+            CacheStore::File => Self::file(path),
+            CacheStore::Auto | CacheStore::SecretStore => {
+                Self::at(Location::Secret(Arc::new(SecretLocation {
+                    item: secret_store::ItemId::of(&path),
+                    path,
+                    wanted: store,
+                    resolved: tokio::sync::OnceCell::new(),
+                })))
+            }
+        }
+    }
+
     /// A cache that lives as long as this value (and its clones).
     pub fn in_memory() -> Self {
         Self::at(Location::Memory(Arc::default()))
@@ -702,12 +824,62 @@ impl TokenCache {
         self
     }
 
-    /// The file, for a file cache.
+    /// The file, for a file cache; for a secret store cache, the path naming it (its lock
+    /// file and change marker sit next to it).
     pub fn path(&self) -> Option<&Path> {
         match &self.location {
             Location::File(p) => Some(p),
+            Location::Secret(s) => Some(&s.path),
             Location::Memory(_) => None,
         }
+    }
+
+    /// Where the document is kept. For `auto`, the first call decides (asking the secret
+    /// store, at most a few seconds); an explicit secret store that does not answer is an
+    /// [`AuthError::SecretStoreUnavailable`].
+    pub async fn location(&self) -> Result<CacheLocation, AuthError> {
+        Ok(match &self.location {
+            Location::File(path) => CacheLocation::File { path: path.clone() },
+            Location::Memory(_) => CacheLocation::Memory,
+            Location::Secret(s) => {
+                if self.in_secret_store(s).await? {
+                    CacheLocation::SecretStore {
+                        store: secret_store::name(),
+                        path: s.path.clone(),
+                        marker: marker_path(&s.path),
+                    }
+                } else {
+                    CacheLocation::File {
+                        path: s.path.clone(),
+                    }
+                }
+            }
+        })
+    }
+
+    /// Whether this cache uses the secret store (asked once; `auto` falls back to the file
+    /// with a notice).
+    async fn in_secret_store(&self, s: &SecretLocation) -> Result<bool, AuthError> {
+        s.resolved
+            .get_or_try_init(|| async {
+                match secret_store::probe().await {
+                    Ok(()) => Ok(true),
+                    Err(reason) if s.wanted == CacheStore::Auto => {
+                        self.notify(format!(
+                            "no secret store answered ({}: {reason}); the token cache is the plain file {} (readable by your user only)",
+                            secret_store::name(),
+                            s.path.display()
+                        ));
+                        Ok(false)
+                    }
+                    Err(reason) => Err(AuthError::SecretStoreUnavailable {
+                        store: secret_store::name().to_owned(),
+                        reason,
+                    }),
+                }
+            })
+            .await
+            .copied()
     }
 
     /// Takes the reports gathered so far (e.g. a corrupt file that was set aside).
@@ -746,33 +918,89 @@ impl TokenCache {
     pub async fn read(&self) -> Result<Arc<CacheData>, AuthError> {
         match &self.location {
             Location::Memory(m) => Ok(Arc::new(m.lock().await.clone())),
-            Location::File(path) => {
-                // Two `stat` calls on a local file are cheaper than handing the work to the
-                // blocking pool (a thread wake-up); reading and parsing still go there.
-                if let Some(data) = self.unchanged(path)? {
-                    return Ok(data);
+            Location::File(path) => self.read_file(path).await,
+            Location::Secret(s) => {
+                if self.in_secret_store(s).await? {
+                    self.read_secret(s).await
+                } else {
+                    self.read_file(&s.path).await
                 }
-                let owned = path.clone();
-                let loaded = blocking(move || {
-                    let path = owned;
-                    check_location(&path)?;
-                    let read = match read_with_stamp(&path) {
-                        Ok(read) => read,
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                            return Ok(None);
-                        }
-                        Err(e) => return Err(io_error("read", &path, &e)),
-                    };
-                    Ok(Some(read))
-                })
-                .await?;
-                let Some(read) = loaded else {
-                    self.forget();
-                    return Ok(Arc::new(CacheData::default()));
-                };
-                self.remember(path, read)
             }
         }
+    }
+
+    async fn read_file(&self, path: &Path) -> Result<Arc<CacheData>, AuthError> {
+        // Two `stat` calls on a local file are cheaper than handing the work to the
+        // blocking pool (a thread wake-up); reading and parsing still go there.
+        if let Some(data) = self.unchanged(path)? {
+            return Ok(data);
+        }
+        let loaded = read_stamped(path.to_owned()).await?;
+        let Some(read) = loaded else {
+            self.forget();
+            return Ok(Arc::new(CacheData::default()));
+        };
+        self.remember(path, read)
+    }
+
+    /// The secret store's document: the kept one while the change marker is unchanged (its
+    /// stamp, and within the racy window also its random value); else fetched and kept with
+    /// the marker as read before fetching (so a write in between is seen by the next call). A
+    /// plain cache file found there is first moved in (under the lock).
+    async fn read_secret(&self, s: &SecretLocation) -> Result<Arc<CacheData>, AuthError> {
+        let marker = marker_path(&s.path);
+        if let Some(data) = self.unchanged(&marker)? {
+            return Ok(data);
+        }
+        if s.path.exists() {
+            drop(self.lock().await?);
+        }
+        let read = read_stamped(marker.clone()).await?;
+        if let Some(read) = read.as_ref().filter(|r| !r.bytes.is_empty()) {
+            if let Some(data) = self.kept_for(read) {
+                return Ok(data);
+            }
+        }
+        let bytes = secret_store::load(&s.item)
+            .await
+            .map_err(|e| store_error("read", &e))?
+            .unwrap_or_default();
+        self.parses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let loaded = parse(&bytes).unwrap_or_default();
+        check_schema(&s.path, &loaded.data)?;
+        self.report_skipped(&loaded);
+        let data = Arc::new(loaded.data);
+        match read.filter(|r| !r.bytes.is_empty()) {
+            Some(ReadFile {
+                stamp,
+                settled,
+                bytes,
+            }) => {
+                if let Ok(mut memo) = self.memo.lock() {
+                    *memo = Some(Memo {
+                        stamp,
+                        settled,
+                        bytes,
+                        data: data.clone(),
+                    });
+                }
+            }
+            None => self.forget(),
+        }
+        Ok(data)
+    }
+
+    /// The kept document when `read` (the marker) has the kept stamp and the kept bytes (a
+    /// marker within the racy window); its settledness is updated. A different stamp means
+    /// another writer, even with the same bytes: msal-extensions only touches its signal file.
+    fn kept_for(&self, read: &ReadFile) -> Option<Arc<CacheData>> {
+        let mut memo = self.memo.lock().ok()?;
+        let kept = memo
+            .as_mut()
+            .filter(|m| m.stamp == read.stamp && m.bytes == read.bytes)?;
+        kept.settled = read.settled;
+        Some(kept.data.clone())
     }
 
     /// The kept document, when the file's stamp says it has not changed since it was read.
@@ -862,10 +1090,11 @@ impl TokenCache {
     /// be opened for writing. So the tokens of a sign-in are never lost after the browser said
     /// "Signed in".
     pub async fn check_writable(&self) -> Result<(), AuthError> {
-        let Location::File(path) = &self.location else {
-            return Ok(());
+        let (path, file) = match &self.location {
+            Location::Memory(_) => return Ok(()),
+            Location::File(path) => (path.clone(), true),
+            Location::Secret(s) => (s.path.clone(), !self.in_secret_store(s).await?),
         };
-        let path = path.clone();
         blocking(move || {
             ensure_dir(&path)?;
             check_location(&path)?;
@@ -875,7 +1104,7 @@ impl TokenCache {
                 .suffix(".probe")
                 .tempfile_in(dir)
                 .map_err(|e| io_error("create a file next to", &path, &e))?;
-            if path.exists() {
+            if file && path.exists() {
                 std::fs::OpenOptions::new()
                     .write(true)
                     .open(&path)
@@ -898,16 +1127,183 @@ impl TokenCache {
                     held: Held::Memory(guard),
                 })
             }
-            Location::File(path) => {
-                let path = path.clone();
-                let notices = self.notices.clone();
-                let timeout = self.lock_timeout;
-                let (guard, loaded) = blocking(move || lock_file(&path, &notices, timeout)).await?;
-                self.report_skipped(&loaded);
-                Ok(guard)
+            Location::File(path) => self.lock_plain(path).await,
+            Location::Secret(s) => {
+                if self.in_secret_store(s).await? {
+                    self.lock_secret(s).await
+                } else {
+                    self.lock_plain(&s.path).await
+                }
             }
         }
     }
+
+    async fn lock_plain(&self, path: &Path) -> Result<CacheGuard, AuthError> {
+        let path = path.to_owned();
+        let notices = self.notices.clone();
+        let timeout = self.lock_timeout;
+        let (guard, loaded) = blocking(move || lock_file(&path, &notices, timeout)).await?;
+        self.report_skipped(&loaded);
+        Ok(guard)
+    }
+
+    /// Takes the lock file, fetches the secret, and moves a plain cache file found at the
+    /// path in (its entries added to the stored ones, which win; then the file is zeroed and
+    /// removed, with a notice).
+    async fn lock_secret(&self, s: &SecretLocation) -> Result<CacheGuard, AuthError> {
+        let (path, timeout) = (s.path.clone(), self.lock_timeout);
+        let lock = blocking(move || {
+            ensure_dir(&path)?;
+            check_location(&path)?;
+            let lock_file = lock_path(&path);
+            let mut lock = open_lock_file(&lock_file)
+                .map_err(|e| io_error("open the lock file of", &path, &e))?;
+            acquire(&mut lock, &lock_file, timeout)?;
+            Ok(lock)
+        })
+        .await?;
+        let mut data = self.load_secret_locked(s).await?;
+        let mut guard = CacheGuard {
+            data: CacheData::default(),
+            held: Held::Secret {
+                path: s.path.clone(),
+                item: s.item.clone(),
+                _lock: lock,
+            },
+        };
+        let (path, notices) = (s.path.clone(), self.notices.clone());
+        let plain = blocking(move || read_plain_for_migration(&path, &notices)).await?;
+        if let Some(plain) = plain {
+            check_schema(&s.path, &plain.data)?;
+            data.absorb(plain.data);
+            guard.data = data;
+            guard.save().await?;
+            let path = s.path.clone();
+            blocking(move || remove_zeroed(&path)).await?;
+            self.notify(format!(
+                "the token cache file {} was moved into {} and removed",
+                s.path.display(),
+                secret_store::name()
+            ));
+        } else {
+            guard.data = data;
+        }
+        Ok(guard)
+    }
+
+    /// The stored document, read under the lock; one printjob cannot read is set aside (the
+    /// item renamed `….corrupt-<unix time>`) and reported, never overwritten.
+    async fn load_secret_locked(&self, s: &SecretLocation) -> Result<CacheData, AuthError> {
+        let bytes = secret_store::load(&s.item)
+            .await
+            .map_err(|e| store_error("read", &e))?
+            .unwrap_or_default();
+        let loaded = match parse(&bytes) {
+            Ok(loaded) => loaded,
+            Err(_) => {
+                let stamp = crate::clock::Clock::unix_now(&crate::clock::SystemClock);
+                let mut aside = s.path.clone().into_os_string();
+                aside.push(format!(".corrupt-{stamp}"));
+                let aside = secret_store::ItemId::of(Path::new(&aside));
+                secret_store::rename(&s.item, &aside)
+                    .await
+                    .map_err(|e| store_error("set aside", &e))?;
+                self.notify(format!(
+                    "the token cache in {} was not a token cache document; it was kept under the name {} and you may need to sign in again",
+                    secret_store::name(),
+                    aside.as_str()
+                ));
+                return Ok(CacheData::default());
+            }
+        };
+        check_schema(&s.path, &loaded.data)?;
+        self.report_skipped(&loaded);
+        Ok(loaded.data)
+    }
+}
+
+/// Reads the plain cache file to move it into the secret store: `None` when there is none
+/// (or it was unreadable JSON, which is set aside as a file cache's would be).
+fn read_plain_for_migration(
+    path: &Path,
+    notices: &CacheNotices,
+) -> Result<Option<Loaded>, AuthError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error("read", path, &e)),
+    };
+    match parse(&bytes) {
+        Ok(loaded) => Ok(Some(loaded)),
+        Err(e) => {
+            set_aside(path, &e, notices)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Overwrites the file with zeros (flushed), then removes it.
+fn remove_zeroed(path: &Path) -> Result<(), AuthError> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.is_file() {
+            if let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(path) {
+                let zeros = vec![0u8; usize::try_from(meta.len()).unwrap_or(0)];
+                let _ = file.write_all(&zeros).and_then(|()| file.sync_all());
+            }
+        }
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error("remove the moved", path, &e)),
+    }
+}
+
+/// The change marker next to the cache's path (`token_cache.json.changed`).
+fn marker_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".changed");
+    path.with_file_name(name)
+}
+
+/// Writes a fresh random value into the change marker (atomically, 0600): every save gives
+/// it a new inode and new bytes, so a reader comparing either sees the change.
+fn touch_marker(path: &Path) -> Result<(), AuthError> {
+    use rand::RngCore;
+    let marker = marker_path(path);
+    let mut nonce = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let text: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let mut temp = tempfile::Builder::new()
+        .prefix(".token_cache")
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(path))
+        .map_err(|e| io_error("create a temporary file next to", path, &e))?;
+    temp.write_all(text.as_bytes())
+        .map_err(|e| io_error("write the change marker of", path, &e))?;
+    temp.persist(&marker)
+        .map_err(|e| io_error("replace the change marker of", path, &e.error))?;
+    Ok(())
+}
+
+fn store_error(action: &str, reason: &str) -> AuthError {
+    AuthError::Cache(format!(
+        "cannot {action} the token cache in {}: {reason}",
+        secret_store::name()
+    ))
+}
+
+/// Reads a file with its stamp on the blocking pool; `None` when it does not exist.
+async fn read_stamped(path: PathBuf) -> Result<Option<ReadFile>, AuthError> {
+    blocking(move || {
+        check_location(&path)?;
+        match read_with_stamp(&path) {
+            Ok(read) => Ok(Some(read)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("read", &path, &e)),
+        }
+    })
+    .await
 }
 
 /// The cache file as read, with the stamp taken before reading it.
@@ -1272,8 +1668,16 @@ pub fn write_atomically(path: &Path, data: &CacheData) -> Result<(), AuthError> 
 }
 
 enum Held {
-    File { path: PathBuf, _lock: std::fs::File },
+    File {
+        path: PathBuf,
+        _lock: std::fs::File,
+    },
     Memory(tokio::sync::OwnedMutexGuard<CacheData>),
+    Secret {
+        path: PathBuf,
+        item: secret_store::ItemId,
+        _lock: std::fs::File,
+    },
 }
 
 /// The locked cache: read it, change it, [`save`](CacheGuard::save) it; dropping it releases
@@ -1302,7 +1706,9 @@ impl CacheGuard {
         &mut self.data
     }
 
-    /// Writes the document back (atomically, for a file).
+    /// Writes the document back (atomically, for a file). In the secret store, the secret is
+    /// replaced (or, when the document holds nothing any more, the item deleted) and then the
+    /// change marker is given a new value.
     pub async fn save(&mut self) -> Result<(), AuthError> {
         match &mut self.held {
             Held::Memory(guard) => {
@@ -1312,6 +1718,22 @@ impl CacheGuard {
             Held::File { path, .. } => {
                 let (path, data) = (path.clone(), self.data.clone());
                 blocking(move || write_atomically(&path, &data)).await
+            }
+            Held::Secret { path, item, .. } => {
+                if self.data.holds_no_credentials() {
+                    secret_store::delete(item)
+                        .await
+                        .map_err(|e| store_error("delete", &e))?;
+                } else {
+                    let text = serde_json::to_vec(&self.data).map_err(|e| {
+                        AuthError::Cache(format!("cannot encode the token cache: {e}"))
+                    })?;
+                    secret_store::save(item, &text)
+                        .await
+                        .map_err(|e| store_error("write", &e))?;
+                }
+                let path = path.clone();
+                blocking(move || touch_marker(&path)).await
             }
         }
     }
@@ -1797,5 +2219,127 @@ mod tests {
         let file = std::fs::File::options().write(true).open(&path).unwrap();
         file.set_modified(modified).unwrap();
         assert_eq!(access_secret(&cache.read().await.unwrap()), "at-two");
+    }
+
+    #[test]
+    fn cache_store_setting_parses_its_values_and_aliases() {
+        assert_eq!(CacheStore::parse("auto"), Some(CacheStore::Auto));
+        assert_eq!(
+            CacheStore::parse(" Secret-Service "),
+            Some(CacheStore::SecretStore)
+        );
+        assert_eq!(CacheStore::parse("keyring"), Some(CacheStore::SecretStore));
+        assert_eq!(CacheStore::parse("FILE"), Some(CacheStore::File));
+        assert_eq!(CacheStore::parse("vault"), None);
+        assert_eq!(CacheStore::default(), CacheStore::Auto);
+        for store in [CacheStore::Auto, CacheStore::SecretStore, CacheStore::File] {
+            assert_eq!(CacheStore::parse(store.as_str()), Some(store));
+        }
+    }
+
+    #[tokio::test]
+    async fn file_store_setting_is_the_plain_file_without_asking_any_secret_store() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        let cache = TokenCache::with_store(&path, CacheStore::File);
+        assert_eq!(
+            cache.location().await.unwrap(),
+            CacheLocation::File { path: path.clone() }
+        );
+        write_token(&cache, "at-file").await;
+        assert!(path.is_file());
+        assert!(!marker_path(&path).exists());
+        assert!(cache.take_notices().is_empty());
+    }
+
+    #[test]
+    fn moving_a_file_in_adds_its_entries_and_keeps_the_stored_ones() {
+        let mut stored = CacheData::default();
+        stored.store(
+            &scope(),
+            &token_set("at-stored", Some("rt-stored"), 3600),
+            1000,
+            None,
+        );
+        let mut file = CacheData::default();
+        let other = CacheScope {
+            client_id: "Client-2".into(),
+            ..scope()
+        };
+        file.store(
+            &scope(),
+            &token_set("at-file", Some("rt-file"), 3600),
+            900,
+            None,
+        );
+        file.store(
+            &other,
+            &token_set("at-other", Some("rt-other"), 3600),
+            900,
+            None,
+        );
+        stored.absorb(file);
+        let secrets: Vec<&str> = stored
+            .refresh_tokens
+            .values()
+            .map(|e| e.secret.secret())
+            .collect();
+        assert!(secrets.contains(&"rt-stored") && secrets.contains(&"rt-other"));
+        assert!(!secrets.contains(&"rt-file"), "the stored entry wins");
+    }
+
+    #[test]
+    fn a_document_after_the_last_sign_out_holds_no_credentials() {
+        let mut data = CacheData::default();
+        assert!(data.holds_no_credentials());
+        let account = data.store(&scope(), &token_set("at", Some("rt"), 3600), 1000, None);
+        assert!(!data.holds_no_credentials());
+        data.remove_account(&account);
+        assert!(
+            data.holds_no_credentials(),
+            "app metadata alone is no credential"
+        );
+    }
+
+    #[test]
+    fn change_marker_gets_a_new_file_and_value_on_every_write_and_no_secret() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        touch_marker(&path).unwrap();
+        let marker = marker_path(&path);
+        assert_eq!(marker, dir.path().join("cache.json.changed"));
+        let first = std::fs::read(&marker).unwrap();
+        let first_stamp = FileStamp::of(&std::fs::metadata(&marker).unwrap());
+        touch_marker(&path).unwrap();
+        let second = std::fs::read(&marker).unwrap();
+        assert_ne!(first, second);
+        assert_ne!(
+            first_stamp,
+            FileStamp::of(&std::fs::metadata(&marker).unwrap())
+        );
+        assert_eq!(second.len(), 32, "a random value, nothing else");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&marker).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_moved_file_is_zeroed_and_removed_and_a_symlink_is_not_followed() {
+        let dir = private_dir();
+        let path = dir.path().join("cache.json");
+        std::fs::write(&path, b"{\"secret\": \"rt\"}").unwrap();
+        remove_zeroed(&path).unwrap();
+        assert!(!path.exists());
+        #[cfg(unix)]
+        {
+            let target = dir.path().join("elsewhere");
+            std::fs::write(&target, b"keep").unwrap();
+            std::os::unix::fs::symlink(&target, &path).unwrap();
+            remove_zeroed(&path).unwrap();
+            assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        }
     }
 }

@@ -5,7 +5,10 @@
 //! the cache after taking it), else an interactive sign-in in the browser (when allowed).
 
 use super::authority::{self, environment_of, Authority};
-use super::cache::{realm_of_token_endpoint, AccountEntry, CacheData, CacheScope, TokenCache};
+use super::cache::{
+    realm_of_token_endpoint, AccountEntry, CacheData, CacheLocation, CacheScope, CacheStore,
+    TokenCache,
+};
 use super::id_token::SignedInUser;
 use super::interactive::{
     AuthorizationParams, Browser, PendingAuthorization, ResponseMode, SystemBrowser,
@@ -61,6 +64,7 @@ pub struct DelegatedCredentialBuilder {
     authority: Option<String>,
     scopes: Vec<Scope>,
     cache: CacheChoice,
+    cache_store: Option<CacheStore>,
     browser: Arc<dyn Browser>,
     ui: Arc<dyn SignInUi>,
     open_browser: bool,
@@ -82,6 +86,7 @@ impl std::fmt::Debug for DelegatedCredentialBuilder {
             .field("client_id", &self.client_id)
             .field("authority", &self.authority)
             .field("cache", &self.cache)
+            .field("cache_store", &self.cache_store)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +99,7 @@ impl Default for DelegatedCredentialBuilder {
             authority: None,
             scopes: Vec::new(),
             cache: CacheChoice::Default,
+            cache_store: None,
             browser: Arc::new(SystemBrowser),
             ui: Arc::new(NoUi),
             open_browser: true,
@@ -119,6 +125,7 @@ impl DelegatedCredentialBuilder {
             authority: Some(config.authority.to_string()),
             scopes: config.scopes.clone(),
             cache: CacheChoice::File(config.cache_path.clone()),
+            cache_store: Some(config.cache_store),
             ..Self::default()
         }
     }
@@ -147,7 +154,19 @@ impl DelegatedCredentialBuilder {
         self
     }
 
-    /// Keep tokens in this file (default: the platform cache directory).
+    /// Where to keep tokens: [`CacheStore::Auto`] (the default, unless [`cache_path`] alone
+    /// asked for a file) uses the platform's secret store when it answers, else the file;
+    /// [`CacheStore::SecretStore`] requires the secret store; [`CacheStore::File`] the file.
+    /// The cache path still names the item, the lock file and the change marker.
+    ///
+    /// [`cache_path`]: DelegatedCredentialBuilder::cache_path
+    pub fn cache_store(mut self, store: CacheStore) -> Self {
+        self.cache_store = Some(store);
+        self
+    }
+
+    /// Keep tokens in this file (default: the platform cache directory). Without
+    /// [`cache_store`](DelegatedCredentialBuilder::cache_store), the file itself is the store.
     pub fn cache_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.cache = CacheChoice::File(path.into());
         self
@@ -251,10 +270,14 @@ impl DelegatedCredentialBuilder {
         } else {
             self.scopes.clone()
         };
-        let cache = match &self.cache {
-            CacheChoice::Default => TokenCache::file(config::default_cache_path()?),
-            CacheChoice::File(p) => TokenCache::file(p),
-            CacheChoice::Memory => TokenCache::in_memory(),
+        let cache = match (&self.cache, self.cache_store) {
+            (CacheChoice::Memory, _) => TokenCache::in_memory(),
+            (CacheChoice::Default, store) => {
+                TokenCache::with_store(config::default_cache_path()?, store.unwrap_or_default())
+            }
+            (CacheChoice::File(p), store) => {
+                TokenCache::with_store(p, store.unwrap_or(CacheStore::File))
+            }
         }
         .with_lock_timeout(self.lock_timeout);
         let http = token::http_client()?;
@@ -365,9 +388,18 @@ impl DelegatedCredential {
         &self.inner.tenant
     }
 
-    /// The token cache file, if the cache is a file.
+    /// The token cache file, if the cache is a file (or, for the secret store, the path that
+    /// names its item, lock file and change marker).
     pub fn cache_path(&self) -> Option<&std::path::Path> {
         self.inner.cache.path()
+    }
+
+    /// Where the token cache is kept: the secret store or the file (for `auto`, the first
+    /// call asks the secret store, a few seconds at most).
+    pub async fn cache_location(&self) -> Result<CacheLocation, AuthError> {
+        let location = self.inner.cache.location().await;
+        self.report_notices();
+        location
     }
 
     fn scopes_or_default(&self, scopes: &[Scope]) -> Vec<Scope> {
@@ -838,13 +870,17 @@ impl DelegatedCredential {
 
     /// The accounts signed in with this client at this authority, most recently used first.
     pub async fn accounts(&self) -> Result<Vec<AccountEntry>, AuthError> {
-        let data = self.inner.cache.read().await?;
+        let data = self.inner.cache.read().await;
+        self.report_notices();
+        let data = data?;
         Ok(data.accounts(&self.inner.cache_scope))
     }
 
     /// What the cache holds for each account (scopes and expiry of its access tokens).
     pub async fn status(&self) -> Result<Vec<AccountStatus>, AuthError> {
-        let data = self.inner.cache.read().await?;
+        let data = self.inner.cache.read().await;
+        self.report_notices();
+        let data = data?;
         let scope = &self.inner.cache_scope;
         Ok(data
             .accounts(scope)
@@ -875,7 +911,9 @@ impl DelegatedCredential {
     pub async fn sign_out(&self, account: &AccountEntry) -> Result<(), AuthError> {
         let mut guard = self.inner.cache.lock().await?;
         guard.data_mut().remove_account(account);
-        guard.save().await
+        let saved = guard.save().await;
+        self.report_notices();
+        saved
     }
 
     /// Forgets every account of this client and authority.
@@ -885,8 +923,9 @@ impl DelegatedCredential {
         for account in &accounts {
             guard.data_mut().remove_account(account);
         }
-        guard.save().await?;
-        Ok(accounts.len())
+        let saved = guard.save().await;
+        self.report_notices();
+        saved.map(|()| accounts.len())
     }
 }
 

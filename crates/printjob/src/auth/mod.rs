@@ -102,6 +102,14 @@ pub enum AuthError {
     /// The token cache could not be read or written.
     #[error("{0}")]
     Cache(String),
+    /// The token cache's secret store was asked for explicitly and did not answer.
+    #[error("the token cache's secret store, {store}, cannot be used: {reason}")]
+    SecretStoreUnavailable {
+        /// Which store (`the Secret Service (D-Bus)`).
+        store: String,
+        /// Why (no session bus, no Secret Service on it, no answer in time).
+        reason: String,
+    },
     /// The identity provider could not be reached or answered something unreadable.
     #[error("{0}")]
     Network(String),
@@ -132,6 +140,9 @@ impl AuthError {
             ])),
             AuthError::Cache(_) => Some(Remedy::CheckSettings(vec![Setting::Cache])),
             AuthError::PortUnavailable { .. } => Some(Remedy::ChooseAnotherPort),
+            AuthError::SecretStoreUnavailable { .. } => {
+                Some(Remedy::CheckSettings(vec![Setting::CacheStore]))
+            }
             AuthError::Cancelled { .. }
             | AuthError::AppOnlyToken
             | AuthError::Listener(_)
@@ -156,6 +167,7 @@ impl AuthError {
             AuthError::Cancelled { .. } => ErrorKind::SignInCancelled,
             AuthError::AppOnlyToken | AuthError::MissingScopes { .. } => ErrorKind::Permission,
             AuthError::Cache(_) => ErrorKind::Internal,
+            AuthError::SecretStoreUnavailable { .. } => ErrorKind::NotAvailable,
             AuthError::Network(_) => ErrorKind::Service,
             AuthError::Usage(_) => ErrorKind::Usage,
         }
