@@ -77,6 +77,7 @@ class Emulator:
         self.authority = f"{self.base}/{DOMAIN}"
         self.env = dict(os.environ, PRINTJOB_AUTHORITY=self.base, PRINTJOB_GRAPH_URL=self.graph,
                         PRINTJOB_TENANT_ID=DOMAIN, PRINTJOB_CLIENT_ID=CLIENT, PRINTJOB_CACHE=self.cache,
+                        PRINTJOB_CACHE_STORE="file",  # the same plain file msal+requests reads
                         SSL_CERT_FILE=self.ca, REQUESTS_CA_BUNDLE=self.ca, CURL_CA_BUNDLE=self.ca,
                         BROWSER=args.robot, PRINTJOB_ROBOT_USER=USER, NO_COLOR="1")
         self.env.pop("RUST_LOG", None)
