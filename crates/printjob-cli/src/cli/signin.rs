@@ -271,7 +271,20 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
     } else {
         cancellable(&ui, credential.login(&config.scopes)).await?
     };
-    report_login(global, &token)
+    report_login(global, &token)?;
+    // Where the tokens now are, when that is a plain file only because no secret store answered
+    // (gh says "saved in plain text" at sign-in too); every later command stays quiet about it.
+    if let CacheLocation::File {
+        path,
+        fallback: Some(reason),
+    } = credential.cache_location().await?
+    {
+        eprintln!(
+            "warning: {reason}; the tokens are in the plain file {} (readable by your user only)",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// `--device-code`, or no flag and no browser can be opened here (said on stderr).
@@ -403,7 +416,9 @@ pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error>
 /// `cacheStore` in `printjob status --json`: `secret-service` (or `keychain`), `file`, `memory`.
 fn store_json(location: &CacheLocation) -> serde_json::Value {
     match location {
-        CacheLocation::File { path } => serde_json::json!({ "kind": "file", "path": path }),
+        CacheLocation::File { path, fallback } => {
+            serde_json::json!({ "kind": "file", "path": path, "fallback": fallback })
+        }
         CacheLocation::SecretStore {
             store,
             path,
@@ -420,7 +435,14 @@ fn store_json(location: &CacheLocation) -> serde_json::Value {
 
 fn describe_location(location: &CacheLocation) -> String {
     match location {
-        CacheLocation::File { path } => format!("the file {} (plain, mode 0600)", path.display()),
+        CacheLocation::File {
+            path,
+            fallback: None,
+        } => format!("the file {} (plain, mode 0600)", path.display()),
+        CacheLocation::File {
+            path,
+            fallback: Some(reason),
+        } => format!("the file {} (plain, mode 0600; {reason})", path.display()),
         CacheLocation::SecretStore { store, path, .. } => {
             format!("{store}, as one secret named by {}", path.display())
         }

@@ -439,6 +439,30 @@ async fn without_a_session_bus_auto_uses_the_file_with_a_notice_and_secret_servi
     };
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
     assert_eq!(json["cacheStore"]["kind"], "file");
+    assert!(
+        json["cacheStore"]["fallback"]
+            .as_str()
+            .is_some_and(|r| r.contains("no secret store answered")),
+        "{json}"
+    );
+
+    // After sign-in said it once, a command that only reads the cache does not say it again:
+    // on a machine without a session bus the file is the normal state, not news every time.
+    let mut silent = tokio::process::Command::new(printjob_bin());
+    silent
+        .arg("token")
+        .env_clear()
+        .envs(emulator_env(&s.emulator, home.path()))
+        .env("PRINTJOB_CACHE_STORE", "auto")
+        .stdin(Stdio::null());
+    no_bus(&mut silent);
+    let out = silent.output().await.expect("run printjob");
+    assert_success(&out);
+    assert!(
+        !text(&out.stderr).contains("secret store"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let mut explicit = tokio::process::Command::new(printjob_bin());
     explicit
@@ -800,16 +824,19 @@ async fn a_bus_that_never_answers_is_given_up_on_within_the_bound() {
         "not signed in: {}",
         text(&out.stderr)
     );
+    // `status` names the fallback and its reason where people look for it (stdout), and no
+    // command warns about it on stderr (only `login`, where tokens are written, does).
     assert!(
-        text(&out.stderr).contains("no secret store answered")
-            && text(&out.stderr).contains("no answer within 5 s"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert!(
-        text(&out.stdout).contains("Token cache: the file"),
+        text(&out.stdout).contains("Token cache: the file")
+            && text(&out.stdout).contains("no secret store answered")
+            && text(&out.stdout).contains("no answer within 5 s"),
         "{}",
         text(&out.stdout)
+    );
+    assert!(
+        !text(&out.stderr).contains("no secret store answered"),
+        "{}",
+        text(&out.stderr)
     );
     assert!(
         elapsed >= Duration::from_secs(4) && elapsed < Duration::from_secs(20),

@@ -652,6 +652,10 @@ pub enum CacheLocation {
     File {
         /// The file.
         path: PathBuf,
+        /// Why the file and not the secret store, when `auto` looked for one and none answered
+        /// (said by `status`-like reports and after sign-in, not on every use: a machine without
+        /// a session bus, such as an SSH session, keeps the file for good).
+        fallback: Option<String>,
     },
     /// One secret in the platform's secret store.
     SecretStore {
@@ -673,8 +677,8 @@ struct SecretLocation {
     path: PathBuf,
     wanted: CacheStore,
     item: secret_store::ItemId,
-    /// `true`: the secret store; `false`: the file (`auto`, nothing answered).
-    resolved: tokio::sync::OnceCell<bool>,
+    /// `None`: the secret store; `Some(reason)`: the file (`auto`, nothing answered).
+    resolved: tokio::sync::OnceCell<Option<String>>,
 }
 
 /// How long after its last change a file's stamp is not trusted alone. File timestamps are
@@ -839,38 +843,44 @@ impl TokenCache {
     /// [`AuthError::SecretStoreUnavailable`].
     pub async fn location(&self) -> Result<CacheLocation, AuthError> {
         Ok(match &self.location {
-            Location::File(path) => CacheLocation::File { path: path.clone() },
+            Location::File(path) => CacheLocation::File {
+                path: path.clone(),
+                fallback: None,
+            },
             Location::Memory(_) => CacheLocation::Memory,
-            Location::Secret(s) => {
-                if self.in_secret_store(s).await? {
-                    CacheLocation::SecretStore {
-                        store: secret_store::name(),
-                        path: s.path.clone(),
-                        marker: marker_path(&s.path),
-                    }
-                } else {
-                    CacheLocation::File {
-                        path: s.path.clone(),
-                    }
-                }
-            }
+            Location::Secret(s) => match self.fallback_reason(s).await? {
+                None => CacheLocation::SecretStore {
+                    store: secret_store::name(),
+                    path: s.path.clone(),
+                    marker: marker_path(&s.path),
+                },
+                Some(reason) => CacheLocation::File {
+                    path: s.path.clone(),
+                    fallback: Some(reason),
+                },
+            },
         })
     }
 
-    /// Whether this cache uses the secret store (asked once; `auto` falls back to the file
-    /// with a notice).
+    /// Whether this cache uses the secret store (asked once; `auto` falls back to the file).
     async fn in_secret_store(&self, s: &SecretLocation) -> Result<bool, AuthError> {
+        Ok(self.fallback_reason(s).await?.is_none())
+    }
+
+    /// `None` when this cache uses the secret store; why not when `auto` fell back to the file.
+    /// The fallback is logged, not reported as a notice: on a machine without a session bus
+    /// (SSH, containers, CI) it is the normal state, and a warning on every command would only
+    /// teach people to ignore warnings. [`TokenCache::location`] carries the reason, for the
+    /// sign-in report and the status (as gh says "saved in plain text" once, at sign-in).
+    async fn fallback_reason(&self, s: &SecretLocation) -> Result<Option<String>, AuthError> {
         s.resolved
             .get_or_try_init(|| async {
                 match secret_store::probe().await {
-                    Ok(()) => Ok(true),
+                    Ok(()) => Ok(None),
                     Err(reason) if s.wanted == CacheStore::Auto => {
-                        self.notify(format!(
-                            "no secret store answered ({}: {reason}); the token cache is the plain file {} (readable by your user only)",
-                            secret_store::name(),
-                            s.path.display()
-                        ));
-                        Ok(false)
+                        let reason = format!("no secret store answered ({}: {reason})", secret_store::name());
+                        tracing::debug!(path = %s.path.display(), "{reason}; the token cache is the plain file");
+                        Ok(Some(reason))
                     }
                     Err(reason) => Err(AuthError::SecretStoreUnavailable {
                         store: secret_store::name().to_owned(),
@@ -879,7 +889,7 @@ impl TokenCache {
                 }
             })
             .await
-            .copied()
+            .cloned()
     }
 
     /// Takes the reports gathered so far (e.g. a corrupt file that was set aside).
@@ -2244,7 +2254,10 @@ mod tests {
         let cache = TokenCache::with_store(&path, CacheStore::File);
         assert_eq!(
             cache.location().await.unwrap(),
-            CacheLocation::File { path: path.clone() }
+            CacheLocation::File {
+                path: path.clone(),
+                fallback: None
+            }
         );
         write_token(&cache, "at-file").await;
         assert!(path.is_file());
