@@ -471,20 +471,6 @@ fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Entra's `AADSTSnnnn` codes in a description.
-fn aadsts_codes(description: &str) -> Vec<u64> {
-    description
-        .match_indices("AADSTS")
-        .filter_map(|(at, tag)| {
-            let digits: String = description[at + tag.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        })
-        .collect()
-}
-
 /// The value after `label` in Entra's description (`Trace ID: …`, `Correlation ID: …`).
 fn labelled_id(description: &str, label: &str) -> Option<String> {
     let (_, rest) = description.split_once(label)?;
@@ -506,7 +492,7 @@ fn redirect_error(error: &str, description: Option<&str>, context: &ErrorContext
     let provider = ProviderError {
         error: sanitize_provider_text(error),
         description: detail,
-        codes: aadsts_codes(raw),
+        codes: super::provider::aadsts_codes(raw),
         trace_id: labelled_id(raw, "Trace ID:"),
         correlation_id: labelled_id(raw, "Correlation ID:"),
     };

@@ -61,14 +61,24 @@ pub(super) fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or_default().trim()
 }
 
+/// Entra's `AADSTSnnnn` codes in a description, in order (the one reader for the token
+/// endpoint's bodies and the authorize step's `error_description=` redirects).
+pub(crate) fn aadsts_codes(description: &str) -> Vec<u64> {
+    description
+        .match_indices("AADSTS")
+        .filter_map(|(at, tag)| {
+            let digits: String = description[at + tag.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
 /// The first `AADSTSnnnn` code in a description.
-pub fn aadsts_code(description: &str) -> Option<u64> {
-    let at = description.find("AADSTS")?;
-    let digits: String = description[at + 6..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
+fn aadsts_code(description: &str) -> Option<u64> {
+    aadsts_codes(description).into_iter().next()
 }
 
 /// Parses an error body (`{"error": …}`); `None` if it is not one.
