@@ -118,7 +118,7 @@ pub async fn rename(item: &ItemId, to: &ItemId) -> Result<(), String> {
 #[cfg(target_os = "linux")]
 mod platform {
     use super::{ItemId, CACHE_ATTRIBUTE, SCHEMA};
-    use secret_service::{Collection, EncryptionType, SecretService};
+    use secret_service::{Collection, EncryptionType, Item, SecretService};
     use std::collections::HashMap;
 
     fn describe(e: &secret_service::Error) -> String {
@@ -158,6 +158,17 @@ mod platform {
         HashMap::from([("xdg:schema", SCHEMA), (CACHE_ATTRIBUTE, item.as_str())])
     }
 
+    /// The items stored under `item`'s attributes (normally one).
+    async fn items<'a>(
+        collection: &'a Collection<'a>,
+        item: &ItemId,
+    ) -> Result<Vec<Item<'a>>, String> {
+        collection
+            .search_items(attributes(item))
+            .await
+            .map_err(|e| describe(&e))
+    }
+
     pub async fn probe() -> Result<(), String> {
         let service = connect().await?;
         service
@@ -170,10 +181,7 @@ mod platform {
     pub async fn load(item: &ItemId) -> Result<Option<Vec<u8>>, String> {
         let service = connect().await?;
         let collection = collection(&service).await?;
-        let found = collection
-            .search_items(attributes(item))
-            .await
-            .map_err(|e| describe(&e))?;
+        let found = items(&collection, item).await?;
         let Some(first) = found.first() else {
             return Ok(None);
         };
@@ -194,10 +202,7 @@ mod platform {
     pub async fn delete(item: &ItemId) -> Result<bool, String> {
         let service = connect().await?;
         let collection = collection(&service).await?;
-        let found = collection
-            .search_items(attributes(item))
-            .await
-            .map_err(|e| describe(&e))?;
+        let found = items(&collection, item).await?;
         for each in &found {
             each.delete().await.map_err(|e| describe(&e))?;
         }
@@ -207,10 +212,7 @@ mod platform {
     pub async fn rename(item: &ItemId, to: &ItemId) -> Result<(), String> {
         let service = connect().await?;
         let collection = collection(&service).await?;
-        let found = collection
-            .search_items(attributes(item))
-            .await
-            .map_err(|e| describe(&e))?;
+        let found = items(&collection, item).await?;
         for each in &found {
             each.set_attributes(attributes(to))
                 .await
