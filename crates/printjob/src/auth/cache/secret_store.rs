@@ -25,11 +25,18 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema name written as `xdg:schema` (libsecret's convention), as msal-extensions'
 /// `LibSecretAgent(schema_name, …)` would write it.
+#[cfg_attr(
+    not(all(feature = "secret-store", target_os = "linux")),
+    allow(dead_code)
+)]
 pub const SCHEMA: &str = "io.github.printjob.TokenCache";
 
 /// The attribute naming which cache the item holds: the cache file's path (the same one the
 /// lock file and the change marker sit next to).
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[cfg_attr(
+    not(all(feature = "secret-store", target_os = "linux")),
+    allow(dead_code)
+)]
 pub const CACHE_ATTRIBUTE: &str = "cache";
 
 /// The name of this platform's secret store, for messages and `status`.
@@ -115,7 +122,7 @@ pub async fn rename(item: &ItemId, to: &ItemId) -> Result<(), String> {
     .await
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(all(feature = "secret-store", target_os = "linux"))]
 mod platform {
     use super::{ItemId, CACHE_ATTRIBUTE, SCHEMA};
     use secret_service::{Collection, EncryptionType, Item, SecretService};
@@ -169,7 +176,24 @@ mod platform {
             .map_err(|e| describe(&e))
     }
 
+    /// Where zbus would look for the session bus: `DBUS_SESSION_BUS_ADDRESS`, else
+    /// `$XDG_RUNTIME_DIR/bus` (the D-Bus specification's default on Linux). With neither there
+    /// is no bus to try, and the probe answers without loading the D-Bus stack at all: on SSH
+    /// sessions, containers and CI (the usual homes of the file fallback) that keeps a command
+    /// from paying for code it will not use (0.6 MiB of peak memory, measured).
+    fn session_bus_may_exist() -> bool {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty()) {
+            return true;
+        }
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .filter(|d| !d.is_empty())
+            .is_some_and(|d| std::path::Path::new(&d).join("bus").exists())
+    }
+
     pub async fn probe() -> Result<(), String> {
+        if !session_bus_may_exist() {
+            return Err(describe(&secret_service::Error::Unavailable));
+        }
         let service = connect().await?;
         service
             .get_default_collection()
@@ -222,7 +246,7 @@ mod platform {
     }
 }
 
-#[cfg(target_os = "macos")]
+#[cfg(all(feature = "secret-store", target_os = "macos"))]
 mod platform {
     //! The login Keychain through `keyring` (blocking calls, on the blocking pool). Compiled
     //! on macOS only and untested: no macOS machine builds or tests printjob here.
@@ -283,14 +307,22 @@ mod platform {
     }
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+#[cfg(not(all(
+    feature = "secret-store",
+    any(target_os = "linux", target_os = "macos")
+)))]
 mod platform {
-    //! No secret store printjob can use here (Windows' Credential Manager holds at most 2560
-    //! bytes per credential, too small for a token cache; msal-extensions encrypts a file with
-    //! DPAPI there instead).
+    //! No secret store printjob can use here: built without the `secret-store` feature, or on a
+    //! platform without one (Windows' Credential Manager holds at most 2560 bytes per
+    //! credential, too small for a token cache; msal-extensions encrypts a file with DPAPI
+    //! there instead).
     use super::ItemId;
 
-    const NONE: &str = "printjob has no secret store on this platform";
+    const NONE: &str = if cfg!(feature = "secret-store") {
+        "printjob has no secret store on this platform"
+    } else {
+        "this build of printjob has no secret store (the `secret-store` cargo feature is off)"
+    };
 
     pub async fn probe() -> Result<(), String> {
         Err(NONE.into())
