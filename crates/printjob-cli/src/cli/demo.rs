@@ -95,7 +95,7 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
         .client_id(seed::PUBLIC_CLIENT_ID)
         .cache_path(home.path().join("token_cache.json"))
         .browser(browser)
-        .ui(super::signin::CliUi::new())
+        .ui(super::signin::CliUi::for_output(false))
         .timeout(Duration::from_secs(if auto { 60 } else { 300 }))
         .build()?;
 

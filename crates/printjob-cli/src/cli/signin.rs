@@ -113,12 +113,8 @@ pub struct CliUi {
 }
 
 impl CliUi {
-    /// The sign-in UI of every command (and of `printjob demo`).
-    pub fn new() -> Arc<Self> {
-        Self::for_output(false)
-    }
-
-    /// The sign-in UI of a command: no spinner with `--json` or off a terminal.
+    /// The sign-in UI of a command (and of `printjob demo`): no spinner with `--json` or off a
+    /// terminal.
     pub fn for_output(json: bool) -> Arc<Self> {
         Arc::new(Self {
             tty: super::progress::enabled(json),
