@@ -221,8 +221,16 @@ pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredent
     config.require_universal_print()?;
     let credential = builder(&config, CliUi::for_output(global.json))
         .allow_interactive(std::io::stdin().is_terminal())
+        .sign_in_with_device_code(no_browser_here().is_some())
         .build()?;
     Ok((config, credential))
+}
+
+/// Why no browser can be opened on this machine (no display and no `$BROWSER`, an SSH
+/// session), if that is so: sign-in then uses a device code, as `az login` does.
+fn no_browser_here() -> Option<&'static str> {
+    let os = super::headless::Os::current();
+    super::headless::no_browser_reason(os, |name| std::env::var(name).ok())
 }
 
 /// Runs `fut`, or stops it on Ctrl-C (dropping it closes the listener and frees the port).
@@ -291,8 +299,7 @@ fn use_device_code(args: &LoginArgs) -> bool {
     if args.no_browser {
         return false;
     }
-    let os = super::headless::Os::current();
-    match super::headless::no_browser_reason(os, |name| std::env::var(name).ok()) {
+    match no_browser_here() {
         Some(reason) => {
             eprintln!("{}", super::headless::fallback_notice(reason));
             true
@@ -483,7 +490,9 @@ fn print_status(config: &Config, accounts: &[StatusJson]) {
 pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
     let config = load_config(global, &args.scopes)?;
     let ui = CliUi::for_output(global.json);
-    let mut b = builder(&config, ui.clone()).allow_interactive(args.interactive);
+    let mut b = builder(&config, ui.clone())
+        .allow_interactive(args.interactive)
+        .sign_in_with_device_code(no_browser_here().is_some());
     if let Some(hint) = &args.login_hint {
         b = b.login_hint(hint);
     }

@@ -106,3 +106,40 @@ async fn no_browser_over_ssh_keeps_printing_the_url_instead_of_a_device_code() {
     assert_eq!(count(&emulator, "grant:authorization_code"), 1);
     assert_eq!(count(&emulator, DEVICE_GRANT), 0);
 }
+
+/// `printjob token --interactive` with nothing cached, over SSH without a display: the
+/// sign-in it needs is a device code too (not a loopback URL no browser here can reach), and
+/// the token it prints is the one that sign-in granted.
+#[tokio::test(flavor = "multi_thread")]
+async fn token_interactive_over_ssh_without_display_signs_in_with_a_device_code() {
+    let emulator = start_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(printjob_bin());
+    child
+        .args(["token", "--interactive"])
+        .env_clear()
+        .envs(emulator_env(&emulator, home.path()))
+        .env("SSH_CONNECTION", "192.0.2.10 50000 192.0.2.20 22")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = child.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let ((uri, code), _) = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        read_until(&mut lines, device_prompt),
+    )
+    .await
+    .expect("a device code prompt within 60 s, not a loopback URL");
+    let user = RobotUser::new(seed::ADELE, seed::DEFAULT_PASSWORD);
+    robot::device_login(&uri, &code, &user, Consent::Accept)
+        .await
+        .unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(token.trim().split('.').count(), 3, "a JWT on stdout");
+    assert!(count(&emulator, DEVICE_GRANT) >= 1);
+    assert_eq!(count(&emulator, AUTHORIZE), 0);
+}

@@ -75,6 +75,7 @@ pub struct DelegatedCredentialBuilder {
     redirect_host: RedirectHost,
     timeout: Duration,
     allow_interactive: bool,
+    device_code_sign_in: bool,
     clock: Arc<dyn Clock>,
     lock_timeout: Duration,
 }
@@ -110,6 +111,7 @@ impl Default for DelegatedCredentialBuilder {
             redirect_host: RedirectHost::default(),
             timeout: Duration::from_secs(300),
             allow_interactive: true,
+            device_code_sign_in: false,
             clock: Arc::new(SystemClock),
             lock_timeout: super::cache::DEFAULT_LOCK_TIMEOUT,
         }
@@ -236,6 +238,17 @@ impl DelegatedCredentialBuilder {
     /// Whether [`DelegatedCredential::token`] may open a browser (default true).
     pub fn allow_interactive(mut self, allow: bool) -> Self {
         self.allow_interactive = allow;
+        self
+    }
+
+    /// Whether an interactive sign-in that [`DelegatedCredential::token`] needs uses the
+    /// device code flow instead of the browser and the loopback listener (default false): for
+    /// a machine where no browser can be opened, such as an SSH session, as `az` does. A
+    /// claims challenge still goes through the browser (the device code request carries no
+    /// claims). [`DelegatedCredential::login`] is always the browser;
+    /// [`DelegatedCredential::login_device_code`] always the code.
+    pub fn sign_in_with_device_code(mut self, yes: bool) -> Self {
+        self.device_code_sign_in = yes;
         self
     }
 
@@ -746,6 +759,9 @@ impl DelegatedCredential {
         claims: Option<&str>,
     ) -> Result<GrantedToken, AuthError> {
         let options = &self.inner.options;
+        if options.device_code_sign_in && claims.is_none() {
+            return self.login_device_code(scopes).await;
+        }
         let authority = self.authority().await?.clone();
         // Before the browser opens: a sign-in whose tokens cannot be saved is lost.
         self.inner.cache.check_writable().await?;
