@@ -982,20 +982,7 @@ impl TokenCache {
         self.report_skipped(&loaded);
         let data = Arc::new(loaded.data);
         match read.filter(|r| !r.bytes.is_empty()) {
-            Some(ReadFile {
-                stamp,
-                settled,
-                bytes,
-            }) => {
-                if let Ok(mut memo) = self.memo.lock() {
-                    *memo = Some(Memo {
-                        stamp,
-                        settled,
-                        bytes,
-                        data: data.clone(),
-                    });
-                }
-            }
+            Some(read) => self.keep(read, &data),
             None => self.forget(),
         }
         Ok(data)
@@ -1045,21 +1032,16 @@ impl TokenCache {
 
     /// Parses `bytes` (unless they are the kept ones) and keeps the result with its stamp.
     fn remember(&self, path: &Path, read: ReadFile) -> Result<Arc<CacheData>, AuthError> {
-        let ReadFile {
-            stamp,
-            settled,
-            bytes,
-        } = read;
         if let Ok(mut memo) = self.memo.lock() {
-            if let Some(kept) = memo.as_mut().filter(|m| m.bytes == bytes) {
-                kept.stamp = stamp;
-                kept.settled = settled;
+            if let Some(kept) = memo.as_mut().filter(|m| m.bytes == read.bytes) {
+                kept.stamp = read.stamp;
+                kept.settled = read.settled;
                 return Ok(kept.data.clone());
             }
         }
         self.parses
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let loaded = match parse(&bytes) {
+        let loaded = match parse(&read.bytes) {
             Ok(loaded) => loaded,
             Err(_) => {
                 self.forget();
@@ -1069,6 +1051,17 @@ impl TokenCache {
         check_schema(path, &loaded.data)?;
         self.report_skipped(&loaded);
         let data = Arc::new(loaded.data);
+        self.keep(read, &data);
+        Ok(data)
+    }
+
+    /// Keeps `data` as the document that `read` (the file's, or the change marker's) stands for.
+    fn keep(&self, read: ReadFile, data: &Arc<CacheData>) {
+        let ReadFile {
+            stamp,
+            settled,
+            bytes,
+        } = read;
         if let Ok(mut memo) = self.memo.lock() {
             *memo = Some(Memo {
                 stamp,
@@ -1077,7 +1070,6 @@ impl TokenCache {
                 data: data.clone(),
             });
         }
-        Ok(data)
     }
 
     /// How many times the file was parsed by [`TokenCache::read`].
@@ -1211,10 +1203,7 @@ impl TokenCache {
         let loaded = match parse(&bytes) {
             Ok(loaded) => loaded,
             Err(_) => {
-                let stamp = crate::clock::Clock::unix_now(&crate::clock::SystemClock);
-                let mut aside = s.path.clone().into_os_string();
-                aside.push(format!(".corrupt-{stamp}"));
-                let aside = secret_store::ItemId::of(Path::new(&aside));
+                let aside = secret_store::ItemId::of(&aside_name(&s.path));
                 secret_store::rename(&s.item, &aside)
                     .await
                     .map_err(|e| store_error("set aside", &e))?;
@@ -1606,15 +1595,21 @@ fn lock_file(
     Ok((guard, loaded))
 }
 
+/// Where an unreadable cache is kept: `….corrupt-<unix time>` beside it (the file), or the
+/// secret named by that path (the secret store).
+fn aside_name(path: &Path) -> PathBuf {
+    let stamp = crate::clock::Clock::unix_now(&crate::clock::SystemClock);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".corrupt-{stamp}"));
+    path.with_file_name(name)
+}
+
 fn set_aside(
     path: &Path,
     error: &serde_json::Error,
     notices: &CacheNotices,
 ) -> Result<CacheData, AuthError> {
-    let stamp = crate::clock::Clock::unix_now(&crate::clock::SystemClock);
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".corrupt-{stamp}"));
-    let aside = path.with_file_name(name);
+    let aside = aside_name(path);
     std::fs::rename(path, &aside).map_err(|e| io_error("set aside the unreadable", path, &e))?;
     let what = if error.is_data() {
         "valid JSON but not a token cache (not a JSON object)".to_owned()
