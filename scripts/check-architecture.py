@@ -28,7 +28,8 @@ layer; pass --with-tests to see those edges too (they are never checked).
 
 The check fails (exit 1, naming files, lines and paths) when
   (a) module files import each other in a circle (a strongly connected component of more than
-      one file); every component is printed with its elementary circles. No allowance exists;
+      one file); each is printed with its shortest elementary circles (ten at most) and every
+      import that ties it, with file, line and path. No allowance exists;
   (b) a file imports a file of a higher layer of the ```architecture block of
       docs/architecture.md, unless that block lists the edge as `upward A -> B`;
   (c) the block and the code disagree: a module file of the code that no layer lists, a listed
@@ -50,6 +51,8 @@ from pathlib import Path
 KEYWORDS_PATH_START = {"crate", "$crate", "super", "self"}
 ITEM_KEYWORDS = {"fn", "struct", "enum", "trait", "type", "const", "static", "union"}
 # serde attribute keys whose string value is a Rust path.
+# How much of a circle the report prints.
+CIRCLE_LIMIT, CIRCLES_SHOWN, EVIDENCE_SHOWN = 1000, 10, 3
 SERDE_PATH_KEYS = {"with", "deserialize_with", "serialize_with", "default", "skip_serializing_if"}
 
 
@@ -822,11 +825,23 @@ def check(root: Path, doc: Path, with_tests: bool, show_edges: bool, out=sys.std
                 continue
             problems += 1
             say(f"CIRCLE in {crate.name}: {len(comp)} files import each other: {', '.join(comp)}")
-            for circle in circles_in(comp, succ):
-                say("  circle: " + " -> ".join(circle))
-                for a, b in zip(circle, circle[1:]):
-                    for line, text, _ in sorted(set(edges[(a, b)].evidence))[:3]:
+            circles = sorted(circles_in(comp, succ, limit=CIRCLE_LIMIT), key=lambda c: (len(c), c))
+            shown = circles[:CIRCLES_SHOWN]
+            more = len(circles) - len(shown)
+            counted = f"{len(circles)}{'+' if len(circles) >= CIRCLE_LIMIT else ''}"
+            say(f"  {counted} elementary circle(s)" + (f", the {len(shown)} shortest:" if more else ":"))
+            for circle in shown:
+                say("    " + " -> ".join(circle))
+            say("  the imports that tie it:")
+            members = set(comp)
+            for (a, b), e in sorted(edges.items()):
+                if a in members and b in members:
+                    evidence = sorted(set(e.evidence))
+                    say(f"    {a} -> {b}")
+                    for line, text, _ in evidence[:EVIDENCE_SHOWN]:
                         say(f"      crates/{crate.name}/src/{a}:{line}  {text}")
+                    if len(evidence) > EVIDENCE_SHOWN:
+                        say(f"      ... and {len(evidence) - EVIDENCE_SHOWN} more (--edges lists all)")
 
         # (b), (c) the layers of the document
         spec = specs.get(crate.name)
@@ -853,8 +868,11 @@ def check(root: Path, doc: Path, with_tests: bool, show_edges: bool, out=sys.std
             problems += 1
             say(f"UPWARD IMPORT in {crate.name}: {src} (layer {spec.layers[layer[src]][0]}) "
                 f"imports {dst} (layer {spec.layers[layer[dst]][0]})")
-            for line, text, _ in sorted(set(e.evidence)):
+            evidence = sorted(set(e.evidence))
+            for line, text, _ in evidence[:EVIDENCE_SHOWN]:
                 say(f"      crates/{crate.name}/src/{src}:{line}  {text}")
+            if len(evidence) > EVIDENCE_SHOWN:
+                say(f"      ... and {len(evidence) - EVIDENCE_SHOWN} more (--edges lists all)")
         allowed_used += len(used)
         for (src, dst), no in sorted(spec.upward.items()):
             if (src, dst) not in used:
