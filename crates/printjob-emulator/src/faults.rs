@@ -275,7 +275,12 @@ mod tests {
         assert_eq!(c.retry_after_values, ["2.128"]);
         let c = FaultConfig::parse("retry-after=1;3;0.5").unwrap();
         assert_eq!(c.retry_after_values, ["1", "3", "0.5"]);
-        for bad in ["retry-after=soon", "retry-after=1;", "retry-after=-1", "retry-after=1.5.2"] {
+        for bad in [
+            "retry-after=soon",
+            "retry-after=1;",
+            "retry-after=-1",
+            "retry-after=1.5.2",
+        ] {
             assert!(FaultConfig::parse(bad).is_err(), "{bad}");
         }
     }

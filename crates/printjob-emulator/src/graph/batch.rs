@@ -181,7 +181,12 @@ fn run_inner(
     }
 }
 
-fn fault_reply(state: &EmulatorState, fault: Fault, retry_after: String, ids: &RequestIds) -> Reply {
+fn fault_reply(
+    state: &EmulatorState,
+    fault: Fault,
+    retry_after: String,
+    ids: &RequestIds,
+) -> Reply {
     let status = match fault {
         Fault::Status(s) => s,
         // A single inner request cannot drop the connection: the gateway times it out.

@@ -404,7 +404,9 @@ mod tests {
         assert_eq!(parse_retry_after("1.0001", now), Some(ms(1001)));
         assert_eq!(parse_retry_after("0.000", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("3.1000000", now), Some(ms(3100)));
-        for unreadable in ["1.", ".5", "1.2.3", "-1.5", "+1.5", "1e3", "inf", "NaN", "1,5"] {
+        for unreadable in [
+            "1.", ".5", "1.2.3", "-1.5", "+1.5", "1e3", "inf", "NaN", "1,5",
+        ] {
             assert_eq!(parse_retry_after(unreadable, now), None, "{unreadable}");
         }
     }
