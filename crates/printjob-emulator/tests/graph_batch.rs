@@ -234,6 +234,7 @@ async fn throttled_requests_of_one_batch_carry_their_own_retry_after_fractions_i
     assert_eq!(body["responses"][1]["headers"]["Retry-After"], "2.128");
 }
 
+// graph-conformance: E14
 #[tokio::test]
 async fn a_batch_whose_inner_failures_are_not_throttling_stays_200() {
     let emulator = start().await;

@@ -1978,7 +1978,7 @@ fn throttle_inner(emulator: &Emulator, next: u32, retry_after: &[&str]) {
     });
 }
 
-// graph-conformance: G5
+// graph-conformance: G12
 #[tokio::test]
 async fn batch_answered_424_cancels_its_204s_and_resends_only_its_429s() {
     let emulator = emulator().await;
@@ -1996,7 +1996,7 @@ async fn batch_answered_424_cancels_its_204s_and_resends_only_its_429s() {
     assert_eq!(count(&emulator, "print:canceled"), 3);
 }
 
-// graph-conformance: G5
+// graph-conformance: G12
 #[tokio::test]
 async fn batch_answered_424_waits_the_longest_retry_after_then_resends_its_429s_together() {
     let emulator = emulator().await;
@@ -2013,7 +2013,7 @@ async fn batch_answered_424_waits_the_longest_retry_after_then_resends_its_429s_
     assert_eq!(count(&emulator, "print:canceled"), 3);
 }
 
-// graph-conformance: G9
+// graph-conformance: G13
 #[tokio::test]
 async fn batch_429_with_a_fractional_retry_after_is_waited_rounded_up_to_the_millisecond() {
     let emulator = emulator().await;
@@ -2027,7 +2027,7 @@ async fn batch_429_with_a_fractional_retry_after_is_waited_rounded_up_to_the_mil
     assert_eq!(sleeper.waits(), vec![Duration::from_millis(2128)]);
 }
 
-// graph-conformance: G9
+// graph-conformance: G13
 #[tokio::test]
 async fn cancel_429_with_a_fractional_retry_after_is_waited_not_replaced_by_backoff() {
     let emulator = emulator().await;
@@ -2038,6 +2038,7 @@ async fn cancel_429_with_a_fractional_retry_after_is_waited_not_replaced_by_back
     assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
 }
 
+// graph-conformance: G12
 #[tokio::test]
 async fn jobs_cancelled_by_a_424_batch_are_reported_canceled_never_already_finished() {
     let emulator = emulator().await;
@@ -2051,6 +2052,7 @@ async fn jobs_cancelled_by_a_424_batch_are_reported_canceled_never_already_finis
     assert_eq!(count(&emulator, "batch:424"), 1);
 }
 
+// graph-conformance: G14
 #[tokio::test]
 async fn all_counts_the_jobs_its_states_leave_out_but_not_other_owners_jobs() {
     let print = PrintSeed::default_for(CONTOSO_TENANT)
@@ -2082,6 +2084,7 @@ async fn all_counts_the_jobs_its_states_leave_out_but_not_other_owners_jobs() {
     );
 }
 
+// graph-conformance: G14
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_all_mine_clears_stopped_jobs_and_counts_what_the_states_left_out() {
     let print = PrintSeed::default_for(CONTOSO_TENANT)
@@ -2133,6 +2136,7 @@ async fn cli_all_mine_clears_stopped_jobs_and_counts_what_the_states_left_out() 
     );
 }
 
+// graph-conformance: G12
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_all_behind_throttled_batches_cancels_every_job_within_the_default_budget() {
     let mut print = PrintSeed::default_for(CONTOSO_TENANT);
