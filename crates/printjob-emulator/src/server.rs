@@ -57,12 +57,12 @@ pub async fn count_and_fault(
         }
         Some(Fault::Status(status)) => {
             state.counters.bump(&format!("fault:{status}"));
-            fault_response(&route, status, retry_after)
+            fault_response(&route, status, &retry_after)
         }
     }
 }
 
-fn fault_response(route: &str, status: u16, retry_after: u64) -> Response {
+fn fault_response(route: &str, status: u16, retry_after: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = if route.starts_with("/v1.0") {
         super::graph::error::graph_error(status, fault_code(status), fault_message(status))
@@ -70,7 +70,7 @@ fn fault_response(route: &str, status: u16, retry_after: u64) -> Response {
         (status, fault_message(status)).into_response()
     };
     if matches!(status.as_u16(), 429 | 503) {
-        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+        if let Ok(v) = HeaderValue::from_str(retry_after) {
             response.headers_mut().insert("retry-after", v);
         }
     }

@@ -141,8 +141,9 @@ async fn batch_inner_request_needs_its_own_permission() {
     );
 }
 
+// graph-conformance: E14
 #[tokio::test]
-async fn inner_batch_request_can_be_throttled_with_retry_after() {
+async fn a_batch_whose_requests_are_all_throttled_is_answered_424_with_each_retry_after() {
     let emulator = start().await;
     let t = token(&emulator, ADELE, BASIC);
     // Only print routes are faulted: the outer POST /$batch passes, both inner requests are throttled.
@@ -159,7 +160,7 @@ async fn inner_batch_request_can_be_throttled_with_retry_after() {
         &cancel_requests(LOBBY_PRINTER, [101, 102].into_iter()),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::FAILED_DEPENDENCY);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["responses"][0]["status"], 429);
     assert_eq!(body["responses"][0]["headers"]["Retry-After"], "2");
@@ -168,4 +169,107 @@ async fn inner_batch_request_can_be_throttled_with_retry_after() {
         job_state(&emulator, LOBBY_PRINTER, "101"),
         Some(PrintJobProcessingState::Pending)
     );
+}
+
+// graph-conformance: E14
+#[tokio::test]
+async fn a_batch_with_one_throttled_request_is_answered_424_and_runs_the_others() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    emulator.set_faults(FaultConfig {
+        next: 1,
+        force: 429,
+        retry_after_secs: 1,
+        only: "/v1.0/print".into(),
+        ..Default::default()
+    });
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101, 102, 103].into_iter()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FAILED_DEPENDENCY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(statuses(&body), [(1, 429), (2, 204), (3, 204)]);
+    assert_eq!(body["responses"][0]["headers"]["Retry-After"], "1");
+    assert_eq!(
+        body["responses"][0]["body"]["error"]["code"],
+        "TooManyRequests"
+    );
+    let states: Vec<_> = ["101", "102", "103"]
+        .iter()
+        .map(|id| job_state(&emulator, LOBBY_PRINTER, id))
+        .collect();
+    use PrintJobProcessingState::{Canceled, Pending};
+    assert_eq!(states, [Some(Pending), Some(Canceled), Some(Canceled)]);
+    assert_eq!(emulator.counters()["batch:424"], 1);
+}
+
+// graph-conformance: E14
+#[tokio::test]
+async fn throttled_requests_of_one_batch_carry_their_own_retry_after_fractions_included() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    emulator.set_faults(
+        FaultConfig::parse("retry-after=1;2.128")
+            .map(|c| FaultConfig {
+                next: 2,
+                force: 429,
+                only: "/v1.0/print".into(),
+                ..c
+            })
+            .unwrap(),
+    );
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101, 102, 103].into_iter()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FAILED_DEPENDENCY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(statuses(&body), [(1, 429), (2, 429), (3, 204)]);
+    assert_eq!(body["responses"][0]["headers"]["Retry-After"], "1");
+    assert_eq!(body["responses"][1]["headers"]["Retry-After"], "2.128");
+}
+
+// graph-conformance: E14
+#[tokio::test]
+async fn a_batch_whose_inner_failures_are_not_throttling_stays_200() {
+    let emulator = start().await;
+    let t = token(&emulator, ADELE, BASIC);
+    emulator.set_faults(FaultConfig {
+        next: 1,
+        force: 503,
+        only: "/v1.0/print".into(),
+        ..Default::default()
+    });
+    // 503 (fault), 403 (Megan's job), 204.
+    let response = batch(
+        &emulator,
+        &t,
+        &cancel_requests(LOBBY_PRINTER, [101, 107, 102].into_iter()),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(statuses(&body), [(1, 503), (2, 403), (3, 204)]);
+}
+
+/// Each inner answer's (id, status), by id.
+fn statuses(body: &Value) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().parse().unwrap(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }

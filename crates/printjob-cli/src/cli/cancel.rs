@@ -54,7 +54,7 @@ pub struct CancelArgs {
     /// Cancel every job of the printer that matches --state and --mine
     #[arg(long, conflicts_with = "jobs")]
     pub all: bool,
-    /// With --all: states to cancel (comma separated or repeated); default pending,processing,paused
+    /// With --all: states to cancel (comma separated or repeated); default pending,processing,paused,stopped
     #[arg(
         long = "state",
         value_name = "STATE",
@@ -383,6 +383,9 @@ fn print_report(report: &CancelReport) {
         print_table(&["JOB ID", "OUTCOME", "DETAIL"], &rows);
     }
     println!("{}", summary(report));
+    for line in report.describe_left_out() {
+        println!("{line}");
+    }
 }
 
 fn summary(report: &CancelReport) -> String {

@@ -134,7 +134,10 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
     let before = client.jobs(&target, &JobFilter::default()).await?;
     print_jobs(&before);
 
-    step(4, "Cancelling your pending, processing and paused jobs");
+    step(
+        4,
+        "Cancelling your pending, processing, paused and stopped jobs",
+    );
     let mut all = CancelRequest::all(target.clone());
     all.selection = JobSelection::All {
         states: JobFilter::default_cancel_states(),

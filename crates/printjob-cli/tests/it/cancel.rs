@@ -1963,3 +1963,220 @@ async fn a_refused_share_lookup_is_advice_to_use_the_printer_id_and_sends_no_can
     assert_eq!(graph_posts(&emulator), 0);
     assert_eq!(state(&emulator, LOBBY_PRINTER, "102"), Some(State::Pending));
 }
+
+// ---- throttled batches (424) and stopped jobs (issue 19) ---------------------------------------
+
+/// The next `next` inner print requests are throttled (`429`), their `Retry-After` values
+/// given in turn; the outer `POST /$batch` is not faulted.
+fn throttle_inner(emulator: &Emulator, next: u32, retry_after: &[&str]) {
+    emulator.set_faults(FaultConfig {
+        next,
+        force: 429,
+        retry_after_values: retry_after.iter().map(|v| v.to_string()).collect(),
+        only: "/v1.0/print".into(),
+        ..FaultConfig::default()
+    });
+}
+
+// graph-conformance: G12
+#[tokio::test]
+async fn batch_answered_424_cancels_its_204s_and_resends_only_its_429s() {
+    let emulator = emulator().await;
+    let (client, sleeper) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    throttle_inner(&emulator, 1, &["1"]);
+    let results = client
+        .cancel_batch(&lobby(), &[job("101"), job("102"), job("103")])
+        .await
+        .unwrap();
+    assert!(all_ok(&results), "{results:?}");
+    assert_eq!(count(&emulator, "batch:424"), 1);
+    assert_eq!(sleeper.waits(), vec![Duration::from_secs(1)]);
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+    assert_eq!(count(&emulator, INNER_CANCEL), 4);
+    assert_eq!(count(&emulator, "print:canceled"), 3);
+}
+
+// graph-conformance: G12
+#[tokio::test]
+async fn batch_answered_424_waits_the_longest_retry_after_then_resends_its_429s_together() {
+    let emulator = emulator().await;
+    let (client, sleeper) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    throttle_inner(&emulator, 2, &["1", "3"]);
+    let results = client
+        .cancel_batch(&lobby(), &[job("101"), job("102"), job("103")])
+        .await
+        .unwrap();
+    assert!(all_ok(&results), "{results:?}");
+    assert_eq!(sleeper.waits(), vec![Duration::from_secs(3)]);
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+    assert_eq!(count(&emulator, INNER_CANCEL), 5);
+    assert_eq!(count(&emulator, "print:canceled"), 3);
+}
+
+// graph-conformance: G13
+#[tokio::test]
+async fn batch_429_with_a_fractional_retry_after_is_waited_rounded_up_to_the_millisecond() {
+    let emulator = emulator().await;
+    let (client, sleeper) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    throttle_inner(&emulator, 1, &["2.128"]);
+    let results = client
+        .cancel_batch(&lobby(), &[job("101"), job("102")])
+        .await
+        .unwrap();
+    assert!(all_ok(&results), "{results:?}");
+    assert_eq!(sleeper.waits(), vec![Duration::from_millis(2128)]);
+}
+
+// graph-conformance: G13
+#[tokio::test]
+async fn cancel_429_with_a_fractional_retry_after_is_waited_not_replaced_by_backoff() {
+    let emulator = emulator().await;
+    let (client, sleeper) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    throttle_inner(&emulator, 1, &["0.2505"]);
+    client.cancel_job(&lobby(), &job("101")).await.unwrap();
+    assert_eq!(sleeper.waits(), vec![Duration::from_millis(251)]);
+    assert_eq!(count(&emulator, CANCEL_ROUTE), 2);
+}
+
+// graph-conformance: G12
+#[tokio::test]
+async fn jobs_cancelled_by_a_424_batch_are_reported_canceled_never_already_finished() {
+    let emulator = emulator().await;
+    let (client, _) = batch_client(&emulator, MintingSource::new(&emulator, 3600));
+    throttle_inner(&emulator, 2, &["1"]);
+    let request = CancelRequest::jobs(lobby(), ["101", "102", "103", "104"].map(job).to_vec());
+    let report = cancel::run(&client, &request, &|_| {}).await.unwrap();
+    let outcomes: Vec<&str> = report.results.iter().map(|r| r.outcome.name()).collect();
+    assert_eq!(outcomes, ["canceled"; 4], "{:?}", report.totals);
+    assert_eq!(report.error_kind(), None);
+    assert_eq!(count(&emulator, "batch:424"), 1);
+}
+
+// graph-conformance: G14
+#[tokio::test]
+async fn all_counts_the_jobs_its_states_leave_out_but_not_other_owners_jobs() {
+    let print = PrintSeed::default_for(CONTOSO_TENANT)
+        .with_jobs(LOBBY_PRINTER, MEGAN, 2, State::Completed)
+        .with_jobs(LOBBY_PRINTER, MEGAN, 1, State::Stopped);
+    let emulator = emulator_with(print, OffsetClock::new()).await;
+    let jwt = emulator
+        .mint_user_token(ADMIN, &["PrintJob.ReadWrite.All"], 3600)
+        .unwrap();
+    let source = Arc::new(StaticToken::new(AccessToken::new(jwt), None).unwrap());
+    let client = client(&emulator, source);
+    let mut request = CancelRequest::all(lobby());
+    request.selection = JobSelection::All {
+        states: JobFilter::default_cancel_states(),
+        mine: false,
+        owner: Some(MEGAN.into()),
+    };
+    let report = cancel::run(&client, &request, &|_| {}).await.unwrap();
+    // Megan's pending 107 and her stopped job are cancelled; her two completed jobs are counted;
+    // Adele's completed 105 and canceled 106 are someone else's, so not counted.
+    assert_eq!(report.totals.canceled, 2, "{:?}", report.results);
+    assert_eq!(
+        report.left_out,
+        std::collections::BTreeMap::from([("completed".to_string(), 2)])
+    );
+    assert_eq!(
+        report.describe_left_out(),
+        ["2 completed jobs left as they are"]
+    );
+}
+
+// graph-conformance: G14
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_all_mine_clears_stopped_jobs_and_counts_what_the_states_left_out() {
+    let print = PrintSeed::default_for(CONTOSO_TENANT)
+        .with_jobs(LOBBY_PRINTER, ADELE, 2, State::Stopped)
+        .with_jobs(LOBBY_PRINTER, MEGAN, 1, State::Completed);
+    let emulator = emulator_with(print, OffsetClock::new()).await;
+    let stopped = ["204", "205"];
+    for id in stopped {
+        assert_eq!(state(&emulator, LOBBY_PRINTER, id), Some(State::Stopped));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &[
+            "cancel",
+            LOBBY_PRINTER,
+            "--all",
+            "--mine",
+            "--yes",
+            "--json",
+        ],
+    );
+    let json = json_stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{json}");
+    assert_matches_documented_schema(&json);
+    // 101, 102 (pending), 103 (processing), 104 (paused) and the two stopped jobs.
+    assert_eq!(json["totals"]["canceled"], 6, "{json}");
+    assert_eq!(
+        json["leftOut"],
+        serde_json::json!({"canceled": 1, "completed": 1})
+    );
+    for id in stopped {
+        assert_eq!(state(&emulator, LOBBY_PRINTER, id), Some(State::Canceled));
+    }
+
+    // The human summary says the same, plural-correct, for a run that leaves out three jobs.
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["cancel", LOBBY_PRINTER, "--all", "--mine", "--yes"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("7 canceled jobs left as they are")
+            && stdout.contains("1 completed job left as it is"),
+        "{stdout}"
+    );
+}
+
+// graph-conformance: G12
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_all_behind_throttled_batches_cancels_every_job_within_the_default_budget() {
+    let mut print = PrintSeed::default_for(CONTOSO_TENANT);
+    print.jobs.clear();
+    let emulator = emulator_with(
+        print.with_jobs(LOBBY_PRINTER, ADELE, 45, State::Pending),
+        OffsetClock::new(),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    login(&emulator, &dir).await;
+    // 30 % of the print requests (each inner cancel, each listing page) answered 429 with
+    // Retry-After: 1; a batch holding one is answered 424, as throttling.md documents.
+    emulator.set_faults(FaultConfig::parse("429=0.3,retry-after=1,only=/v1.0/print").unwrap());
+    let started = Instant::now();
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["cancel", LOBBY_PRINTER, "--all", "--yes", "--json"],
+    );
+    let json = json_stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", json["totals"]);
+    let outcomes: HashSet<&str> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, HashSet::from(["canceled"]), "{}", json["totals"]);
+    assert_eq!(json["totals"]["canceled"], 45);
+    assert!(
+        count(&emulator, "batch:424") >= 1,
+        "{:?}",
+        emulator.counters()
+    );
+    assert!(count(&emulator, "batch:fault:429") >= 1);
+    assert_eq!(count(&emulator, "print:canceled"), 45);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -1,6 +1,8 @@
 //! `POST /v1.0/$batch`: JSON batching. Each inner request runs through the same
 //! [`ops::execute`] as a direct call, authorized with the outer `Authorization` header, and
 //! consults fault injection on its own (Graph throttles requests inside a batch one by one).
+//! A batch holding a throttled (`429`) request is answered `424 Failed Dependency` as a whole,
+//! its inner answers in the body as usual (graph-conformance E14).
 
 use super::error::{GraphFailure, RequestIds};
 use super::ops::{self, Call, Reply};
@@ -88,14 +90,22 @@ fn check_write_shape(r: &InnerRequest) -> Result<(), GraphFailure> {
     Ok(())
 }
 
-/// Runs a batch; `Err` is a whole-batch refusal (no valid token, malformed, too many requests).
-/// The batch request itself must carry a valid token (Graph authenticates it before looking at
-/// the requests inside); each inner request is then authorized on its own.
+/// Runs a batch: the status of the batch itself and its body. `Err` is a whole-batch refusal
+/// (no valid token, malformed, too many requests). The batch request itself must carry a valid
+/// token (Graph authenticates it before looking at the requests inside); each inner request is
+/// then authorized on its own.
+///
+/// graph-conformance: E14 — `concepts/throttling.md` ("Throttling and batching"): "Requests in
+/// a batch are evaluated individually against throttling limits and if any request exceeds the
+/// limits, it fails with a `status` of `429` […]. The batch itself fails with a status code of
+/// `424` (Failed Dependency)." The others run (and their answers are in the body), and each
+/// `429` carries its `Retry-After` in its own headers ("the value provided in the
+/// `retry-after` response header from the JSON content").
 pub fn run(
     state: &EmulatorState,
     body: &[u8],
     authorization: Option<&str>,
-) -> Result<Value, GraphFailure> {
+) -> Result<(StatusCode, Value), GraphFailure> {
     super::auth::authenticate(state, authorization)?;
     let batch = parse(body)?;
     let mut statuses: HashMap<String, u16> = HashMap::new();
@@ -121,7 +131,14 @@ pub fn run(
         statuses.insert(inner.id.clone(), reply.status.as_u16());
         responses.push(render(&inner.id, reply, &ids));
     }
-    Ok(json!({ "responses": responses }))
+    let throttled = statuses.values().any(|s| *s == 429);
+    let status = if throttled {
+        state.counters.bump("batch:424");
+        StatusCode::FAILED_DEPENDENCY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, json!({ "responses": responses })))
 }
 
 fn run_inner(
@@ -164,7 +181,12 @@ fn run_inner(
     }
 }
 
-fn fault_reply(state: &EmulatorState, fault: Fault, retry_after: u64, ids: &RequestIds) -> Reply {
+fn fault_reply(
+    state: &EmulatorState,
+    fault: Fault,
+    retry_after: String,
+    ids: &RequestIds,
+) -> Reply {
     let status = match fault {
         Fault::Status(s) => s,
         // A single inner request cannot drop the connection: the gateway times it out.
@@ -180,7 +202,7 @@ fn fault_reply(state: &EmulatorState, fault: Fault, retry_after: u64, ids: &Requ
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut failure = GraphFailure::new(status_code, code, message);
     if matches!(status, 429 | 503) {
-        failure = failure.with_header("retry-after", retry_after.to_string());
+        failure = failure.with_header("retry-after", retry_after);
     }
     Reply::failure(failure, ids)
 }

@@ -99,8 +99,8 @@ async fn serve_batch(
         Err(ops::method_not_allowed(&method, &Method::POST))
     };
     let reply = match outcome {
-        Ok(value) => Reply {
-            status: StatusCode::OK,
+        Ok((status, value)) => Reply {
+            status,
             headers: Vec::new(),
             body: Some(value),
         },

@@ -38,8 +38,9 @@ use std::time::{Duration, Instant};
 pub enum JobSelection {
     /// These jobs (duplicates are cancelled and reported once).
     Ids(Vec<PrintJobId>),
-    /// Every job of the target in one of `states` (default pending, processing, paused),
-    /// only the signed-in user's own when `mine`, only `owner`'s when set.
+    /// Every job of the target in one of `states` (default pending, processing, paused,
+    /// stopped), only the signed-in user's own when `mine`, only `owner`'s when set. The jobs
+    /// the states leave out are counted in the report ([`CancelReport::left_out`]).
     All {
         /// The states to cancel.
         states: Vec<PrintJobProcessingState>,
@@ -96,7 +97,8 @@ impl CancelRequest {
         Self::new(target, JobSelection::Ids(jobs))
     }
 
-    /// Cancel every pending, processing or paused job of the target.
+    /// Cancel every pending, processing, paused or stopped job of the target
+    /// ([`JobFilter::default_cancel_states`]).
     pub fn all(target: PrintTarget) -> Self {
         Self::new(
             target,
@@ -147,7 +149,18 @@ struct Candidate {
 /// Collects outcomes by request order and reports each once.
 struct Outcomes<'p, 'f> {
     done: BTreeMap<usize, JobReport>,
+    /// Jobs an `--all` listing returned that the state selection left out, by state.
+    left_out: LeftOut,
     progress: &'p ProgressFn<'f>,
+}
+
+/// Jobs left out by state: state name → count.
+type LeftOut = BTreeMap<String, usize>;
+
+fn add_left_out(into: &mut LeftOut, from: LeftOut) {
+    for (state, n) in from {
+        *into.entry(state).or_default() += n;
+    }
 }
 
 impl Outcomes<'_, '_> {
@@ -170,15 +183,16 @@ pub async fn run(
 ) -> Result<CancelReport, Error> {
     let mut outcomes = Outcomes {
         done: BTreeMap::new(),
+        left_out: LeftOut::new(),
         progress,
     };
     if let (JobSelection::All { .. }, false) = (&request.selection, request.dry_run) {
-        let filter = all_filter(client, &request.selection).await?;
-        let pages = listed_pages(client.job_pages(&request.target, &filter)?);
+        let pages = all_pages(client, request).await?;
         cancel_pool(client, request, pages, true, &mut outcomes).await?;
         return finish(client, request, outcomes).await;
     }
-    let candidates = resolve(client, request).await?;
+    let (candidates, left_out) = resolve(client, request).await?;
+    outcomes.left_out = left_out;
     progress(Progress::Resolved {
         total: candidates.len(),
     });
@@ -196,7 +210,11 @@ pub async fn run(
             );
         }
     } else {
-        let one_page = stream::iter([Ok(candidates)]).boxed();
+        let one_page = stream::iter([Ok(Listed {
+            candidates,
+            left_out: LeftOut::new(),
+        })])
+        .boxed();
         cancel_pool(client, request, one_page, false, &mut outcomes).await?;
     }
     finish(client, request, outcomes).await
@@ -212,19 +230,22 @@ async fn finish(
     if let (Some(wait), false) = (request.wait, request.dry_run) {
         wait_until_final(client, request, &mut results, wait).await;
     }
-    Ok(CancelReport::new(
-        request.target.clone(),
-        request.dry_run,
-        results,
-    ))
+    Ok(
+        CancelReport::new(request.target.clone(), request.dry_run, results)
+            .with_left_out(outcomes.left_out),
+    )
 }
 
-/// The jobs to act on, in request (or listing) order, without duplicates.
-async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Candidate>, Error> {
+/// The jobs to act on, in request (or listing) order, without duplicates, and (for `--all`)
+/// those the state selection left out.
+async fn resolve(
+    client: &PrintClient,
+    request: &CancelRequest,
+) -> Result<(Vec<Candidate>, LeftOut), Error> {
     match &request.selection {
         JobSelection::Ids(ids) => {
             let mut seen = HashSet::new();
-            Ok(ids
+            let candidates = ids
                 .iter()
                 .filter(|id| seen.insert((*id).clone()))
                 .enumerate()
@@ -233,15 +254,30 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
                     id: id.clone(),
                     state: None,
                 })
-                .collect())
+                .collect();
+            Ok((candidates, LeftOut::new()))
         }
-        selection @ JobSelection::All { .. } => {
-            let filter = all_filter(client, selection).await?;
-            listed_pages(client.job_pages(&request.target, &filter)?)
-                .try_concat()
-                .await
+        JobSelection::All { .. } => {
+            let mut pages = all_pages(client, request).await?;
+            let (mut candidates, mut left_out) = (Vec::new(), LeftOut::new());
+            while let Some(page) = pages.try_next().await? {
+                candidates.extend(page.candidates);
+                add_left_out(&mut left_out, page.left_out);
+            }
+            Ok((candidates, left_out))
         }
     }
+}
+
+/// The pages of an `--all` selection: the listing is filtered by creator only, and the states
+/// are selected here, so that the jobs they leave out can be counted.
+async fn all_pages(client: &PrintClient, request: &CancelRequest) -> Result<Pages, Error> {
+    let mut filter = all_filter(client, &request.selection).await?;
+    let states = std::mem::take(&mut filter.states);
+    Ok(listed_pages(
+        client.job_pages(&request.target, &filter)?,
+        states,
+    ))
 }
 
 /// The listing filter of an `--all` selection (an empty filter for explicit ids).
@@ -266,32 +302,50 @@ async fn all_filter(client: &PrintClient, selection: &JobSelection) -> Result<Jo
 }
 
 /// The pages of an `--all` listing as candidates: numbered in listing order and
-/// de-duplicated across pages.
-fn listed_pages(pages: BoxStream<'static, Result<Vec<PrintJob>, Error>>) -> Pages {
+/// de-duplicated across pages; a job in none of `states` (any state when empty) is counted by
+/// its state instead.
+fn listed_pages(
+    pages: BoxStream<'static, Result<Vec<PrintJob>, Error>>,
+    states: Vec<PrintJobProcessingState>,
+) -> Pages {
     let mut seen = HashSet::new();
     let mut total = 0usize;
     pages
         .map(move |page| {
-            let mut out = Vec::new();
+            let mut listed = Listed {
+                candidates: Vec::new(),
+                left_out: LeftOut::new(),
+            };
             for job in page? {
                 let id = PrintJobId::new(job.id)?;
-                if seen.insert(id.clone()) {
-                    let state = Some(job.status.state);
-                    out.push(Candidate {
-                        index: total,
-                        id,
-                        state,
-                    });
-                    total += 1;
+                if !seen.insert(id.clone()) {
+                    continue;
                 }
+                let state = job.status.state;
+                if !states.is_empty() && !states.contains(&state) {
+                    *listed.left_out.entry(state.to_string()).or_default() += 1;
+                    continue;
+                }
+                listed.candidates.push(Candidate {
+                    index: total,
+                    id,
+                    state: Some(state),
+                });
+                total += 1;
             }
-            Ok(out)
+            Ok(listed)
         })
         .boxed()
 }
 
+/// One page of jobs to cancel, and the jobs of that page the state selection left out.
+struct Listed {
+    candidates: Vec<Candidate>,
+    left_out: LeftOut,
+}
+
 /// Pages of jobs to cancel, in order.
-type Pages = BoxStream<'static, Result<Vec<Candidate>, Error>>;
+type Pages = BoxStream<'static, Result<Listed, Error>>;
 
 /// The one bulk-cancel path: sends the jobs of `pages` in chunks of [`MAX_BATCH`] (one
 /// `$batch` each; a chunk of one is a single request; without `use_batch` every job is its
@@ -360,11 +414,12 @@ async fn cancel_pool(
         tokio::select! {
             biased;
             page = pages.next(), if !listing_done => match page {
-                Some(Ok(jobs)) => {
+                Some(Ok(Listed { candidates: jobs, left_out })) => {
                     tracing::debug!(at_ms = ms(), page = page_no, jobs = jobs.len(), "bulk cancel: page of jobs received");
                     page_no += 1;
                     total += jobs.len();
                     buffer.extend(jobs);
+                    add_left_out(&mut outcomes.left_out, left_out);
                 }
                 Some(Err(error)) => {
                     listing_error = Some(error);
@@ -536,5 +591,63 @@ async fn poll_job(
             return;
         }
         tokio::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::PrinterId;
+
+    #[test]
+    fn all_selects_every_cancelable_state_by_default_stopped_included() {
+        let target = PrintTarget::Printer(PrinterId::new("p1").unwrap());
+        let JobSelection::All { states, .. } = CancelRequest::all(target).selection else {
+            panic!("CancelRequest::all selects by state");
+        };
+        let cancelable: Vec<PrintJobProcessingState> = PrintJobProcessingState::MEMBERS
+            .iter()
+            .map(|m| PrintJobProcessingState::from_wire(m))
+            .filter(PrintJobProcessingState::is_cancelable)
+            .collect();
+        assert!(states.contains(&PrintJobProcessingState::Stopped));
+        assert_eq!(states, cancelable);
+    }
+
+    fn listed(id: &str, state: &str) -> PrintJob {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "createdDateTime": "2020-02-04T00:00:00Z", "isFetchable": false,
+            "configuration": {}, "status": {"state": state, "description": "", "details": [], "isAcquiredByPrinter": false}
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn jobs_outside_the_selected_states_are_counted_by_state_once_each() {
+        let pages = stream::iter([
+            Ok(vec![
+                listed("1", "pending"),
+                listed("2", "completed"),
+                listed("3", "stopped"),
+            ]),
+            // A job listed again on the next page is neither cancelled nor counted twice.
+            Ok(vec![
+                listed("2", "completed"),
+                listed("4", "completed"),
+                listed("5", "aborted"),
+            ]),
+        ])
+        .boxed();
+        let mut listed_pages = listed_pages(pages, JobFilter::default_cancel_states());
+        let (mut ids, mut left_out) = (Vec::new(), LeftOut::new());
+        while let Some(page) = listed_pages.try_next().await.unwrap() {
+            ids.extend(page.candidates.into_iter().map(|c| c.id.to_string()));
+            add_left_out(&mut left_out, page.left_out);
+        }
+        assert_eq!(ids, ["1", "3"]);
+        assert_eq!(
+            left_out,
+            LeftOut::from([("aborted".into(), 1), ("completed".into(), 2)])
+        );
     }
 }

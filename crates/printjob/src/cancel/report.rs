@@ -7,6 +7,7 @@ use crate::graph::model::PrintJobProcessingState;
 use crate::graph::{GraphError, PrintTarget};
 use crate::ids::PrintJobId;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The version of the report's JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -25,6 +26,12 @@ pub struct CancelReport {
     pub results: Vec<JobReport>,
     /// Counts per outcome.
     pub totals: Totals,
+    /// The jobs an `--all` selection left out because of their state, counted by state
+    /// (`{"completed": 3}`), so the user sees what was not touched and why. Jobs left out
+    /// because someone else created them are not counted. Always present in JSON: `{}` when
+    /// no job was left out, and for jobs named by id. (Additive: [`SCHEMA_VERSION`] stays 1.)
+    #[serde(default)]
+    pub left_out: BTreeMap<String, usize>,
 }
 
 /// What happened to one job.
@@ -248,7 +255,27 @@ impl CancelReport {
             dry_run,
             totals: Totals::count(&results),
             results,
+            left_out: BTreeMap::new(),
         }
+    }
+
+    /// The report with the jobs the state selection left out, counted by state.
+    pub fn with_left_out(mut self, left_out: BTreeMap<String, usize>) -> Self {
+        self.left_out = left_out;
+        self
+    }
+
+    /// One line per state the selection left out, for people: `3 completed jobs left as they
+    /// are`, `1 stopped job left as it is`.
+    pub fn describe_left_out(&self) -> Vec<String> {
+        self.left_out
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(state, n)| match n {
+                1 => format!("1 {state} job left as it is"),
+                n => format!("{n} {state} jobs left as they are"),
+            })
+            .collect()
     }
 
     /// `None` when every requested job ended cancelled (exit 0). Otherwise: when no job
@@ -363,7 +390,40 @@ mod tests {
         );
         assert_eq!(json["results"][2]["error"]["code"], "timeout");
         assert_eq!(json["totals"]["failed"], 1);
+        assert_eq!(json["leftOut"], serde_json::json!({}));
         let back: CancelReport = serde_json::from_value(json).unwrap();
         assert_eq!(back, report);
+    }
+
+    #[test]
+    fn jobs_left_out_by_state_are_counted_in_json_and_worded_for_people() {
+        let left_out = BTreeMap::from([("completed".to_string(), 3), ("aborted".to_string(), 1)]);
+        let report = CancelReport::new(target(), false, vec![job("1", JobOutcome::Canceled)])
+            .with_left_out(left_out);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["schemaVersion"], 1);
+        assert_eq!(
+            json["leftOut"],
+            serde_json::json!({"aborted": 1, "completed": 3})
+        );
+        assert_eq!(
+            report.describe_left_out(),
+            vec![
+                "1 aborted job left as it is".to_string(),
+                "3 completed jobs left as they are".to_string()
+            ]
+        );
+        assert_eq!(report.error_kind(), None, "left-out jobs are not failures");
+        let back: CancelReport = serde_json::from_value(json).unwrap();
+        assert_eq!(back, report);
+    }
+
+    #[test]
+    fn a_report_written_before_left_out_existed_still_reads() {
+        let mut json = serde_json::to_value(CancelReport::new(target(), false, vec![])).unwrap();
+        json.as_object_mut().unwrap().remove("leftOut");
+        let report: CancelReport = serde_json::from_value(json).unwrap();
+        assert!(report.left_out.is_empty());
+        assert!(report.describe_left_out().is_empty());
     }
 }

@@ -558,7 +558,9 @@ impl PrintClient {
     }
 
     /// Cancels up to [`MAX_BATCH`] jobs in one `POST /$batch`. Inner `429`/`503`/`504`
-    /// answers are re-sent (only those) after their `Retry-After`, within the retry policy;
+    /// answers are re-sent (only those, together, after the longest of their `Retry-After`
+    /// values), within the retry policy; a batch answered `424` (Graph's answer to a batch
+    /// holding a throttled request) is read like one answered `200`, each `204` in it a cancel;
     /// inner `401` answers (the token expired mid-bulk, or a CAE claims challenge) are re-sent
     /// once with a refreshed token (or one carrying the challenge's claims); a failure of the
     /// whole batch becomes each job's error. `Err` only when no request could be made at all
@@ -661,6 +663,7 @@ impl PrintClient {
             body: Some(serde_json::to_value(round.request()).map_err(internal)?),
             resource: Resource::Jobs,
             access: Operation::CancelJob,
+            batch: true,
         };
         round.sends += 1;
         let first = token_request.unwrap_or_else(|| self.token_request(call.access));
@@ -682,10 +685,16 @@ impl PrintClient {
         let response: BatchResponse = match parse_json(&call.operation, &answer) {
             Ok(response) => response,
             Err(error) => {
-                round.fail_all(&error);
+                round.fail_all(&unreadable_batch(&call.operation, &answer, error));
                 return Ok(None);
             }
         };
+        if answer.status == 424 {
+            tracing::debug!(
+                jobs = round.pending.len(),
+                "the $batch was answered 424 (a request in it was throttled): reading each answer"
+            );
+        }
         Ok(round.absorb(response, &answer.scopes))
     }
 
@@ -713,7 +722,7 @@ impl PrintClient {
                 ))
             });
             if tried.retried {
-                round.retried_alone.insert(index);
+                round.maybe_delivered.insert(index);
             }
             round.results.insert(index, tried.result);
         }
@@ -851,8 +860,10 @@ struct BatchRound {
     unauthorized: Option<Option<String>>,
     /// A fresh token was already asked for once (a second inner 401 is final).
     reauthenticated: bool,
-    /// Jobs sent alone (the batch was refused) whose own request was retried.
-    retried_alone: HashSet<usize>,
+    /// Jobs whose cancel may have taken effect before their final answer: sent alone (the batch
+    /// was refused) with a retried request of their own, or answered with a `2xx` other than the
+    /// documented `204`. A later failure of theirs is checked by reading the job.
+    maybe_delivered: HashSet<usize>,
 }
 
 impl BatchRound {
@@ -869,7 +880,7 @@ impl BatchRound {
             last_errors: BTreeMap::new(),
             unauthorized: None,
             reauthenticated: false,
-            retried_alone: HashSet::new(),
+            maybe_delivered: HashSet::new(),
         }
     }
 
@@ -886,7 +897,7 @@ impl BatchRound {
                         "the batch response had no answer for this job",
                     ))
                 }),
-                retried: ambiguous || self.retried_alone.contains(&index),
+                retried: ambiguous || self.maybe_delivered.contains(&index),
             })
             .collect()
     }
@@ -955,6 +966,7 @@ impl BatchRound {
                 error = error.with_forbidden_explained(Resource::Jobs, scopes);
             }
             if (200..300).contains(&item.status) {
+                self.maybe_delivered.insert(index);
                 error = invalid(
                     &self.operation(index),
                     &format!("expected 204 No Content, got {}", item.status),
@@ -999,9 +1011,11 @@ impl BatchRound {
             .filter(|i| self.pending.contains(i))
     }
 
-    /// The whole batch failed (after the outer retries): every pending job gets the error.
+    /// The whole batch failed (after the outer retries): every pending job gets the error. Without
+    /// an answer, after a `504`, or after a `424` whose body could not be read, some inner
+    /// cancels may have run: a later failure of theirs is checked by reading the job.
     fn fail_all(&mut self, error: &GraphError) {
-        if error.status.is_none() || error.status == Some(504) {
+        if matches!(error.status, None | Some(504) | Some(424)) {
             self.ambiguous = true;
         }
         for index in std::mem::take(&mut self.pending) {
@@ -1033,6 +1047,16 @@ impl BatchRound {
 
 /// Whether a failed cancel's error already says all (transient, 401, 403, 404), so that
 /// reading the job after it would add nothing.
+/// The error of a `$batch` answer whose body is not a batch response: for a `424` (which
+/// should carry one), Graph's own error in it; for a `2xx`, the unreadable body.
+fn unreadable_batch(operation: &str, answer: &Answer, unreadable: GraphError) -> GraphError {
+    if (200..300).contains(&answer.status) {
+        return unreadable;
+    }
+    GraphError::from_response(operation, answer.status, &answer.body, (None, None))
+        .with_attempts(answer.attempts)
+}
+
 fn error_says_all(error: &GraphError) -> bool {
     error.is_transient()
         || error.is_not_found()

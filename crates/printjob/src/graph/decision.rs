@@ -14,7 +14,13 @@
 //!   `concepts/throttling.md`; inside a batch each answer is decided on its own (row G5,
 //!   `concepts/json-batching.md`: "requests in a batch are evaluated individually against
 //!   throttling limits");
-//! - anything else fails.
+//! - anything else fails;
+//! - a `$batch` answered `424 Failed Dependency` as a whole is read like one answered `200`
+//!   ([`batch_answer_carries_responses`]): Graph's `concepts/throttling.md` ("Throttling and
+//!   batching") says a throttled inner request "fails with a `status` of `429`" and "The batch
+//!   itself fails with a status code of `424` (Failed Dependency)", and to "retry each failed
+//!   request from the batch using the value provided in the `retry-after` response header from
+//!   the JSON content" — so its inner answers decide each job (row G5).
 //!
 //! Transport failures (no answer at all) are decided where they are read
 //! (`request::transport_failure`): retried unless their cause is permanent.
@@ -65,6 +71,14 @@ impl Headers for BatchResponseItem {
             .map(|(_, v)| v.as_str())
             .collect()
     }
+}
+
+/// Whether a `$batch` answered with `status` carries its inner answers in its body: `2xx`, and
+/// `424` (a batch holding a throttled request, `concepts/throttling.md`). Any other status of the
+/// batch itself is decided by [`decide`] like a single request's (a `429`/`503` without a
+/// batch body is retried whole).
+pub(crate) fn batch_answer_carries_responses(status: u16) -> bool {
+    (200..300).contains(&status) || status == 424
 }
 
 /// Whether a status is worth sending again: `429`, `503`, `504` (row G9).
@@ -207,6 +221,13 @@ mod tests {
                 "",
                 Decision::RetryAfter(Some(Duration::from_secs(10))),
             ),
+            // throttling.md's sample answer: "Retry-After: 2.128" (rounded up to the ms).
+            (
+                429,
+                vec![("Retry-After", "2.128")],
+                "",
+                Decision::RetryAfter(Some(Duration::from_millis(2128))),
+            ),
             (
                 503,
                 vec![("Retry-After", "soon")],
@@ -220,6 +241,8 @@ mod tests {
             (409, vec![], "", Decision::Fail),
             (500, vec![("Retry-After", "1")], "", Decision::Fail),
             (502, vec![], "", Decision::Fail),
+            // An inner 424 (a `dependsOn` that failed) is final.
+            (424, vec![], "", Decision::Fail),
         ];
         for (status, headers, body, expected) in table {
             let error = (!(200..300).contains(&status)).then(|| graph_error(status, body));
@@ -230,6 +253,16 @@ mod tests {
                 through_batch, expected,
                 "batch: {status} {headers:?} {body}"
             );
+        }
+    }
+
+    #[test]
+    fn a_batch_answered_424_carries_its_inner_answers_and_other_refusals_do_not() {
+        for status in [200, 204, 424] {
+            assert!(batch_answer_carries_responses(status), "{status}");
+        }
+        for status in [400, 401, 403, 423, 425, 429, 500, 503, 504] {
+            assert!(!batch_answer_carries_responses(status), "{status}");
         }
     }
 }

@@ -35,12 +35,16 @@ pub struct JobFilter {
 }
 
 impl JobFilter {
-    /// The states a cancel acts on by default: `pending`, `processing`, `paused`.
+    /// The states a cancel acts on by default: `pending`, `processing`, `paused`, `stopped`
+    /// (every state a cancel can act on; `printjobstatus.md`: `stopped` is "The print job has
+    /// been stopped because an issue with the printer needs to be addressed before the job can
+    /// continue").
     pub fn default_cancel_states() -> Vec<PrintJobProcessingState> {
         vec![
             PrintJobProcessingState::Pending,
             PrintJobProcessingState::Processing,
             PrintJobProcessingState::Paused,
+            PrintJobProcessingState::Stopped,
         ]
     }
 

@@ -1,7 +1,7 @@
 //! One logical Graph request: token, headers, retries, 401 handling, and the answer or a typed
 //! error. Every typed operation of [`PrintClient`] goes through [`PrintClient::execute`].
 
-use super::decision::{decide, Decision};
+use super::decision::{batch_answer_carries_responses, decide, Decision};
 use super::error::{codes, GraphError, Resource};
 use super::retry::{GiveUp, RetryState};
 use super::scopes::{acceptable_scopes, Operation};
@@ -25,6 +25,9 @@ pub(crate) struct Call {
     pub resource: Resource,
     /// Which scopes serve it.
     pub access: Operation,
+    /// A `POST /$batch`: a `424` answer carries the inner answers and is returned like a `200`
+    /// (`decision::batch_answer_carries_responses`).
+    pub batch: bool,
 }
 
 impl Call {
@@ -42,6 +45,7 @@ impl Call {
             } else {
                 Operation::ReadJobs
             },
+            batch: false,
         }
     }
 }
@@ -50,7 +54,7 @@ fn method_is_write(method: &Method) -> bool {
     *method != Method::GET && *method != Method::HEAD
 }
 
-/// A successful (2xx) answer.
+/// A successful (2xx) answer, or a `$batch`'s `424` (its inner answers are in the body).
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub status: u16,
@@ -228,7 +232,7 @@ impl PrintClient {
                 ))
             }
         };
-        if (200..300).contains(&status) {
+        if (200..300).contains(&status) || (call.batch && batch_answer_carries_responses(status)) {
             return Attempt::Done(Answer {
                 status,
                 body,

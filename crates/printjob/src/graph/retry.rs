@@ -2,9 +2,9 @@
 //!
 //! Retried: `429 Too Many Requests`, `503 Service Unavailable`, `504 Gateway Timeout`, and
 //! connection failures (refused, reset, dropped before the response, timed out). The wait is the
-//! service's `Retry-After` (delta seconds or an HTTP date) when it sends one, else exponential
-//! backoff with jitter: `base × 2^(n-1)`, capped at `max_delay`, of which a random half is
-//! kept ("equal jitter"), so many clients do not retry in lock step.
+//! service's `Retry-After` (delta seconds, with or without a fraction, or an HTTP date) when it
+//! sends one, else exponential backoff with jitter: `base × 2^(n-1)`, capped at `max_delay`, of
+//! which a random half is kept ("equal jitter"), so many clients do not retry in lock step.
 //!
 //! Graph's throttling guidance (`concepts/throttling.md`) is to wait the `Retry-After` delay
 //! and retry, and a cancel is safe to repeat (a job found already `canceled` counts as done), so
@@ -192,15 +192,37 @@ impl RetryState {
     }
 }
 
-/// Parses a `Retry-After` value: delta seconds (`"1"`) or an HTTP date, relative to `now`.
-/// A date in the past means "now" (zero). `None` for anything unreadable.
+/// Parses a `Retry-After` value: delta seconds (`"1"`), delta seconds with a fraction
+/// (`"2.128"`, as the sample response of Graph's `concepts/throttling.md` shows; rounded up to
+/// the whole millisecond) or an HTTP date, relative to `now`. A date in the past means "now"
+/// (zero). `None` for anything unreadable (a sign, an exponent, `inf`, a second `.`).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
+    if let Some(delay) = fractional_seconds(value) {
+        return Some(delay);
+    }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// `DIGITS.DIGITS` (digits on both sides of one dot) as a delay, rounded up to the whole
+/// millisecond so that a client never retries before the service asked.
+fn fractional_seconds(value: &str) -> Option<Duration> {
+    let (whole, fraction) = value.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    // Milliseconds of the fraction, rounded up: "128" → 128, "1281" → 129, "5" → 500.
+    let padded = format!("{fraction:0<3}");
+    let (ms, rest) = padded.split_at(3);
+    let ms: u64 = ms.parse().ok()?;
+    let up = u64::from(rest.bytes().any(|b| b != b'0'));
+    Duration::from_secs(whole).checked_add(Duration::from_millis(ms + up))
 }
 
 /// Waits between attempts (injected so tests need no real sleeping).
@@ -371,6 +393,22 @@ mod tests {
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_with_a_fraction_is_read_and_rounded_up_to_the_millisecond() {
+        let now = SystemTime::UNIX_EPOCH;
+        let ms = Duration::from_millis;
+        assert_eq!(parse_retry_after("2.128", now), Some(ms(2128)));
+        assert_eq!(parse_retry_after(" 0.5 ", now), Some(ms(500)));
+        assert_eq!(parse_retry_after("1.0001", now), Some(ms(1001)));
+        assert_eq!(parse_retry_after("0.000", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("3.1000000", now), Some(ms(3100)));
+        for unreadable in [
+            "1.", ".5", "1.2.3", "-1.5", "+1.5", "1e3", "inf", "NaN", "1,5",
+        ] {
+            assert_eq!(parse_retry_after(unreadable, now), None, "{unreadable}");
+        }
     }
 
     #[test]
