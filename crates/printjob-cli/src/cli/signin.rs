@@ -350,7 +350,14 @@ pub async fn status(factory: &Factory, _args: StatusArgs) -> Result<(), Error> {
         .credential_builder(&config, factory.ui())?
         .allow_interactive(false)
         .build()?;
-    let statuses = credential.status().await?;
+    let mut statuses = credential.status().await?;
+    if statuses.is_empty() {
+        // A cache that could not be read shows no account. Reading does not repair; the silent
+        // token path does (under the lock it sets a corrupt cache aside and says so through the
+        // UI, as `printjob token` does), and with no account it asks nothing of the network.
+        let _ = credential.token_silent(&config.scopes).await;
+        statuses = credential.status().await?;
+    }
     let location = credential.cache_location().await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let accounts: Vec<StatusJson> = statuses.iter().map(|s| status_json(s, now)).collect();
