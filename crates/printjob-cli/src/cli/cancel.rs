@@ -1,14 +1,14 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
+use super::factory::Factory;
 use super::output::{advice, print_json, print_table};
 use super::progress::while_waiting;
-use super::factory::Factory;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use printjob::cancel::JobOutcome;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
-use printjob::cancel::JobOutcome;
 use printjob::{Creator, JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
 use std::io::IsTerminal;
@@ -252,7 +252,9 @@ fn error_kind(report: &CancelReport) -> Option<ErrorKind> {
         let unreadable = report.results.iter().any(|r| {
             matches!(
                 r.outcome,
-                JobOutcome::NotFound { .. } | JobOutcome::Forbidden { .. } | JobOutcome::Failed { .. }
+                JobOutcome::NotFound { .. }
+                    | JobOutcome::Forbidden { .. }
+                    | JobOutcome::Failed { .. }
             )
         });
         return if unreadable {

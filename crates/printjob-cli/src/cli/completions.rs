@@ -79,7 +79,11 @@ fn extra_sections(command: &clap::Command) -> String {
     }
     out.push_str(".SH FILES\n");
     for (path, meaning) in FILES {
-        out.push_str(&format!(".TP\n\\fI{}\\fR\n{}\n", roff_escape(path), roff_escape(meaning)));
+        out.push_str(&format!(
+            ".TP\n\\fI{}\\fR\n{}\n",
+            roff_escape(path),
+            roff_escape(meaning)
+        ));
     }
     out
 }
@@ -112,23 +116,53 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
 
 /// The environment variables (docs/configuration.md).
 pub const ENVIRONMENT: &[(&str, &str)] = &[
-    ("PRINTJOB_TENANT_ID", "tenant GUID or domain (also AZURE_TENANT_ID); --tenant wins"),
-    ("PRINTJOB_CLIENT_ID", "your app registration's client id (also AZURE_CLIENT_ID); --client-id wins"),
-    ("PRINTJOB_CLOUD", "public, usgov, usgov-dod or china; --cloud wins"),
-    ("PRINTJOB_AUTHORITY", "identity provider host; --authority wins"),
-    ("PRINTJOB_GRAPH_URL", "Microsoft Graph endpoint; --graph-url wins"),
+    (
+        "PRINTJOB_TENANT_ID",
+        "tenant GUID or domain (also AZURE_TENANT_ID); --tenant wins",
+    ),
+    (
+        "PRINTJOB_CLIENT_ID",
+        "your app registration's client id (also AZURE_CLIENT_ID); --client-id wins",
+    ),
+    (
+        "PRINTJOB_CLOUD",
+        "public, usgov, usgov-dod or china; --cloud wins",
+    ),
+    (
+        "PRINTJOB_AUTHORITY",
+        "identity provider host; --authority wins",
+    ),
+    (
+        "PRINTJOB_GRAPH_URL",
+        "Microsoft Graph endpoint; --graph-url wins",
+    ),
     ("PRINTJOB_CACHE", "token cache file; --cache wins"),
-    ("PRINTJOB_CACHE_STORE", "auto, secret-service or file; --cache-store wins"),
-    ("PRINTJOB_CACHE_LOCK_TIMEOUT", "seconds (0 to 3600) to wait for another process holding the cache lock; default 30"),
-    ("PRINTJOB_CONFIG", "the config file to read instead of the default one"),
+    (
+        "PRINTJOB_CACHE_STORE",
+        "auto, secret-service or file; --cache-store wins",
+    ),
+    (
+        "PRINTJOB_CACHE_LOCK_TIMEOUT",
+        "seconds (0 to 3600) to wait for another process holding the cache lock; default 30",
+    ),
+    (
+        "PRINTJOB_CONFIG",
+        "the config file to read instead of the default one",
+    ),
     ("BROWSER", "the command that opens the sign-in page"),
     ("RUST_LOG", "log filter on stderr (overrides -v)"),
 ];
 
 /// The files (docs/configuration.md, docs/token-cache.md).
 pub const FILES: &[(&str, &str)] = &[
-    ("$XDG_CONFIG_HOME/printjob/config.toml", "the config file (~/.config/printjob/config.toml; PRINTJOB_CONFIG names another)"),
-    ("$XDG_CACHE_HOME/printjob/token_cache.json", "the token cache when kept in a file (~/.cache/printjob/token_cache.json), mode 0600"),
+    (
+        "$XDG_CONFIG_HOME/printjob/config.toml",
+        "the config file (~/.config/printjob/config.toml; PRINTJOB_CONFIG names another)",
+    ),
+    (
+        "$XDG_CACHE_HOME/printjob/token_cache.json",
+        "the token cache when kept in a file (~/.cache/printjob/token_cache.json), mode 0600",
+    ),
 ];
 
 /// clap_mangen starts every part it renders with the definition of the `\*(Aq` string (two

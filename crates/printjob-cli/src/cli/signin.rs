@@ -4,11 +4,11 @@ use super::factory::Factory;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::CacheLocation;
+use printjob::Config;
 use printjob::DeviceCodePrompt;
+use printjob::GrantedToken;
 use printjob::RedirectHost;
 use printjob::ResponseMode;
-use printjob::Config;
-use printjob::GrantedToken;
 use printjob::{AccountStatus, SignInUi};
 use printjob::{Error, ErrorKind, Scope};
 use serde::Serialize;
@@ -239,9 +239,11 @@ pub async fn login(factory: &Factory, args: LoginArgs) -> Result<(), Error> {
 /// A `--port` another program holds is a mistake in the command (exit 2), not a failed sign-in.
 fn busy_port_is_usage(error: Error) -> Error {
     match error.remedy() {
-        Some(printjob::Remedy::ChooseAnotherPort) => {
-            Error::other_with_remedy(ErrorKind::Usage, error.to_string(), printjob::Remedy::ChooseAnotherPort)
-        }
+        Some(printjob::Remedy::ChooseAnotherPort) => Error::other_with_remedy(
+            ErrorKind::Usage,
+            error.to_string(),
+            printjob::Remedy::ChooseAnotherPort,
+        ),
         _ => error,
     }
 }

@@ -24,7 +24,10 @@ fn offline(home: &Path, args: &[&str]) -> Command {
         )
         .env("PRINTJOB_AUTHORITY", "http://127.0.0.1:9")
         .env("PRINTJOB_GRAPH_URL", "http://127.0.0.1:9/v1.0")
-        .env("PRINTJOB_CACHE", home.join("cache").join("token_cache.json"))
+        .env(
+            "PRINTJOB_CACHE",
+            home.join("cache").join("token_cache.json"),
+        )
         .env("PRINTJOB_CACHE_STORE", "file")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -87,7 +90,11 @@ impl SignedIn {
 
 #[test]
 fn selection_flags_with_job_ids_are_refused_with_the_reason() {
-    for flag in [&["--owner", "x"][..], &["--state", "completed"], &["--mine"]] {
+    for flag in [
+        &["--owner", "x"][..],
+        &["--state", "completed"],
+        &["--mine"],
+    ] {
         let mut args = vec!["cancel", LOBBY, "101"];
         args.extend_from_slice(flag);
         args.push("--dry-run");
@@ -115,7 +122,11 @@ fn json_is_a_usage_error_for_commands_that_cannot_speak_it() {
     ] {
         let out = run_offline(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(stderr(&out).contains("--json does not apply"), "{}", text(&out));
+        assert!(
+            stderr(&out).contains("--json does not apply"),
+            "{}",
+            text(&out)
+        );
         assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out));
     }
 }
@@ -125,7 +136,14 @@ fn json_is_a_usage_error_for_commands_that_cannot_speak_it() {
 #[test]
 fn durations_beyond_a_day_are_usage_errors_not_panics() {
     for args in [
-        &["cancel", LOBBY, "101", "--wait", "--wait-timeout", "18446744073709551615"][..],
+        &[
+            "cancel",
+            LOBBY,
+            "101",
+            "--wait",
+            "--wait-timeout",
+            "18446744073709551615",
+        ][..],
         &["cancel", LOBBY, "101", "--wait", "--wait-timeout", "0"],
         &["login", "--no-browser", "--timeout", "18446744073709551615"],
         &["login", "--no-browser", "--timeout", "86401"],
@@ -213,7 +231,11 @@ fn no_flag_value_makes_any_command_panic() {
                     args.push(word);
                 }
                 if args[0] == "env" {
-                    env.push(args[1].split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())));
+                    env.push(
+                        args[1]
+                            .split_once('=')
+                            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+                    );
                     args.drain(..2);
                 }
                 let mut command = offline(home.path(), &[]);
@@ -268,7 +290,11 @@ async fn a_name_lookup_on_a_terminal_never_starts_a_sign_in() {
     let s = SignedIn::start().await;
     let marker = s.home.path().join("browser-was-opened");
     let browser = s.home.path().join("browser.sh");
-    std::fs::write(&browser, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
+    )
+    .unwrap();
     std::fs::set_permissions(
         &browser,
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
@@ -293,7 +319,11 @@ async fn a_name_lookup_on_a_terminal_never_starts_a_sign_in() {
     let out = c.output().unwrap();
     let all = text(&out);
     assert!(!marker.exists(), "a sign-in was started: {all}");
-    assert_ne!(out.status.code(), Some(124), "it waited for a sign-in: {all}");
+    assert_ne!(
+        out.status.code(),
+        Some(124),
+        "it waited for a sign-in: {all}"
+    );
     assert!(all.contains("PrinterShare.ReadBasic.All"), "{all}");
     assert!(all.contains("consent to yourself"), "{all}");
 }
@@ -308,14 +338,28 @@ fn usage_errors_do_not_list_environment_set_globals() {
         .lines()
         .find(|l| l.starts_with("Usage:"))
         .map(str::to_owned);
-    assert_eq!(usage.as_deref(), Some("Usage: printjob jobs <PRINTER>"), "{}", text(&out));
+    assert_eq!(
+        usage.as_deref(),
+        Some("Usage: printjob jobs <PRINTER>"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn help_puts_global_options_under_their_own_heading_and_shows_examples() {
     for sub in [
-        "login", "status", "token", "logout", "printers", "jobs", "cancel", "emulator", "demo",
-        "completions", "man",
+        "login",
+        "status",
+        "token",
+        "logout",
+        "printers",
+        "jobs",
+        "cancel",
+        "emulator",
+        "demo",
+        "completions",
+        "man",
     ] {
         let out = run_offline(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub}");
@@ -324,7 +368,10 @@ fn help_puts_global_options_under_their_own_heading_and_shows_examples() {
             .split_once("Global options:")
             .unwrap_or_else(|| panic!("{sub}: no Global options heading:\n{help}"));
         assert!(!own.contains("--tenant"), "{sub}:\n{help}");
-        assert!(global.contains("--tenant") && global.contains("--quiet"), "{sub}");
+        assert!(
+            global.contains("--tenant") && global.contains("--quiet"),
+            "{sub}"
+        );
         assert!(help.contains("Examples:\n  "), "{sub}:\n{help}");
         assert!(help.contains(&format!("printjob {sub}")), "{sub}");
     }
@@ -441,10 +488,16 @@ async fn login_token_and_logout_speak_camel_case_json_with_a_schema_version() {
     let login = json(&["login", "--json"]);
     assert_eq!(login["schemaVersion"], 1);
     assert_eq!(login["signedIn"], true);
-    assert!(login["expiresOn"].is_string() && login.get("expires_on").is_none(), "{login}");
+    assert!(
+        login["expiresOn"].is_string() && login.get("expires_on").is_none(),
+        "{login}"
+    );
     let token = json(&["token", "--json"]);
     assert_eq!(token["schemaVersion"], 1);
-    assert!(token["accessToken"].as_str().is_some_and(|t| t.len() > 20), "{token}");
+    assert!(
+        token["accessToken"].as_str().is_some_and(|t| t.len() > 20),
+        "{token}"
+    );
     assert!(token["expiresOn"].is_string(), "{token}");
     assert_eq!(token["account"], printjob_emulator::seed::ADELE);
     assert!(token["scopes"]
@@ -452,7 +505,10 @@ async fn login_token_and_logout_speak_camel_case_json_with_a_schema_version() {
         .is_some_and(|s| s.iter().any(|s| s == "PrintJob.ReadWriteBasic")));
     let logout = json(&["logout", "--json"]);
     assert_eq!(logout["schemaVersion"], 1);
-    assert_eq!(logout["signedOut"], serde_json::json!([printjob_emulator::seed::ADELE]));
+    assert_eq!(
+        logout["signedOut"],
+        serde_json::json!([printjob_emulator::seed::ADELE])
+    );
 }
 
 // ---- item 2: Ctrl-C ----
@@ -522,7 +578,10 @@ fn a_declined_sign_in_keeps_exit_4() {
     );
     let readme = std::fs::read_to_string(crate::harness::repo_root().join("README.md")).unwrap();
     assert!(readme.contains("| 130 |"), "README's exit table names 130");
-    assert!(readme.contains("| 4 | sign-in declined"), "README's exit table keeps 4");
+    assert!(
+        readme.contains("| 4 | sign-in declined"),
+        "README's exit table keeps 4"
+    );
 }
 
 // ---- item 10: -q ----
@@ -539,6 +598,10 @@ async fn quiet_hides_notes_but_keeps_what_the_user_must_act_on() {
         c.stdout(Stdio::null());
         let (_, err) = interrupt_when(c, "/oauth2/v2.0/authorize?");
         assert!(err.contains("Open this URL"), "{err}");
-        assert_eq!(err.contains("waiting for"), expect_note, "quiet {quiet}: {err}");
+        assert_eq!(
+            err.contains("waiting for"),
+            expect_note,
+            "quiet {quiet}: {err}"
+        );
     }
 }
