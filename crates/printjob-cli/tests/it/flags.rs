@@ -258,7 +258,7 @@ fn no_flag_value_makes_any_command_panic() {
                 let out = child.wait_with_output().unwrap();
                 let err = stderr(&out);
                 prop_assert!(
-                    status.map_or(true, |s| s.code() != Some(101)) && !err.contains("panicked"),
+                    status.is_none_or(|s| s.code() != Some(101)) && !err.contains("panicked"),
                     "{args:?}: {}",
                     text(&out)
                 );
