@@ -20,14 +20,17 @@
 //! ```
 
 mod report;
+mod select;
 
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
+pub use select::{list_jobs, SelectedJobs, SelectionNote};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
 use crate::graph::{AfterFailure, Tried};
-use crate::graph::{Creator, JobFilter, PrintClient, PrintTarget};
+use crate::graph::{JobFilter, PrintClient, PrintTarget};
+use select::Selector;
 use crate::ids::{PrintJobId, PrinterId};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, HashSet};
@@ -39,14 +42,18 @@ pub enum JobSelection {
     /// These jobs (duplicates are cancelled and reported once).
     Ids(Vec<PrintJobId>),
     /// Every job of the target in one of `states` (default pending, processing, paused),
-    /// only the signed-in user's own when `mine`, only `owner`'s when set.
+    /// only the signed-in user's own when `mine`, only `owner`'s when set (the rules:
+    /// [`list_jobs`]).
     All {
         /// The states to cancel.
         states: Vec<PrintJobProcessingState>,
-        /// Only jobs the signed-in user created (matched by object id).
+        /// Only jobs the signed-in user created: every listed job when the permission shows
+        /// only your own, else matched by object id (or the ID token's `upn` where the service
+        /// lists jobs without `createdBy.id`).
         mine: bool,
         /// Only jobs this user principal name created (`--owner`, for Printer Administrators;
-        /// sent as the documented `createdBy/userPrincipalName` filter).
+        /// sent as the documented `createdBy/userPrincipalName` filter). Refused before any
+        /// request when the permission shows only your own jobs.
         owner: Option<String>,
     },
 }
@@ -172,13 +179,14 @@ pub async fn run(
         done: BTreeMap::new(),
         progress,
     };
-    if let (JobSelection::All { .. }, false) = (&request.selection, request.dry_run) {
-        let filter = all_filter(client, &request.selection).await?;
-        let pages = listed_pages(client.job_pages(&request.target, &filter)?);
+    let selector = all_selector(client, request).await?;
+    let note = selector.as_ref().and_then(Selector::note_when_empty);
+    if let (Some(selector), false) = (&selector, request.dry_run) {
+        let pages = listed_pages(selector.pages(client, &request.target)?);
         cancel_pool(client, request, pages, true, &mut outcomes).await?;
-        return finish(client, request, outcomes).await;
+        return finish(client, request, outcomes).await.map(|r| noted(r, note));
     }
-    let candidates = resolve(client, request).await?;
+    let candidates = resolve(client, request, selector.as_ref()).await?;
     progress(Progress::Resolved {
         total: candidates.len(),
     });
@@ -199,7 +207,15 @@ pub async fn run(
         let one_page = stream::iter([Ok(candidates)]).boxed();
         cancel_pool(client, request, one_page, false, &mut outcomes).await?;
     }
-    finish(client, request, outcomes).await
+    finish(client, request, outcomes).await.map(|r| noted(r, note))
+}
+
+/// The report with `note` when nothing was selected.
+fn noted(mut report: CancelReport, note: Option<SelectionNote>) -> CancelReport {
+    if report.results.is_empty() {
+        report.note = note;
+    }
+    report
 }
 
 /// `--wait` (when asked), then the report in request (or listing) order.
@@ -220,7 +236,16 @@ async fn finish(
 }
 
 /// The jobs to act on, in request (or listing) order, without duplicates.
-async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Candidate>, Error> {
+async fn resolve(
+    client: &PrintClient,
+    request: &CancelRequest,
+    selector: Option<&Selector>,
+) -> Result<Vec<Candidate>, Error> {
+    if let Some(selector) = selector {
+        return listed_pages(selector.pages(client, &request.target)?)
+            .try_concat()
+            .await;
+    }
     match &request.selection {
         JobSelection::Ids(ids) => {
             let mut seen = HashSet::new();
@@ -235,34 +260,27 @@ async fn resolve(client: &PrintClient, request: &CancelRequest) -> Result<Vec<Ca
                 })
                 .collect())
         }
-        selection @ JobSelection::All { .. } => {
-            let filter = all_filter(client, selection).await?;
-            listed_pages(client.job_pages(&request.target, &filter)?)
-                .try_concat()
-                .await
-        }
+        JobSelection::All { .. } => Ok(Vec::new()),
     }
 }
 
-/// The listing filter of an `--all` selection (an empty filter for explicit ids).
-async fn all_filter(client: &PrintClient, selection: &JobSelection) -> Result<JobFilter, Error> {
+/// How an `--all` selection picks jobs (`None` for explicit ids); refuses, before any Graph
+/// request, a selection that cannot match ([`list_jobs`] has the rules).
+async fn all_selector(
+    client: &PrintClient,
+    request: &CancelRequest,
+) -> Result<Option<Selector>, Error> {
     let JobSelection::All {
         states,
         mine,
         owner,
-    } = selection
+    } = &request.selection
     else {
-        return Ok(JobFilter::default());
+        return Ok(None);
     };
-    let created_by = match (owner, *mine) {
-        (Some(upn), _) => Some(Creator::Upn(upn.clone())),
-        (None, true) => Some(signed_in_user(client).await?),
-        (None, false) => None,
-    };
-    Ok(JobFilter {
-        states: states.clone(),
-        created_by,
-    })
+    let selector =
+        select::selector(client, &request.target, states, *mine, owner.as_deref()).await?;
+    Ok(Some(selector))
 }
 
 /// The pages of an `--all` listing as candidates: numbered in listing order and
@@ -416,16 +434,6 @@ async fn send_chunk(
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
     client.try_cancel_batch_on(printer, target, &ids).await
-}
-
-async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
-    client.signed_in_user().await?.ok_or_else(|| {
-        Error::other(
-            ErrorKind::Usage,
-            "selecting your own jobs needs the signed-in user's name, but the token does not say who \
-             it was issued to; list the printer's jobs and cancel them by id",
-        )
-    })
 }
 
 /// Reads each job's state; finished, missing and forbidden jobs are reported right away.

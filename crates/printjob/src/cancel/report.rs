@@ -25,6 +25,10 @@ pub struct CancelReport {
     pub results: Vec<JobReport>,
     /// Counts per outcome.
     pub totals: Totals,
+    /// Why a selection by creator picked nothing, when the service's rules can explain it
+    /// (absent otherwise; additive, schema version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<super::SelectionNote>,
 }
 
 /// What happened to one job.
@@ -248,6 +252,7 @@ impl CancelReport {
             dry_run,
             totals: Totals::count(&results),
             results,
+            note: None,
         }
     }
 
