@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
-use printjob::{Creator, JobFilter, PrintClient, PrintTarget};
+use printjob::{JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -33,10 +33,11 @@ pub struct JobsArgs {
     /// Only jobs in this state (comma separated or repeated): pending, processing, paused, stopped, completed, canceled, aborted
     #[arg(long = "state", value_name = "STATE", value_delimiter = ',')]
     pub states: Vec<String>,
-    /// Only your own jobs (matched by your object id)
+    /// Only your own jobs (with a .All permission, matched by your object id)
     #[arg(long, conflicts_with = "owner")]
     pub mine: bool,
-    /// Only the jobs of this user principal name (Printer Administrators)
+    /// Only the jobs of this user principal name (needs a .All permission and the Global or
+    /// Printer Administrator role)
     #[arg(long, value_name = "UPN")]
     pub owner: Option<String>,
 }
@@ -62,11 +63,11 @@ pub struct CancelArgs {
         requires = "all"
     )]
     pub states: Vec<String>,
-    /// With --all: only your own jobs (matched by your object id)
+    /// With --all: only your own jobs (with a .All permission, matched by your object id)
     #[arg(long, requires = "all", conflicts_with = "owner")]
     pub mine: bool,
-    /// With --all: only the jobs of this user principal name (Printer Administrators, e.g. to
-    /// clear a departed user's queue)
+    /// With --all: only the jobs of this user principal name (a .All permission and the Global
+    /// or Printer Administrator role, e.g. to clear a departed user's queue)
     #[arg(long, requires = "all", value_name = "UPN")]
     pub owner: Option<String>,
     /// Show what would be cancelled; send nothing
@@ -169,14 +170,13 @@ pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
     let states = parse_states(&args.states)?;
     let client = print_client(global).await?;
     let target = resolve(global, &client, &args).await?;
-    let created_by = match (args.owner, args.mine) {
-        (Some(upn), _) => Some(Creator::Upn(upn)),
-        (None, true) => Some(signed_in_user(&client).await?),
-        (None, false) => None,
-    };
-    let filter = JobFilter { states, created_by };
     let message = format!("Listing the jobs of {target}…");
-    let jobs = while_waiting(global.json, &message, client.jobs(&target, &filter)).await?;
+    let listing = cancel::list_jobs(&client, &target, &states, args.mine, args.owner.as_deref());
+    let selected = while_waiting(global.json, &message, listing).await?;
+    if let Some(note) = &selected.note {
+        eprintln!("note: {note}");
+    }
+    let jobs = selected.jobs;
     if global.json {
         return print_json(&jobs);
     }
@@ -235,11 +235,6 @@ async fn print_client(global: &GlobalArgs) -> Result<PrintClient, Error> {
         .build()
 }
 
-async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
-    client.signed_in_user().await?.ok_or_else(|| {
-        usage("--mine needs the signed-in user's name, but the token does not say who it was issued to")
-    })
-}
 
 /// The job ids named on the command line (none with --all), checked before any request.
 fn job_ids(args: &CancelArgs) -> Result<Vec<PrintJobId>, Error> {
@@ -383,6 +378,9 @@ fn print_report(report: &CancelReport) {
         print_table(&["JOB ID", "OUTCOME", "DETAIL"], &rows);
     }
     println!("{}", summary(report));
+    if let Some(note) = &report.note {
+        eprintln!("note: {note}");
+    }
 }
 
 fn summary(report: &CancelReport) -> String {
