@@ -113,13 +113,13 @@ impl Selector {
         match &self.by {
             By::Anyone => client.job_pages(target, &filter(None)),
             By::Upn { upn, .. } => client.job_pages(target, &filter(Some(Creator::Upn(upn.clone())))),
-            By::Oid { oid, upn } => Ok(by_oid_pages(
+            By::Oid { oid, upn } => by_oid_pages(
                 client.clone(),
                 target.clone(),
                 self.states.clone(),
                 oid.clone(),
                 upn.clone(),
-            )?),
+            ),
         }
     }
 }
