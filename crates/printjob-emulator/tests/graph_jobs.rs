@@ -162,8 +162,7 @@ async fn a_printer_seeded_with_empty_created_by_lists_and_gets_jobs_with_created
     for job in jobs {
         assert_eq!(job["createdBy"], serde_json::json!({}), "{job}");
     }
-    let one: serde_json::Value =
-        printjob_test_support::get_json(&format!("{url}/107"), &t).await;
+    let one: serde_json::Value = printjob_test_support::get_json(&format!("{url}/107"), &t).await;
     assert_eq!(one["createdBy"], serde_json::json!({}));
 }
 

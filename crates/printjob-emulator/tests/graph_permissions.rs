@@ -143,7 +143,10 @@ async fn start_with_megan_as(role: &str) -> printjob_emulator::Emulator {
 }
 
 /// `GET` Adele's job 101 as Megan with `scopes`: the status.
-async fn megan_reads_adeles_job(emulator: &printjob_emulator::Emulator, scopes: &[&str]) -> StatusCode {
+async fn megan_reads_adeles_job(
+    emulator: &printjob_emulator::Emulator,
+    scopes: &[&str],
+) -> StatusCode {
     let t = token(emulator, printjob_emulator::seed::MEGAN, scopes);
     let url = format!(
         "{}/print/printers/{LOBBY_PRINTER}/jobs/101",

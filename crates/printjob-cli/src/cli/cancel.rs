@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
-use printjob::{JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
+use printjob::{JobFilter, PrintClient, PrintTarget};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -234,7 +234,6 @@ async fn print_client(global: &GlobalArgs) -> Result<PrintClient, Error> {
         .scopes(config.scopes.clone())
         .build()
 }
-
 
 /// The job ids named on the command line (none with --all), checked before any request.
 fn job_ids(args: &CancelArgs) -> Result<Vec<PrintJobId>, Error> {

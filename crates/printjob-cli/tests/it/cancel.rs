@@ -864,7 +864,11 @@ fn printjob_command(
     command
 }
 
-pub(crate) fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+pub(crate) fn printjob(
+    emulator: &Emulator,
+    dir: &tempfile::TempDir,
+    args: &[&str],
+) -> std::process::Output {
     let command = printjob_command(emulator, dir, args);
     command.into_std().output().expect("run printjob")
 }
@@ -875,7 +879,12 @@ async fn login(emulator: &Emulator, dir: &tempfile::TempDir) {
 }
 
 /// Signs `user` in with `printjob login --device-code {extra}`, the robot completing the flow.
-pub(crate) async fn login_as(emulator: &Emulator, dir: &tempfile::TempDir, user: &str, extra: &[&str]) {
+pub(crate) async fn login_as(
+    emulator: &Emulator,
+    dir: &tempfile::TempDir,
+    user: &str,
+    extra: &[&str],
+) {
     use printjob_emulator::robot::{self, Consent, RobotUser};
     use tokio::io::{AsyncBufReadExt, BufReader};
     let args: Vec<&str> = ["login", "--device-code"]

@@ -68,7 +68,12 @@ struct IdTokenSource {
 }
 
 impl IdTokenSource {
-    fn client(emulator: &Arc<Emulator>, user: &'static str, scopes: &[&'static str], upn_claim: bool) -> PrintClient {
+    fn client(
+        emulator: &Arc<Emulator>,
+        user: &'static str,
+        scopes: &[&'static str],
+        upn_claim: bool,
+    ) -> PrintClient {
         let source = Arc::new(Self {
             emulator: emulator.clone(),
             user,
@@ -97,7 +102,11 @@ impl TokenSource for IdTokenSource {
             Ok(GrantedToken {
                 access_token: AccessToken::new(jwt),
                 expires_on: i64::MAX,
-                scopes: self.scopes.iter().map(|s| Scope::new(*s).unwrap()).collect(),
+                scopes: self
+                    .scopes
+                    .iter()
+                    .map(|s| Scope::new(*s).unwrap())
+                    .collect(),
                 username: Some(self.user.to_string()),
                 user_id: self.oid(),
             })
@@ -149,7 +158,12 @@ async fn jobs_owner_without_an_all_permission_is_refused_before_any_graph_reques
         err.contains("printjob login --scope PrintJob.ReadWriteBasic.All"),
         "{err}"
     );
-    assert_eq!(graph_requests(&emulator), before, "{:?}", emulator.counters());
+    assert_eq!(
+        graph_requests(&emulator),
+        before,
+        "{:?}",
+        emulator.counters()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -170,7 +184,12 @@ async fn cancel_all_owner_without_an_all_permission_is_refused_before_any_graph_
         "{err}"
     );
     assert!(err.contains("PrintJob.ReadWriteBasic.All"), "{err}");
-    assert_eq!(graph_requests(&emulator), before, "{:?}", emulator.counters());
+    assert_eq!(
+        graph_requests(&emulator),
+        before,
+        "{:?}",
+        emulator.counters()
+    );
     assert_eq!(state(&emulator, "107"), Some(State::Pending));
 }
 
@@ -189,7 +208,10 @@ async fn owner_with_an_all_permission_but_no_administrator_role_comes_back_empty
         })
     );
     let note = report.note.unwrap().to_string();
-    assert!(note.contains("Global Administrator or Printer Administrator"), "{note}");
+    assert!(
+        note.contains("Global Administrator or Printer Administrator"),
+        "{note}"
+    );
     let listed = cancel::list_jobs(&adele, &lobby(), &[], false, Some(MEGAN))
         .await
         .unwrap();
@@ -206,11 +228,23 @@ async fn an_empty_owner_selection_prints_the_note_and_adds_it_to_the_json_report
     let nobody = "departed@contoso.onmicrosoft.com";
     let out = printjob(&emulator, &dir, &["jobs", LOBBY_PRINTER, "--owner", nobody]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("note: no job of departed@"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: no job of departed@"),
+        "{}",
+        stderr(&out)
+    );
     let out = printjob(
         &emulator,
         &dir,
-        &["cancel", LOBBY_PRINTER, "--all", "--owner", nobody, "--yes", "--json"],
+        &[
+            "cancel",
+            LOBBY_PRINTER,
+            "--all",
+            "--owner",
+            nobody,
+            "--yes",
+            "--json",
+        ],
     );
     let json = json_stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{json}");
@@ -241,7 +275,14 @@ async fn mine_without_an_all_permission_cancels_every_visible_job_even_where_cre
     let out = printjob(
         &emulator,
         &dir,
-        &["cancel", LOBBY_PRINTER, "--all", "--mine", "--yes", "--json"],
+        &[
+            "cancel",
+            LOBBY_PRINTER,
+            "--all",
+            "--mine",
+            "--yes",
+            "--json",
+        ],
     );
     let json = json_stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{json}");
@@ -253,8 +294,8 @@ async fn mine_without_an_all_permission_cancels_every_visible_job_even_where_cre
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn mine_with_an_all_permission_and_no_upn_claim_is_refused_with_the_reason_where_created_by_is_empty()
-{
+async fn mine_with_an_all_permission_and_no_upn_claim_is_refused_with_the_reason_where_created_by_is_empty(
+) {
     let emulator = emulator_with(lobby_with_empty_created_by()).await;
     let dir = tempfile::tempdir().unwrap();
     login_as(&emulator, &dir, ADMIN, &["--scope", ALL]).await;

@@ -30,9 +30,9 @@ use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
 use crate::graph::{AfterFailure, Tried};
 use crate::graph::{JobFilter, PrintClient, PrintTarget};
-use select::Selector;
 use crate::ids::{PrintJobId, PrinterId};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use select::Selector;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -184,7 +184,9 @@ pub async fn run(
     if let (Some(selector), false) = (&selector, request.dry_run) {
         let pages = listed_pages(selector.pages(client, &request.target)?);
         cancel_pool(client, request, pages, true, &mut outcomes).await?;
-        return finish(client, request, outcomes).await.map(|r| noted(r, note));
+        return finish(client, request, outcomes)
+            .await
+            .map(|r| noted(r, note));
     }
     let candidates = resolve(client, request, selector.as_ref()).await?;
     progress(Progress::Resolved {
@@ -207,7 +209,9 @@ pub async fn run(
         let one_page = stream::iter([Ok(candidates)]).boxed();
         cancel_pool(client, request, one_page, false, &mut outcomes).await?;
     }
-    finish(client, request, outcomes).await.map(|r| noted(r, note))
+    finish(client, request, outcomes)
+        .await
+        .map(|r| noted(r, note))
 }
 
 /// The report with `note` when nothing was selected.

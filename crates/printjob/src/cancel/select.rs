@@ -112,7 +112,9 @@ impl Selector {
         };
         match &self.by {
             By::Anyone => client.job_pages(target, &filter(None)),
-            By::Upn { upn, .. } => client.job_pages(target, &filter(Some(Creator::Upn(upn.clone())))),
+            By::Upn { upn, .. } => {
+                client.job_pages(target, &filter(Some(Creator::Upn(upn.clone()))))
+            }
             By::Oid { oid, upn } => by_oid_pages(
                 client.clone(),
                 target.clone(),
@@ -141,7 +143,9 @@ pub(super) async fn selector(
     if !mine && owner.is_none() {
         return Ok(selector(By::Anyone));
     }
-    let token = client.token(&client.token_request(read_access(target))).await?;
+    let token = client
+        .token(&client.token_request(read_access(target)))
+        .await?;
     let visibility = job_visibility(&token.scopes);
     if let Some(owner) = owner {
         if let JobVisibility::OwnJobsOnly(held) = &visibility {
@@ -197,9 +201,11 @@ fn owner_refused(owner: &str, held: &crate::ids::Scope) -> Error {
         held.short()
     );
     match wider {
-        Some(scope) => {
-            Error::other_with_remedy(ErrorKind::Permission, message, Remedy::SignInWithScopes(vec![scope]))
-        }
+        Some(scope) => Error::other_with_remedy(
+            ErrorKind::Permission,
+            message,
+            Remedy::SignInWithScopes(vec![scope]),
+        ),
         None => Error::other(ErrorKind::Permission, message),
     }
 }

@@ -283,7 +283,12 @@ impl PrintClient {
     /// token (`oid`) and its `upn` claim; `None` when the token source knows neither.
     pub async fn signed_in_user(&self) -> Result<Option<Creator>, Error> {
         let token = self.token(&self.token_request(Operation::ReadJobs)).await?;
-        let upn = self.inner.source.signed_in_user().await?.and_then(|u| u.upn);
+        let upn = self
+            .inner
+            .source
+            .signed_in_user()
+            .await?
+            .and_then(|u| u.upn);
         Ok(match (token.user_id, upn) {
             (None, None) => None,
             (id, upn) => Some(Creator::User { id, upn }),
