@@ -976,6 +976,10 @@ impl TokenSource for DelegatedCredential {
     ) -> BoxFuture<'a, Result<GrantedToken, AuthError>> {
         Box::pin(self.acquire(request, self.inner.options.allow_interactive))
     }
+
+    fn signed_in_user(&self) -> BoxFuture<'_, Result<Option<SignedInUser>, AuthError>> {
+        Box::pin(DelegatedCredential::signed_in_user(self))
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub struct CancelReport {
     /// no job was left out, and for jobs named by id. (Additive: [`SCHEMA_VERSION`] stays 1.)
     #[serde(default)]
     pub left_out: BTreeMap<String, usize>,
+    /// Why a selection by creator picked nothing, when the service's rules can explain it
+    /// (absent otherwise; additive, schema version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<super::SelectionNote>,
 }
 
 /// What happened to one job.
@@ -256,6 +260,7 @@ impl CancelReport {
             totals: Totals::count(&results),
             results,
             left_out: BTreeMap::new(),
+            note: None,
         }
     }
 
