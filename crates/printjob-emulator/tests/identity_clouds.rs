@@ -69,6 +69,7 @@ async fn token_for(em: &Emulator, scope: &str) -> (u16, String, String) {
     )
 }
 
+// graph-conformance: C3
 #[tokio::test]
 async fn usgov_dod_issues_dod_graph_tokens_for_qualified_scopes_and_its_graph_accepts_them() {
     let em = start_emulator_in(Cloud::UsGovDod).await;
@@ -87,6 +88,7 @@ async fn usgov_dod_issues_dod_graph_tokens_for_qualified_scopes_and_its_graph_ac
     assert_eq!(response.status(), 200);
 }
 
+// graph-conformance: C3
 #[tokio::test]
 async fn usgov_accepts_short_and_l4_qualified_scope_names_alike() {
     let em = start_emulator_in(Cloud::UsGov).await;
@@ -103,6 +105,7 @@ async fn usgov_accepts_short_and_l4_qualified_scope_names_alike() {
     }
 }
 
+// graph-conformance: C3
 #[tokio::test]
 async fn a_token_of_another_clouds_audience_is_refused_by_that_clouds_graph_with_401() {
     // Both Graphs sign in at login.microsoftonline.us: each emulator issues the other's token.
@@ -132,6 +135,7 @@ async fn a_token_of_another_clouds_audience_is_refused_by_that_clouds_graph_with
     }
 }
 
+// graph-conformance: C3
 #[tokio::test]
 async fn minted_tokens_carry_the_emulators_own_graph_audience() {
     let em = start_emulator_in(Cloud::UsGov).await;
@@ -143,6 +147,7 @@ async fn minted_tokens_carry_the_emulators_own_graph_audience() {
     assert_eq!(response.status(), 200);
 }
 
+// graph-conformance: C3
 #[tokio::test]
 async fn another_sign_in_hosts_graph_is_aadsts500011_and_two_graphs_at_once_aadsts28000() {
     let em = start_emulator_in(Cloud::UsGov).await;
@@ -165,6 +170,7 @@ async fn another_sign_in_hosts_graph_is_aadsts500011_and_two_graphs_at_once_aads
     assert_eq!(aadsts(&body), 28000);
 }
 
+// graph-conformance: C3
 #[tokio::test]
 async fn a_national_clouds_settings_name_the_cloud_and_the_public_ones_do_not() {
     let em = start_emulator_in(Cloud::UsGovDod).await;

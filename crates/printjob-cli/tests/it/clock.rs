@@ -98,12 +98,14 @@ async fn sign_in_silent_token_and_refresh_are_kept(offset_secs: i64, difference:
     );
 }
 
+// graph-conformance: C4
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provider_clock_ten_minutes_ahead_keeps_sign_in_silent_token_and_refresh_with_a_warning()
 {
     sign_in_silent_token_and_refresh_are_kept(TEN_MINUTES, "about 10 min behind").await;
 }
 
+// graph-conformance: C4
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provider_clock_ten_minutes_behind_keeps_sign_in_silent_token_and_refresh_with_a_warning()
 {

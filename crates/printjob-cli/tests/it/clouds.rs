@@ -109,11 +109,13 @@ async fn sign_in_and_cancel(cloud: Cloud, resource: &str) {
     );
 }
 
+// graph-conformance: C2
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_and_cancel_under_usgov_with_short_scope_names() {
     sign_in_and_cancel(Cloud::UsGov, L4).await;
 }
 
+// graph-conformance: C2
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_and_cancel_under_usgov_dod_with_scopes_qualified_by_the_dod_graph() {
     sign_in_and_cancel(Cloud::UsGovDod, DOD).await;
@@ -143,11 +145,13 @@ async fn a_cached_token_of_one_graph_is_not_served_for_the_other(signed_in: Clou
     assert_eq!(s.tokens_issued(), before + 1, "the new token is cached");
 }
 
+// graph-conformance: C1
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cached_usgov_token_is_never_served_to_a_usgov_dod_command() {
     a_cached_token_of_one_graph_is_not_served_for_the_other(Cloud::UsGov, Cloud::UsGovDod).await;
 }
 
+// graph-conformance: C1
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cached_usgov_dod_token_is_never_served_to_a_usgov_command() {
     a_cached_token_of_one_graph_is_not_served_for_the_other(Cloud::UsGovDod, Cloud::UsGov).await;
