@@ -6,6 +6,8 @@ mod azure;
 mod browser;
 mod cancel;
 mod cli;
+mod clock;
+mod clouds;
 mod completions;
 mod docs;
 mod emulator;
