@@ -157,6 +157,12 @@ pub fn retry_words(status: u64, code: &str, host: &str, delay_ms: u64) -> String
     }
 }
 
+/// Runs `fut` with a spinner saying `message` (see [`enabled`]).
+pub async fn while_waiting<T>(json: bool, message: &str, fut: impl Future<Output = T>) -> T {
+    let _spinner = Spinner::start(enabled(json), message);
+    fut.await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,10 +178,4 @@ mod tests {
             "cannot connect to graph.microsoft.com, retrying in 4 s"
         );
     }
-}
-
-/// Runs `fut` with a spinner saying `message` (see [`enabled`]).
-pub async fn while_waiting<T>(json: bool, message: &str, fut: impl Future<Output = T>) -> T {
-    let _spinner = Spinner::start(enabled(json), message);
-    fut.await
 }
