@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod pace;
 mod report;
 
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
