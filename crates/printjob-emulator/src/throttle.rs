@@ -3,8 +3,8 @@
 //! Graph documents no limits for print: `concepts/throttling.md` says only that "Throttling
 //! limits vary based on the scenario" and that the common causes are "A large number of
 //! requests across all applications in a tenant" and "A large number of requests from a
-//! particular application across all tenants". The model is ours (*assumption*, row E-throttle
-//! in docs/graph-conformance.md): one bucket per (application id, tenant id) — the token's
+//! particular application across all tenants". The model is ours (*assumption*, row ET1 in
+//! docs/graph-conformance.md): one bucket per (application id, tenant id) — the token's
 //! `azp` and `tid` claims —, `burst` tokens when full, refilled at `rate` tokens per second.
 //! Every Graph request takes one token; the requests inside a `$batch` are each one request
 //! ("Requests in a batch are evaluated individually against throttling limits",
@@ -67,7 +67,9 @@ impl ThrottleSpec {
         let mut burst = None;
         for part in parts {
             let value = part.strip_prefix("burst=").ok_or_else(|| {
-                format!("throttle option {part:?} is unknown; the only option is burst=N, {EXAMPLE}")
+                format!(
+                    "throttle option {part:?} is unknown; the only option is burst=N, {EXAMPLE}"
+                )
             })?;
             if burst.is_some() {
                 return Err(format!("throttle {spec:?} gives burst twice"));
@@ -243,6 +245,7 @@ fn retry_after(tokens: f64, rate_per_sec: f64) -> RetryAfter {
     RetryAfter((seconds as u64).max(1))
 }
 
+// graph-conformance: ET1 — every test of this module holds the throttling model's row.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,7 +370,10 @@ mod tests {
     fn the_bucket_refills_at_the_rate_and_no_higher_than_the_burst() {
         let throttle = Throttle::new(spec("10/s,burst=20"));
         let start = Instant::now();
-        assert_eq!(outcomes(&throttle.admit_many(&key("a"), 20, start)), (20, 0));
+        assert_eq!(
+            outcomes(&throttle.admit_many(&key("a"), 20, start)),
+            (20, 0)
+        );
         let half_second = start + Duration::from_millis(500);
         assert_eq!(
             outcomes(&throttle.admit_many(&key("a"), 8, half_second)),

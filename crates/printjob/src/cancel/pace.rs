@@ -295,7 +295,10 @@ mod tests {
         let second = at(cut, 2000);
         pace.on_answer(answered(at(cut, 1950), 10, 10), second);
         let rate = pace.rate(second).expect("a pace");
-        assert!(close(rate, 0.8 * 50.0), "100 accepted in 2 s: 50/s, paced at 40/s: {rate}");
+        assert!(
+            close(rate, 0.8 * 50.0),
+            "100 accepted in 2 s: 50/s, paced at 40/s: {rate}"
+        );
     }
 
     #[test]
