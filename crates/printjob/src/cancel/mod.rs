@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod pace;
 mod report;
 mod select;
 
