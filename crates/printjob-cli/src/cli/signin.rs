@@ -1,4 +1,5 @@
-//! `printjob login`, `status`, `token`, `logout`, and [`credential`] for the other commands.
+//! `printjob login`, `status`, `token` and `logout` (the other commands get their credential from
+//! [`super::factory::Factory`]).
 
 use super::factory::Factory;
 use clap::{Args, ValueEnum};
