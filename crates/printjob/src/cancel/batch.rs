@@ -391,3 +391,87 @@ fn unreadable_batch(operation: &str, answer: &Answer, unreadable: GraphError) ->
     GraphError::from_response(operation, answer.status, &answer.body, (None, None))
         .with_attempts(answer.attempts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_of(jobs: &[&str]) -> BatchRound {
+        let printer = PrinterId::new("p1").unwrap();
+        let jobs: Vec<PrintJobId> = jobs.iter().map(|j| PrintJobId::new(*j).unwrap()).collect();
+        BatchRound::new(&printer, &PrintTarget::Printer(printer.clone()), &jobs)
+    }
+
+    fn answers(value: serde_json::Value) -> BatchResponse {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_round_settles_its_204s_and_keeps_only_throttled_jobs_pending_for_the_longest_retry_after()
+    {
+        let mut round = round_of(&["a", "b", "c"]);
+        let after = round.absorb(
+            answers(serde_json::json!({"responses": [
+                {"id": "1", "status": 204},
+                {"id": "2", "status": 429, "headers": {"Retry-After": "3"}},
+                {"id": "3", "status": 429, "headers": {"Retry-After": "1.5"}},
+            ]})),
+            &[],
+        );
+        assert_eq!(after, Some(Duration::from_secs(3)));
+        assert_eq!(round.pending, [1, 2]);
+        round.give_up("the retry budget ran out");
+        let tried = round.finish();
+        assert!(tried[0].result.is_ok());
+        for throttled in &tried[1..] {
+            let error = throttled.result.as_ref().unwrap_err();
+            assert_eq!(error.status, Some(429));
+            assert!(error
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("the retry budget ran out"));
+        }
+    }
+
+    #[test]
+    fn a_job_the_batch_answer_leaves_out_stays_pending_and_its_failure_is_read_later() {
+        let mut round = round_of(&["a", "b"]);
+        let after = round.absorb(
+            answers(serde_json::json!({"responses": [
+                {"id": "1", "status": 204},
+                // An id the round never sent is ignored.
+                {"id": "9", "status": 204},
+            ]})),
+            &[],
+        );
+        assert_eq!(after, None);
+        assert_eq!(round.pending, [1]);
+        round.give_up("stopped");
+        let tried = round.finish();
+        assert!(tried[0].result.is_ok());
+        assert!(tried[1].result.is_err());
+        assert!(
+            tried.iter().all(|t| t.retried),
+            "an unanswered job makes the round ambiguous"
+        );
+    }
+
+    #[test]
+    fn an_inner_2xx_other_than_204_is_not_a_cancel_but_is_read_after() {
+        let mut round = round_of(&["a", "b"]);
+        round.absorb(
+            answers(serde_json::json!({"responses": [
+                {"id": "1", "status": 200, "body": {}},
+                {"id": "2", "status": 204},
+            ]})),
+            &[],
+        );
+        assert!(round.pending.is_empty());
+        let tried = round.finish();
+        let error = tried[0].result.as_ref().unwrap_err();
+        assert!(error.message.contains("expected 204 No Content, got 200"));
+        assert!(tried[0].retried, "a 200 may have cancelled: read the job");
+        assert!(tried[1].result.is_ok() && !tried[1].retried);
+    }
+}

@@ -176,7 +176,7 @@ impl PrintClientBuilder {
 /// with `Authorization: Bearer` (a header marked sensitive) and a fresh `client-request-id`,
 /// retries throttling and unavailability by its [`RetryPolicy`], refreshes the token once on
 /// `401` (or re-acquires it with the claims of a CAE challenge), and turns Graph error bodies
-/// into [`GraphError`]s.
+/// into [`GraphError`](super::GraphError)s.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), printjob::Error> {
