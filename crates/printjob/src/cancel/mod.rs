@@ -19,6 +19,9 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod api;
+mod batch;
+mod outcome;
 mod pace;
 mod report;
 mod select;
@@ -29,10 +32,11 @@ pub use select::{list_jobs, SelectedJobs, SelectionNote};
 use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{AfterFailure, Tried};
 use crate::graph::{JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
+use batch::send_batch;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use outcome::{outcome_of, Tried};
 use select::Selector;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -462,7 +466,7 @@ async fn cancel_pool(
             },
             Some((chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
                 for (candidate, result) in chunk.into_iter().zip(results?) {
-                    let outcome = outcome_of(client, target, &candidate, result).await;
+                    let outcome = outcome_of(client, target, &candidate.id, result).await;
                     outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
                 }
             }
@@ -494,10 +498,12 @@ async fn send_chunk(
     chunk: &[Candidate],
 ) -> Result<Vec<Tried>, Error> {
     if let [only] = chunk {
-        return Ok(vec![client.try_cancel_on(printer, target, &only.id).await?]);
+        return Ok(vec![
+            Tried::single(client, printer, target, &only.id).await?,
+        ]);
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-    client.try_cancel_batch_on(printer, target, &ids).await
+    send_batch(client, printer, target, &ids).await
 }
 
 /// Reads each job's state; finished, missing and forbidden jobs are reported right away.
@@ -538,29 +544,6 @@ async fn pre_check(
     }
     keep.sort_by_key(|c| c.index);
     Ok(keep)
-}
-
-/// Turns a cancel as sent into an outcome, through the client's one post-failure check (a
-/// failed cancel of a job that is finished is reported as such; a retried one that did cancel
-/// is a success).
-async fn outcome_of(
-    client: &PrintClient,
-    target: &PrintTarget,
-    candidate: &Candidate,
-    tried: Tried,
-) -> JobOutcome {
-    let error = match tried.result {
-        Ok(()) => return JobOutcome::Canceled,
-        Err(error) => error,
-    };
-    match client
-        .after_failed_cancel(target, &candidate.id, error, tried.retried)
-        .await
-    {
-        AfterFailure::CanceledByUs => JobOutcome::Canceled,
-        AfterFailure::Finished { state, .. } => JobOutcome::AlreadyFinished { state },
-        AfterFailure::Failed(error) => JobOutcome::from_error(error),
-    }
 }
 
 /// Polls every cancelled job until it is final or the deadline passes (a poll still in flight
