@@ -13,6 +13,7 @@ use crate::auth::{TokenRequest, TokenSource};
 use crate::config::require_secure_endpoint;
 use crate::error::{Error, ErrorKind};
 use crate::ids::{PrintJobId, PrinterId, PrinterShareId, Scope};
+use crate::stop::{self, Interrupt};
 use futures::stream::BoxStream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
@@ -480,19 +481,22 @@ impl PrintClient {
         target: &PrintTarget,
         job: &PrintJobId,
     ) -> Result<(), Error> {
-        let tried = self.try_cancel_on(printer, target, job).await?;
+        let tried = self.try_cancel_on(printer, target, job, None).await?;
         Ok(self.settle(target, job, tried).await?)
     }
 
-    /// One cancel request, without the post-failure check (the caller makes it, once).
+    /// One cancel request, without the post-failure check (the caller makes it, once); after
+    /// `interrupt`'s stop it is not re-sent, after its abandon its answer is not awaited.
     pub(crate) async fn try_cancel_on(
         &self,
         printer: &PrinterId,
         target: &PrintTarget,
         job: &PrintJobId,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Tried, Error> {
         let call = Call {
             access: Operation::CancelJob,
+            interrupt: interrupt.cloned(),
             ..Call::jobs(
                 format!("cancel job {job} on {target}"),
                 Method::POST,
@@ -587,7 +591,9 @@ impl PrintClient {
         target: &PrintTarget,
         jobs: &[PrintJobId],
     ) -> Result<Vec<JobCancel>, Error> {
-        let tried = self.try_cancel_batch_on(printer, target, jobs).await?;
+        let tried = self
+            .try_cancel_batch_on(printer, target, jobs, None)
+            .await?;
         let mut out = Vec::with_capacity(jobs.len());
         for (job, tried) in jobs.iter().zip(tried) {
             let result = self.settle(target, job, tried).await;
@@ -600,12 +606,15 @@ impl PrintClient {
     }
 
     /// One `$batch` of cancels (its retries included), without the post-failure check (the
-    /// caller makes it, once); results in the order of `jobs`.
+    /// caller makes it, once); results in the order of `jobs`. After `interrupt`'s stop no
+    /// request is re-sent (the pending jobs fail [`codes::NOT_RESENT`]); after its abandon the
+    /// answer in flight is given up ([`codes::NO_ANSWER`]); the answers already read are kept.
     pub(crate) async fn try_cancel_batch_on(
         &self,
         printer: &PrinterId,
         target: &PrintTarget,
         jobs: &[PrintJobId],
+        interrupt: Option<&Interrupt>,
     ) -> Result<Vec<Tried>, Error> {
         if jobs.len() > MAX_BATCH {
             return Err(Error::other(
@@ -616,10 +625,14 @@ impl PrintClient {
                 ),
             ));
         }
-        let mut round = BatchRound::new(printer, target, jobs);
+        let mut round = BatchRound::new(printer, target, jobs, interrupt);
         let mut retry = self.inner.options.retry.start();
         let mut token_request = None;
         while !round.pending.is_empty() {
+            if round.sends > 0 && stop::is_stopped(interrupt) {
+                round.stop_resending();
+                break;
+            }
             let started = std::time::Instant::now();
             let retry_after = self.send_round(&mut round, token_request.take()).await?;
             retry.record_attempt(started.elapsed());
@@ -639,7 +652,10 @@ impl PrintClient {
                 }
             }
             match retry.next_delay(retry_after, self.inner.options.jitter.next()) {
-                Ok(delay) => self.inner.options.sleeper.sleep(delay).await,
+                Ok(delay) => {
+                    let sleep = self.inner.options.sleeper.sleep(delay);
+                    stop::sleep_unless_stopped(sleep, interrupt).await;
+                }
                 Err(stop) => round.give_up(&stop.to_string()),
             }
         }
@@ -664,6 +680,7 @@ impl PrintClient {
             resource: Resource::Jobs,
             access: Operation::CancelJob,
             batch: true,
+            interrupt: round.interrupt.clone(),
         };
         round.sends += 1;
         let first = token_request.unwrap_or_else(|| self.token_request(call.access));
@@ -710,10 +727,16 @@ impl PrintClient {
             jobs = round.pending.len(),
             "Graph refused the $batch request; cancelling its jobs one request each"
         );
+        let interrupt = round.interrupt.clone();
         for index in std::mem::take(&mut round.pending) {
             let job = round.jobs[index].clone();
+            if stop::is_stopped(interrupt.as_ref()) {
+                let error = refused.clone().with_attempts(round.sends);
+                round.results.insert(index, Err(error.not_resent()));
+                continue;
+            }
             let mut tried = self
-                .try_cancel_on(&round.printer, &round.target, &job)
+                .try_cancel_on(&round.printer, &round.target, &job, interrupt.as_ref())
                 .await?;
             tried.result = tried.result.map_err(|error| {
                 error.with_hint(format!(
@@ -864,10 +887,17 @@ struct BatchRound {
     /// was refused) with a retried request of their own, or answered with a `2xx` other than the
     /// documented `204`. A later failure of theirs is checked by reading the job.
     maybe_delivered: HashSet<usize>,
+    /// The bulk cancel's stop (no re-send after it), if it can be stopped.
+    interrupt: Option<Interrupt>,
 }
 
 impl BatchRound {
-    fn new(printer: &PrinterId, target: &PrintTarget, jobs: &[PrintJobId]) -> Self {
+    fn new(
+        printer: &PrinterId,
+        target: &PrintTarget,
+        jobs: &[PrintJobId],
+        interrupt: Option<&Interrupt>,
+    ) -> Self {
         Self {
             printer: printer.clone(),
             target: target.clone(),
@@ -881,6 +911,7 @@ impl BatchRound {
             unauthorized: None,
             reauthenticated: false,
             maybe_delivered: HashSet::new(),
+            interrupt: interrupt.cloned(),
         }
     }
 
@@ -1025,6 +1056,22 @@ impl BatchRound {
         }
     }
 
+    /// The work was told to stop: the pending jobs are not sent again, each failing
+    /// [`codes::NOT_RESENT`] with its last answer (or the lack of one) in the message.
+    fn stop_resending(&mut self) {
+        for index in std::mem::take(&mut self.pending) {
+            let error = self.last_errors.remove(&index).unwrap_or_else(|| {
+                GraphError::transport(
+                    &self.operation(index),
+                    codes::INVALID_RESPONSE,
+                    "the batch response had no answer for this job",
+                )
+            });
+            self.results
+                .insert(index, Err(error.with_attempts(self.sends).not_resent()));
+        }
+    }
+
     /// Retries ran out: the pending jobs keep their last transient error.
     fn give_up(&mut self, why: &str) {
         for index in std::mem::take(&mut self.pending) {
@@ -1057,7 +1104,7 @@ fn unreadable_batch(operation: &str, answer: &Answer, unreadable: GraphError) ->
         .with_attempts(answer.attempts)
 }
 
-fn error_says_all(error: &GraphError) -> bool {
+pub(crate) fn error_says_all(error: &GraphError) -> bool {
     error.is_transient()
         || error.is_not_found()
         || error.is_forbidden()

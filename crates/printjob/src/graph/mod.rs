@@ -18,7 +18,7 @@ pub(crate) mod retry;
 pub(crate) mod scopes;
 pub(crate) mod target;
 
-pub(crate) use client::{AfterFailure, Tried};
+pub(crate) use client::{error_says_all, AfterFailure, Tried};
 pub use client::{JobCancel, PrintClient, PrintClientBuilder, PrintClientOptions};
 pub use error::GraphError;
 pub use filter::{Creator, JobFilter};
