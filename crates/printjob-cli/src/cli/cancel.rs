@@ -1,17 +1,17 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
+use super::factory::Factory;
 use super::output::{advice, print_json, print_table};
 use super::progress::while_waiting;
-use super::GlobalArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use printjob::cancel::JobOutcome;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
 use printjob::{Creator, JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// `printjob printers`
@@ -30,8 +30,8 @@ pub struct JobsArgs {
     /// Treat PRINTER as a printer share id (or look the name up among shares only)
     #[arg(long)]
     pub share: bool,
-    /// Only jobs in this state (comma separated or repeated): pending, processing, paused, stopped, completed, canceled, aborted
-    #[arg(long = "state", value_name = "STATE", value_delimiter = ',')]
+    /// Only jobs in this state (comma separated or repeated)
+    #[arg(long = "state", value_name = "STATE", value_delimiter = ',', ignore_case = true, value_parser = state_values())]
     pub states: Vec<String>,
     /// Only your own jobs (matched by your object id)
     #[arg(long, conflicts_with = "owner")]
@@ -51,23 +51,29 @@ pub struct CancelArgs {
     /// Treat PRINTER as a printer share id (or look the name up among shares only)
     #[arg(long)]
     pub share: bool,
-    /// Cancel every job of the printer that matches --state and --mine
+    /// Cancel every job of the printer that matches --state, --mine and --owner
     #[arg(long, conflicts_with = "jobs")]
     pub all: bool,
+    // `requires = "all"` alone is not enough: clap waives a requirement on an argument that
+    // conflicts with one present, and `--all` conflicts with JOB ids, so `cancel P 101 --owner x`
+    // passed. Each selection flag therefore also conflicts with the ids itself.
     /// With --all: states to cancel (comma separated or repeated); default pending,processing,paused,stopped
     #[arg(
         long = "state",
         value_name = "STATE",
         value_delimiter = ',',
-        requires = "all"
+        ignore_case = true,
+        value_parser = state_values(),
+        requires = "all",
+        conflicts_with = "jobs"
     )]
     pub states: Vec<String>,
     /// With --all: only your own jobs (matched by your object id)
-    #[arg(long, requires = "all", conflicts_with = "owner")]
+    #[arg(long, requires = "all", conflicts_with_all = ["owner", "jobs"])]
     pub mine: bool,
     /// With --all: only the jobs of this user principal name (Printer Administrators, e.g. to
     /// clear a departed user's queue)
-    #[arg(long, requires = "all", value_name = "UPN")]
+    #[arg(long, requires = "all", conflicts_with = "jobs", value_name = "UPN")]
     pub owner: Option<String>,
     /// Show what would be cancelled; send nothing
     #[arg(long)]
@@ -75,8 +81,9 @@ pub struct CancelArgs {
     /// Wait until each job reaches a final state (at most --wait-timeout seconds)
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: the most seconds to wait for all jobs together
-    #[arg(long, default_value_t = 60, value_name = "SECONDS", requires = "wait")]
+    /// With --wait: the most seconds to wait for all jobs together (1 to 86400)
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", requires = "wait",
+          value_parser = clap::value_parser!(u64).range(1..=super::signin::MAX_WAIT_SECS))]
     pub wait_timeout: u64,
     /// How many cancel requests (or batches of 20) may be in flight at once (1-16)
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
@@ -86,9 +93,20 @@ pub struct CancelArgs {
     pub yes: bool,
 }
 
+/// The job states `--state` takes (completions offer them).
+fn state_values() -> clap::builder::PossibleValuesParser {
+    // `unknown` and `unknownFutureValue` are what Graph sends, not states a person asks for.
+    clap::builder::PossibleValuesParser::new(
+        PrintJobProcessingState::MEMBERS
+            .iter()
+            .filter(|m| !m.starts_with("unknown")),
+    )
+}
+
 /// Runs `printjob printers`.
-pub async fn printers(global: &GlobalArgs, args: PrintersArgs) -> Result<(), Error> {
-    let client = print_client(global).await?;
+pub async fn printers(factory: &Factory, args: PrintersArgs) -> Result<(), Error> {
+    let global = factory.global();
+    let client = factory.print_clients()?.client;
     if args.shares {
         let shares = while_waiting(global.json, "Listing printer shares…", client.shares())
             .await
@@ -153,22 +171,26 @@ fn listing_advice(error: Error, advice: &str) -> Error {
     }
 }
 
-/// The printer or share `args.printer` names, with a spinner while names are looked up.
+/// The printer or share `printer` names, with a spinner while names are looked up; the lookup
+/// uses the token the user already has and never starts a sign-in.
 async fn resolve(
-    global: &GlobalArgs,
-    client: &PrintClient,
-    args: &JobsArgs,
+    json: bool,
+    lookup: &PrintClient,
+    printer: &str,
+    share: bool,
 ) -> Result<PrintTarget, Error> {
-    let lookup = resolve_target(client, &args.printer, args.share);
-    while_waiting(global.json, "Looking up the printer or share…", lookup).await
+    let found = resolve_target(lookup, printer, share);
+    while_waiting(json, "Looking up the printer or share…", found).await
 }
 
 /// Runs `printjob jobs`.
-pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
+pub async fn jobs(factory: &Factory, args: JobsArgs) -> Result<(), Error> {
+    let global = factory.global();
     check_target_name(&args.printer)?;
     let states = parse_states(&args.states)?;
-    let client = print_client(global).await?;
-    let target = resolve(global, &client, &args).await?;
+    let clients = factory.print_clients()?;
+    let client = clients.client;
+    let target = resolve(global.json, &clients.lookup, &args.printer, args.share).await?;
     let created_by = match (args.owner, args.mine) {
         (Some(upn), _) => Some(Creator::Upn(upn)),
         (None, true) => Some(signed_in_user(&client).await?),
@@ -188,7 +210,8 @@ pub async fn jobs(global: &GlobalArgs, args: JobsArgs) -> Result<(), Error> {
 }
 
 /// Runs `printjob cancel`.
-pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> {
+pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
+    let global = factory.global();
     check_target_name(&args.printer)?;
     let jobs = job_ids(&args)?;
     if args.all && !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
@@ -196,13 +219,9 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
             "--all cancels every matching job; add --yes to confirm when not running on a terminal (or try --dry-run first)",
         ));
     }
-    let client = print_client(global).await?;
-    let target = while_waiting(
-        global.json,
-        "Looking up the printer or share…",
-        resolve_target(&client, &args.printer, args.share),
-    )
-    .await?;
+    let clients = factory.print_clients()?;
+    let client = clients.client;
+    let target = resolve(global.json, &clients.lookup, &args.printer, args.share).await?;
     let mut request = cancel_request(&args, target, jobs)?;
     if args.all && !args.yes && !args.dry_run {
         match confirm_all(&client, &request, global.json).await? {
@@ -216,7 +235,7 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
     } else {
         print_report(&report);
     }
-    match report.error_kind() {
+    match error_kind(&report) {
         None => Ok(()),
         Some(kind) if global.json => Err(Error::other(kind, summary(&report))),
         Some(kind) => Err(Error::other(
@@ -226,13 +245,25 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<(), Error> 
     }
 }
 
-/// The Graph client, signed in with the cached (or, when needed and allowed, interactive)
-/// delegated credential.
-async fn print_client(global: &GlobalArgs) -> Result<PrintClient, Error> {
-    let (config, credential) = super::signin::credential(global).await?;
-    PrintClient::builder(Arc::new(credential), config.graph_url.as_str())
-        .scopes(config.scopes.clone())
-        .build()
+/// How the command ends: a dry run that could read every target succeeds (a job already
+/// finished is simply one it would leave alone); otherwise the report's own verdict.
+fn error_kind(report: &CancelReport) -> Option<ErrorKind> {
+    if report.dry_run {
+        let unreadable = report.results.iter().any(|r| {
+            matches!(
+                r.outcome,
+                JobOutcome::NotFound { .. }
+                    | JobOutcome::Forbidden { .. }
+                    | JobOutcome::Failed { .. }
+            )
+        });
+        return if unreadable {
+            report.error_kind()
+        } else {
+            None
+        };
+    }
+    report.error_kind()
 }
 
 async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
@@ -391,10 +422,19 @@ fn print_report(report: &CancelReport) {
 fn summary(report: &CancelReport) -> String {
     let t = &report.totals;
     if report.dry_run {
-        return format!(
-            "dry run on {}: {} job(s) would be cancelled, nothing was sent",
-            report.target, t.would_cancel
+        let mut text = format!(
+            "dry run on {}: {} would be cancelled",
+            report.target,
+            count_jobs(t.would_cancel)
         );
+        if t.already_finished > 0 {
+            text.push_str(&format!(
+                ", {} already finished and would be left as is",
+                count_jobs(t.already_finished)
+            ));
+        }
+        text.push_str("; nothing was sent");
+        return text;
     }
     let mut parts = vec![format!("{} canceled", t.canceled)];
     for (n, what) in [
@@ -437,6 +477,15 @@ fn job_row(job: &PrintJob) -> Vec<String> {
 /// listing of users who are not Printer Administrators).
 fn state_name(status: Option<&PrinterStatus>) -> String {
     status.map(|s| s.state.to_string()).unwrap_or_default()
+}
+
+/// "1 job", "3 jobs".
+fn count_jobs(n: usize) -> String {
+    if n == 1 {
+        "1 job".to_owned()
+    } else {
+        format!("{n} jobs")
+    }
 }
 
 fn usage(message: &str) -> Error {

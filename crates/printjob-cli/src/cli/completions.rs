@@ -45,12 +45,125 @@ pub fn man_page() -> Result<String, Error> {
         for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
             render_subcommand_section(sub, &mut roff)?;
         }
+        roff.extend_from_slice(extra_sections(&command).as_bytes());
         man.render_version_section(&mut roff)
     })();
     rendered.map_err(|e| internal("the man page", &e))?;
     let roff = String::from_utf8(roff).map_err(|e| internal("the man page", &e))?;
     Ok(define_aq_once(&roff))
 }
+
+/// EXAMPLES (every command's, from its help), EXIT STATUS (README.md's table), ENVIRONMENT
+/// and FILES: the sections clap_mangen does not render.
+fn extra_sections(command: &clap::Command) -> String {
+    let mut out = String::from(".SH EXAMPLES\n");
+    let mut examples = vec![command.get_after_help().map(|h| h.to_string())];
+    examples.extend(
+        command
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .map(|s| s.get_after_help().map(|h| h.to_string())),
+    );
+    for text in examples.into_iter().flatten() {
+        for line in text.lines().filter(|l| l.starts_with("  ")) {
+            out.push_str(&format!(".nf\n{}\n.fi\n", roff_escape(line.trim())));
+        }
+    }
+    out.push_str(".SH \"EXIT STATUS\"\n");
+    for (code, meaning) in EXIT_STATUS {
+        out.push_str(&format!(".TP\n{code}\n{}\n", roff_escape(meaning)));
+    }
+    out.push_str(".SH ENVIRONMENT\n");
+    for (name, meaning) in ENVIRONMENT {
+        out.push_str(&format!(".TP\n\\fB{name}\\fR\n{}\n", roff_escape(meaning)));
+    }
+    out.push_str(".SH FILES\n");
+    for (path, meaning) in FILES {
+        out.push_str(&format!(
+            ".TP\n\\fI{}\\fR\n{}\n",
+            roff_escape(path),
+            roff_escape(meaning)
+        ));
+    }
+    out
+}
+
+/// A line of text as roff shows it: backslashes doubled, a leading `.` or `'` kept literal.
+fn roff_escape(text: &str) -> String {
+    let text = text.replace('\\', "\\e").replace('-', "\\-");
+    if text.starts_with('.') || text.starts_with('\'') {
+        format!("\\&{text}")
+    } else {
+        text
+    }
+}
+
+/// The exit codes (README.md, "Exit codes").
+pub const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "success (for cancel: every requested job ended canceled; a dry run that could read every job)"),
+    ("1", "unexpected error (a bug or an I/O failure)"),
+    ("2", "usage error: bad flags, ids or configuration, or a --port in use"),
+    ("3", "sign-in failed or is required (run printjob login); logout --account of an account not signed in"),
+    ("4", "sign-in declined by the user or the provider (consent refused, access_denied, authorization_declined)"),
+    ("5", "permission denied (missing scope, app-only token, someone else's job)"),
+    ("6", "not found (printer, share or job)"),
+    ("7", "partial failure: some jobs were not cancelled (see the report)"),
+    ("8", "the service could not be reached or kept failing after retries"),
+    ("9", "not available in this build, or here (a secret store that does not answer)"),
+    ("10", "a printer or share name matched none, or several, of those you can see"),
+    ("130", "interrupted with Ctrl-C (128 + SIGINT), in every command but emulator, which Ctrl-C stops (0)"),
+];
+
+/// The environment variables (docs/configuration.md).
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "PRINTJOB_TENANT_ID",
+        "tenant GUID or domain (also AZURE_TENANT_ID); --tenant wins",
+    ),
+    (
+        "PRINTJOB_CLIENT_ID",
+        "your app registration's client id (also AZURE_CLIENT_ID); --client-id wins",
+    ),
+    (
+        "PRINTJOB_CLOUD",
+        "public, usgov, usgov-dod or china; --cloud wins",
+    ),
+    (
+        "PRINTJOB_AUTHORITY",
+        "identity provider host; --authority wins",
+    ),
+    (
+        "PRINTJOB_GRAPH_URL",
+        "Microsoft Graph endpoint; --graph-url wins",
+    ),
+    ("PRINTJOB_CACHE", "token cache file; --cache wins"),
+    (
+        "PRINTJOB_CACHE_STORE",
+        "auto, secret-service or file; --cache-store wins",
+    ),
+    (
+        "PRINTJOB_CACHE_LOCK_TIMEOUT",
+        "seconds (0 to 3600) to wait for another process holding the cache lock; default 30",
+    ),
+    (
+        "PRINTJOB_CONFIG",
+        "the config file to read instead of the default one",
+    ),
+    ("BROWSER", "the command that opens the sign-in page"),
+    ("RUST_LOG", "log filter on stderr (overrides -v)"),
+];
+
+/// The files (docs/configuration.md, docs/token-cache.md).
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/printjob/config.toml",
+        "the config file (~/.config/printjob/config.toml; PRINTJOB_CONFIG names another)",
+    ),
+    (
+        "$XDG_CACHE_HOME/printjob/token_cache.json",
+        "the token cache when kept in a file (~/.cache/printjob/token_cache.json), mode 0600",
+    ),
+];
 
 /// clap_mangen starts every part it renders with the definition of the `\*(Aq` string (two
 /// lines); the page needs it once, at the top.

@@ -56,12 +56,12 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
         builder =
             builder.faults(FaultConfig::parse(spec).map_err(|e| usage(format!("--faults: {e}")))?);
     }
-    let emulator = builder.start().await.map_err(|e| {
-        Error::other(
-            ErrorKind::Service,
-            format!("{e}; choose another --port, or 0 for a free one"),
-        )
-    })?;
+    // A start fails, in practice, on a --port that cannot be bound (taken, or privileged): a
+    // mistake in the command, exit 2 (the message says which step failed).
+    let emulator = builder
+        .start()
+        .await
+        .map_err(|e| usage(format!("{e}; choose another --port, or 0 for a free one")))?;
     let ca_file = match emulator.ca_pem() {
         Some(pem) => Some(write_ca(args.ca_file.as_deref(), pem)?),
         None => None,

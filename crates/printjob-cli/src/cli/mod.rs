@@ -40,19 +40,20 @@ pub mod demo;
 pub mod emulator;
 pub mod env;
 pub mod exit;
+pub mod factory;
 pub mod headless;
 pub mod output;
 pub mod progress;
 pub mod signin;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use printjob::{Error, ErrorKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Sign in to Microsoft (delegated, work or school account) and cancel Universal Print jobs.
 #[derive(Debug, Parser)]
-#[command(name = "printjob", version, about, long_about = None, propagate_version = true)]
+#[command(name = "printjob", version, about, long_about = None, propagate_version = true, after_help = examples::TOP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -60,71 +61,231 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes. Each can also come from the environment or the config file.
+/// Options every command takes. Each can also come from the environment (read in [`env`], not
+/// by clap: a value clap takes from the environment counts as given, and its usage errors then
+/// print every such option as if it were required) or from the config file.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Tenant: GUID, domain (contoso.onmicrosoft.com) or `organizations` (default)
-    #[arg(long, global = true, env = "PRINTJOB_TENANT_ID", value_name = "TENANT")]
+    /// [env: PRINTJOB_TENANT_ID, AZURE_TENANT_ID]
+    #[arg(long, global = true, value_name = "TENANT")]
     pub tenant: Option<String>,
     /// Application (client) id of your public client app registration
-    #[arg(long, global = true, env = "PRINTJOB_CLIENT_ID", value_name = "ID")]
+    /// [env: PRINTJOB_CLIENT_ID, AZURE_CLIENT_ID]
+    #[arg(long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
     /// Cloud: public (default), usgov, usgov-dod, china (sign-in only: no Universal Print)
-    #[arg(long, global = true, value_name = "CLOUD")]
+    /// [env: PRINTJOB_CLOUD]
+    #[arg(long, global = true, value_name = "CLOUD", ignore_case = true, value_parser = cloud_values())]
     pub cloud: Option<String>,
     /// Identity provider host, e.g. https://login.microsoftonline.com (overrides --cloud)
-    #[arg(long, global = true, env = "PRINTJOB_AUTHORITY", value_name = "URL")]
+    /// [env: PRINTJOB_AUTHORITY]
+    #[arg(long, global = true, value_name = "URL", value_hint = clap::ValueHint::Url)]
     pub authority: Option<String>,
     /// Microsoft Graph endpoint, e.g. https://graph.microsoft.com/v1.0 (overrides --cloud)
-    #[arg(long, global = true, env = "PRINTJOB_GRAPH_URL", value_name = "URL")]
+    /// [env: PRINTJOB_GRAPH_URL]
+    #[arg(long, global = true, value_name = "URL", value_hint = clap::ValueHint::Url)]
     pub graph_url: Option<String>,
-    /// Token cache file
-    #[arg(long, global = true, env = "PRINTJOB_CACHE", value_name = "FILE")]
+    /// Token cache file [env: PRINTJOB_CACHE]
+    #[arg(long, global = true, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub cache: Option<PathBuf>,
     /// Where to keep the token cache: auto (the OS secret store when it answers, else the
     /// file), secret-service, or file [env: PRINTJOB_CACHE_STORE]
-    #[arg(long, global = true, value_name = "STORE")]
+    #[arg(long, global = true, value_name = "STORE", ignore_case = true, value_parser = cache_store_values())]
     pub cache_store: Option<String>,
-    /// Output JSON (stable schema, see docs/) instead of human text
+    /// Output JSON (stable schema, see docs/) instead of human text (not `completions`, `man`,
+    /// `demo`)
     #[arg(long, global = true)]
     pub json: bool,
+    /// No progress and no notes on stderr (errors are still printed)
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG also works
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// The values of `--cloud` (completions offer them; the aliases the configuration accepts too).
+fn cloud_values() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("public")
+            .help("Microsoft's global cloud")
+            .aliases(["global", "azurepublic"]),
+        PossibleValue::new("usgov")
+            .help("Azure US Government (L4)")
+            .aliases(["usgovernment", "azureusgovernment"]),
+        PossibleValue::new("usgov-dod")
+            .help("Azure US Government, Department of Defense (L5)")
+            .aliases(["usgovdod", "dod"]),
+        PossibleValue::new("china")
+            .help("Azure operated by 21Vianet (sign-in only)")
+            .alias("azurechina"),
+    ])
+}
+
+/// The values of `--cache-store`.
+fn cache_store_values() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("auto").help("the OS secret store when it answers, else the file"),
+        PossibleValue::new("secret-service")
+            .help("the OS secret store (Secret Service, Keychain)")
+            .aliases(["secretservice", "secret-store", "keyring", "keychain"]),
+        PossibleValue::new("file")
+            .help("a plain file readable by your user only")
+            .alias("plain"),
+    ])
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign in (browser with PKCE through a loopback redirect, or --device-code)
+    #[command(after_help = examples::LOGIN)]
     Login(signin::LoginArgs),
     /// Show who is signed in, the granted scopes and token expiry
+    #[command(after_help = examples::STATUS)]
     Status(signin::StatusArgs),
     /// Print a valid delegated access token (for scripts), refreshing it silently
+    #[command(after_help = examples::TOKEN)]
     Token(signin::TokenArgs),
     /// Sign out: forget the cached tokens of an account (or --all)
+    #[command(after_help = examples::LOGOUT)]
     Logout(signin::LogoutArgs),
     /// List the printers you can see
+    #[command(after_help = examples::PRINTERS)]
     Printers(cancel::PrintersArgs),
     /// List the jobs of a printer (or of a share with --share)
+    #[command(after_help = examples::JOBS)]
     Jobs(cancel::JobsArgs),
-    /// Cancel print jobs: JOB ids, or --all jobs matching --state/--mine
+    /// Cancel print jobs: JOB ids, or --all jobs matching --state/--mine/--owner
+    #[command(after_help = examples::CANCEL)]
     Cancel(cancel::CancelArgs),
     /// Run the local identity-platform + Graph print emulator
     #[cfg(feature = "emulator")]
+    #[command(after_help = examples::EMULATOR)]
     Emulator(emulator::EmulatorArgs),
     /// Run the whole workflow against an in-process emulator (no account needed)
     #[cfg(feature = "emulator")]
+    #[command(after_help = examples::DEMO)]
     Demo(demo::DemoArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    #[command(after_help = examples::COMPLETIONS)]
     Completions(completions::CompletionsArgs),
     /// Print the printjob(1) man page (roff) to standard output
+    #[command(after_help = examples::MAN)]
     Man(completions::ManArgs),
 }
 
+impl Command {
+    /// Why this command refuses `--json`, when it does: it prints no document a script could
+    /// read (a script, a roff page, a guided tour).
+    fn json_refusal(&self) -> Option<&'static str> {
+        match self {
+            Command::Completions(_) => Some("`printjob completions` prints a shell script"),
+            Command::Man(_) => Some("`printjob man` prints a roff page"),
+            #[cfg(feature = "emulator")]
+            Command::Demo(_) => {
+                Some("`printjob demo` is a guided tour for a person; script `printjob emulator --json` instead")
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the command answers Ctrl-C itself: `printjob emulator` serves until Ctrl-C,
+    /// which is how it is stopped (exit 0). Every other command exits 130 on an interrupt.
+    fn stops_on_interrupt(&self) -> bool {
+        #[cfg(feature = "emulator")]
+        if matches!(self, Command::Emulator(_)) {
+            return true;
+        }
+        false
+    }
+}
+
+/// The EXAMPLES of every command's help (and of the man page).
+pub mod examples {
+    /// `printjob --help`.
+    pub const TOP: &str = "Examples:
+  printjob demo                                   # try it all locally, no account
+  printjob login
+  printjob jobs \"Second floor\" --mine
+  printjob cancel \"Second floor\" 101 102
+  printjob cancel \"Second floor\" --all --mine --dry-run";
+    /// `printjob login --help`.
+    pub const LOGIN: &str = "Examples:
+  printjob login
+  printjob login --device-code                    # a machine without a browser
+  printjob login --scope PrintJob.ReadWriteBasic --scope PrinterShare.ReadBasic.All
+  printjob login --json";
+    /// `printjob status --help`.
+    pub const STATUS: &str = "Examples:
+  printjob status
+  printjob status --json";
+    /// `printjob token --help`.
+    pub const TOKEN: &str = "Examples:
+  curl -H \"Authorization: Bearer $(printjob token)\" https://graph.microsoft.com/v1.0/print/shares
+  printjob token --json                           # accessToken, expiresOn, scopes, account";
+    /// `printjob logout --help`.
+    pub const LOGOUT: &str = "Examples:
+  printjob logout
+  printjob logout --account adele@contoso.onmicrosoft.com
+  printjob logout --all";
+    /// `printjob printers --help`.
+    pub const PRINTERS: &str = "Examples:
+  printjob printers --shares                      # the shares you print to
+  printjob printers --json                        # Printer Administrators";
+    /// `printjob jobs --help`.
+    pub const JOBS: &str = "Examples:
+  printjob jobs \"Second floor\"
+  printjob jobs \"Second floor\" --state pending,paused --mine
+  printjob jobs --share 5a8d1f9e-2c4b-4f7a-9e31-0c6b2d7a8e44 --json";
+    /// `printjob cancel --help`.
+    pub const CANCEL: &str = "Examples:
+  printjob cancel \"Second floor\" 101 102
+  printjob cancel \"Second floor\" --all --mine --dry-run
+  printjob cancel \"Second floor\" --all --state paused --yes --json";
+    /// `printjob emulator --help`.
+    pub const EMULATOR: &str = "Examples:
+  printjob emulator
+  printjob emulator --port 8400 --faults 429=0.1,retry-after=1
+  printjob emulator --json";
+    /// `printjob demo --help`.
+    pub const DEMO: &str = "Examples:
+  printjob demo
+  printjob demo --auto                            # no browser: the sign-in forms are submitted for you";
+    /// `printjob completions --help`.
+    pub const COMPLETIONS: &str = "Examples:
+  echo 'source <(printjob completions bash)' >> ~/.bashrc
+  printjob completions fish > ~/.config/fish/completions/printjob.fish";
+    /// `printjob man --help`.
+    pub const MAN: &str = "Examples:
+  printjob man > /tmp/printjob.1 && man -l /tmp/printjob.1";
+}
+
+/// Set once from `-q/--quiet`: no progress and no notes on stderr (errors and warnings stay).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q/--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A note for a person on stderr (what the command chose to do and why); `-q` hides it.
+pub fn note(text: &str) {
+    if !quiet() {
+        eprintln!("{text}");
+    }
+}
+
+/// The exit code of a command stopped by Ctrl-C: 128 + SIGINT, as shells and cargo report it.
+pub const INTERRUPTED: u8 = 130;
+
 /// Parses arguments, runs the command, prints any error and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -135,6 +296,7 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    QUIET.store(cli.global.quiet, std::sync::atomic::Ordering::Relaxed);
     output::init_logging(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -146,7 +308,16 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit::code(ErrorKind::Internal));
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run_interruptible(cli));
+    // A thread still blocked on the terminal (the `--all` confirmation) must not hold the exit.
+    runtime.shutdown_background();
+    let Some(result) = result else {
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!();
+        }
+        eprintln!("interrupted (Ctrl-C)");
+        return ExitCode::from(INTERRUPTED);
+    };
     // A reader that went away (`| head`) is not an error: the operation's own exit code stands.
     // Any other failure to write stdout (a full disk) is reported, exit 1, unless the operation
     // failed with its own code.
@@ -166,16 +337,80 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The command line, or the usage error clap prints: clap's own checks, then those clap cannot
+/// express (a flag that does not apply to the command, a job id that cannot be one).
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(explain_conflict)?;
+    if cli.global.json {
+        if let Some(why) = cli.command.json_refusal() {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("--json does not apply here: {why}"),
+            ));
+        }
+    }
+    Ok(cli)
+}
+
+/// Adds the reason to clap's "cannot be used with" errors about job ids: the selection flags
+/// choose among every job of the printer, so with named jobs they would silently do nothing.
+fn explain_conflict(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as Kind};
+    if e.kind() != Kind::ArgumentConflict {
+        return e;
+    }
+    let names = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let mut involved = names(ContextKind::InvalidArg);
+    involved.extend(names(ContextKind::PriorArg));
+    if involved.iter().any(|a| a.contains("JOBS")) {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![clap::builder::StyledStr::from(
+                "--state, --mine and --owner choose among every job of the printer with --all; \
+                 the jobs named by id are cancelled whatever their state or owner",
+            )]),
+        );
+    }
+    e
+}
+
+/// Runs the command; `None` when Ctrl-C stopped it (every command but the emulator's).
+async fn run_interruptible(cli: Cli) -> Option<Result<(), Error>> {
+    if cli.command.stops_on_interrupt() {
+        return Some(run(cli).await);
+    }
+    // Listening starts before the command does, so no Ctrl-C falls to the default handler.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    if futures::poll!(&mut ctrl_c).is_ready() {
+        return None;
+    }
+    tokio::select! {
+        biased;
+        _ = &mut ctrl_c => None,
+        result = run(cli) => Some(result),
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), Error> {
     let global = cli.global;
+    let factory = factory::Factory::new(global.clone());
     match cli.command {
-        Command::Login(args) => signin::login(&global, args).await,
-        Command::Status(args) => signin::status(&global, args).await,
-        Command::Token(args) => signin::token(&global, args).await,
-        Command::Logout(args) => signin::logout(&global, args).await,
-        Command::Printers(args) => cancel::printers(&global, args).await,
-        Command::Jobs(args) => cancel::jobs(&global, args).await,
-        Command::Cancel(args) => cancel::cancel(&global, args).await,
+        Command::Login(args) => signin::login(&factory, args).await,
+        Command::Status(args) => signin::status(&factory, args).await,
+        Command::Token(args) => signin::token(&factory, args).await,
+        Command::Logout(args) => signin::logout(&factory, args).await,
+        Command::Printers(args) => cancel::printers(&factory, args).await,
+        Command::Jobs(args) => cancel::jobs(&factory, args).await,
+        Command::Cancel(args) => cancel::cancel(&factory, args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::emulator(&global, args).await,
         #[cfg(feature = "emulator")]

@@ -10,9 +10,10 @@ use std::time::Duration;
 /// How often a spinner moves.
 const TICK: Duration = Duration::from_millis(120);
 
-/// Whether progress is shown: standard error is a terminal and the output is not `--json`.
+/// Whether progress is shown: standard error is a terminal, the output is not `--json` and
+/// `-q` was not given.
 pub fn enabled(json: bool) -> bool {
-    !json && std::io::stderr().is_terminal()
+    !json && !super::quiet() && std::io::stderr().is_terminal()
 }
 
 /// A spinner with a message on standard error, drawn at once; cleared when dropped.

@@ -1,19 +1,17 @@
 //! `printjob login`, `status`, `token`, `logout`, and [`credential`] for the other commands.
 
-use super::GlobalArgs;
+use super::factory::Factory;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::CacheLocation;
+use printjob::Config;
 use printjob::DeviceCodePrompt;
+use printjob::GrantedToken;
 use printjob::RedirectHost;
 use printjob::ResponseMode;
-use printjob::{AccountStatus, DelegatedCredentialBuilder, SignInUi};
-use printjob::{AuthError, DelegatedCredential, GrantedToken};
-use printjob::{Config, ConfigInputs};
+use printjob::{AccountStatus, SignInUi};
 use printjob::{Error, ErrorKind, Scope};
 use serde::Serialize;
-use std::future::Future;
-use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::Url;
@@ -39,6 +37,10 @@ pub enum ResponseModeArg {
     #[value(name = "query")]
     Query,
 }
+
+/// The longest wait a duration flag accepts, in seconds (*ours*: a day); with it no deadline
+/// computed from a flag can overflow.
+pub const MAX_WAIT_SECS: u64 = 86_400;
 
 /// `printjob login`
 #[derive(Debug, Args)]
@@ -68,8 +70,8 @@ pub struct LoginArgs {
     /// Your organization's domain (skips home-realm discovery)
     #[arg(long, value_name = "DOMAIN")]
     pub domain_hint: Option<String>,
-    /// Seconds to wait for the browser before giving up
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    /// Seconds to wait for the browser before giving up (1 to 86400)
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECS))]
     pub timeout: u64,
 }
 
@@ -148,7 +150,7 @@ impl SignInUi for CliUi {
 
     fn waiting(&self, message: &str) {
         if !self.tty {
-            eprintln!("{message}…");
+            super::note(&format!("{message}…"));
             return;
         }
         let bar = ProgressBar::new_spinner();
@@ -174,84 +176,23 @@ impl SignInUi for CliUi {
     }
 }
 
-/// Resolves the configuration from the global flags, the environment and the config file, and
-/// prints its warnings.
-pub fn load_config(global: &GlobalArgs, scopes: &[String]) -> Result<Config, Error> {
-    let flags = ConfigInputs {
-        tenant: global.tenant.clone(),
-        client_id: global.client_id.clone(),
-        cloud: global.cloud.clone(),
-        authority: global.authority.clone(),
-        graph_url: global.graph_url.clone(),
-        cache: global.cache.clone(),
-        cache_store: global.cache_store.clone(),
-        scopes: (!scopes.is_empty()).then(|| scopes.to_vec()),
-    };
-    let config = Config::load(
-        flags,
-        super::env::inputs(),
-        super::env::config_file().as_deref(),
-    )?;
-    for warning in &config.warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(config)
-}
-
-/// `PRINTJOB_CACHE_LOCK_TIMEOUT`: seconds to wait for another process holding the token
-/// cache's lock (default 30).
-pub const LOCK_TIMEOUT_ENV: &str = "PRINTJOB_CACHE_LOCK_TIMEOUT";
-
-fn builder(config: &Config, ui: Arc<CliUi>) -> DelegatedCredentialBuilder {
-    let builder = DelegatedCredential::builder_from(config).ui(ui);
-    match std::env::var(LOCK_TIMEOUT_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-    {
-        Some(secs) => builder.cache_lock_timeout(Duration::from_secs_f64(secs)),
-        None => builder,
-    }
-}
-
-/// The configuration and a credential for the other commands: silent first, then an
-/// interactive sign-in when needed and standard input is a terminal.
-pub async fn credential(global: &GlobalArgs) -> Result<(Config, DelegatedCredential), Error> {
-    let config = load_config(global, &[])?;
-    config.require_universal_print()?;
-    let credential = builder(&config, CliUi::for_output(global.json))
-        .allow_interactive(std::io::stdin().is_terminal())
-        .sign_in_with_device_code(no_browser_here().is_some())
-        .build()?;
-    Ok((config, credential))
-}
-
 /// Why no browser can be opened on this machine (no display and no `$BROWSER`, an SSH
 /// session), if that is so: sign-in then uses a device code, as `az login` does.
-fn no_browser_here() -> Option<&'static str> {
+pub fn no_browser_here() -> Option<&'static str> {
     let os = super::headless::Os::current();
     super::headless::no_browser_reason(os, |name| std::env::var(name).ok())
 }
 
-/// Runs `fut`, or stops it on Ctrl-C (dropping it closes the listener and frees the port).
-async fn cancellable<T>(
-    ui: &CliUi,
-    fut: impl Future<Output = Result<T, AuthError>>,
-) -> Result<T, Error> {
-    tokio::select! {
-        result = fut => result.map_err(Error::from),
-        _ = tokio::signal::ctrl_c() => {
-            ui.finished();
-            Err(AuthError::Cancelled { detail: Some("interrupted (Ctrl-C)".into()) }.into())
-        }
-    }
-}
+/// The version of the JSON documents `login`, `logout` and `token --json` print; it changes
+/// only when a key is renamed or removed (docs/configuration.md, "JSON output").
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Runs `printjob login`.
-pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
-    let config = load_config(global, &args.scopes)?;
-    let ui = CliUi::for_output(global.json);
-    let mut b = builder(&config, ui.clone())
+pub async fn login(factory: &Factory, args: LoginArgs) -> Result<(), Error> {
+    let config = factory.config(&args.scopes)?;
+    let ui = factory.ui();
+    let mut b = factory
+        .credential_builder(&config, ui.clone())?
         .open_browser(!args.no_browser)
         .port(args.port.unwrap_or(0))
         .timeout(Duration::from_secs(args.timeout))
@@ -270,12 +211,16 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
         b = b.domain_hint(hint);
     }
     let credential = b.build()?;
+    // Ctrl-C is answered in `super::run_interruptible` (exit 130, as in every command): dropping
+    // this future closes the listener and frees the port.
     let token = if use_device_code(&args) {
-        cancellable(&ui, credential.login_device_code(&config.scopes)).await?
+        credential.login_device_code(&config.scopes).await
     } else {
-        cancellable(&ui, credential.login(&config.scopes)).await?
+        credential.login(&config.scopes).await
     };
-    report_login(global, &token)?;
+    ui.finished();
+    let token = token.map_err(|e| busy_port_is_usage(e.into()))?;
+    report_login(factory.json(), &token)?;
     // Where the tokens now are, when that is a plain file only because no secret store answered
     // (gh says "saved in plain text" at sign-in too); every later command stays quiet about it.
     if let CacheLocation::File {
@@ -291,6 +236,18 @@ pub async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// A `--port` another program holds is a mistake in the command (exit 2), not a failed sign-in.
+fn busy_port_is_usage(error: Error) -> Error {
+    match error.remedy() {
+        Some(printjob::Remedy::ChooseAnotherPort) => Error::other_with_remedy(
+            ErrorKind::Usage,
+            error.to_string(),
+            printjob::Remedy::ChooseAnotherPort,
+        ),
+        _ => error,
+    }
+}
+
 /// `--device-code`, or no flag and no browser can be opened here (said on stderr).
 fn use_device_code(args: &LoginArgs) -> bool {
     if args.device_code {
@@ -301,21 +258,24 @@ fn use_device_code(args: &LoginArgs) -> bool {
     }
     match no_browser_here() {
         Some(reason) => {
-            eprintln!("{}", super::headless::fallback_notice(reason));
+            super::note(&super::headless::fallback_notice(reason));
             true
         }
         None => false,
     }
 }
 
-fn report_login(global: &GlobalArgs, token: &GrantedToken) -> Result<(), Error> {
+/// `printjob login --json`: camelCase like every other document (before schema version 1 the
+/// keys were `signed_in` and `expires_on`).
+fn report_login(json: bool, token: &GrantedToken) -> Result<(), Error> {
     let scopes = scope_names(&token.scopes);
-    if global.json {
+    if json {
         return super::output::print_json(&serde_json::json!({
-            "signed_in": true,
+            "schemaVersion": SCHEMA_VERSION,
+            "signedIn": true,
             "username": token.username,
             "scopes": scopes,
-            "expires_on": rfc3339(token.expires_on),
+            "expiresOn": rfc3339(token.expires_on),
         }));
     }
     println!(
@@ -385,12 +345,21 @@ fn status_json(status: &AccountStatus, now: i64) -> StatusJson {
 }
 
 /// Runs `printjob status`.
-pub async fn status(global: &GlobalArgs, _args: StatusArgs) -> Result<(), Error> {
-    let config = load_config(global, &[])?;
-    let credential = builder(&config, CliUi::for_output(global.json))
+pub async fn status(factory: &Factory, _args: StatusArgs) -> Result<(), Error> {
+    let global = factory.global();
+    let config = factory.config(&[])?;
+    let credential = factory
+        .credential_builder(&config, factory.ui())?
         .allow_interactive(false)
         .build()?;
-    let statuses = credential.status().await?;
+    let mut statuses = credential.status().await?;
+    if statuses.is_empty() {
+        // A cache that could not be read shows no account. Reading does not repair; the silent
+        // token path does (under the lock it sets a corrupt cache aside and says so through the
+        // UI, as `printjob token` does), and with no account it asks nothing of the network.
+        let _ = credential.token_silent(&config.scopes).await;
+        statuses = credential.status().await?;
+    }
     let location = credential.cache_location().await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let accounts: Vec<StatusJson> = statuses.iter().map(|s| status_json(s, now)).collect();
@@ -486,11 +455,13 @@ fn print_status(config: &Config, accounts: &[StatusJson]) {
     }
 }
 
-/// Runs `printjob token`: prints only the access token on stdout.
-pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
-    let config = load_config(global, &args.scopes)?;
-    let ui = CliUi::for_output(global.json);
-    let mut b = builder(&config, ui.clone())
+/// Runs `printjob token`: prints only the access token on stdout, or with `--json` the
+/// document `az account get-access-token` prints (camelCase): `accessToken`, `expiresOn`,
+/// `scopes`, `account`.
+pub async fn token(factory: &Factory, args: TokenArgs) -> Result<(), Error> {
+    let config = factory.config(&args.scopes)?;
+    let mut b = factory
+        .credential_builder(&config, factory.ui())?
         .allow_interactive(args.interactive)
         .sign_in_with_device_code(no_browser_here().is_some());
     if let Some(hint) = &args.login_hint {
@@ -498,41 +469,87 @@ pub async fn token(global: &GlobalArgs, args: TokenArgs) -> Result<(), Error> {
     }
     let credential = b.build()?;
     let token = match &args.claims {
-        Some(claims) => {
-            cancellable(&ui, credential.token_with_claims(&config.scopes, claims)).await?
-        }
-        None => cancellable(&ui, credential.token(&config.scopes)).await?,
+        Some(claims) => credential.token_with_claims(&config.scopes, claims).await?,
+        None => credential.token(&config.scopes).await?,
     };
+    if factory.json() {
+        return super::output::print_json(&serde_json::json!({
+            "schemaVersion": SCHEMA_VERSION,
+            "accessToken": token.access_token.secret(),
+            "expiresOn": rfc3339(token.expires_on),
+            "scopes": scope_names(&token.scopes),
+            "account": token.username,
+        }));
+    }
     println!("{}", token.access_token.secret());
     Ok(())
 }
 
 /// Runs `printjob logout`.
-pub async fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<(), Error> {
-    let config = load_config(global, &[])?;
-    let credential = builder(&config, CliUi::for_output(global.json))
+pub async fn logout(factory: &Factory, args: LogoutArgs) -> Result<(), Error> {
+    let config = factory.config(&[])?;
+    let credential = factory
+        .credential_builder(&config, factory.ui())?
         .allow_interactive(false)
         .build()?;
-    if args.all {
-        let n = credential.sign_out_all().await?;
-        println!("Signed out {n} account(s).");
-        if let CacheLocation::SecretStore { store, .. } = credential.cache_location().await? {
-            println!("The token cache in {store} holds no token any more.");
+    let secret_store = match credential.cache_location().await? {
+        CacheLocation::SecretStore { store, .. } => Some(store),
+        _ => None,
+    };
+    let signed_out: Vec<String> = if args.all {
+        let accounts = credential.accounts().await?;
+        credential.sign_out_all().await?;
+        accounts.into_iter().map(|a| a.username).collect()
+    } else {
+        let accounts = credential.accounts().await?;
+        let chosen = match &args.account {
+            Some(name) => match accounts
+                .iter()
+                .find(|a| a.username.eq_ignore_ascii_case(name))
+            {
+                Some(account) => Some(account.clone()),
+                None => return Err(not_signed_in_as(name, &accounts)),
+            },
+            None => accounts.into_iter().next(),
+        };
+        match chosen {
+            Some(account) => {
+                credential.sign_out(&account).await?;
+                vec![account.username]
+            }
+            None => Vec::new(),
         }
-        return Ok(());
+    };
+    if factory.json() {
+        return super::output::print_json(&serde_json::json!({
+            "schemaVersion": SCHEMA_VERSION,
+            "signedOut": signed_out,
+        }));
     }
-    let accounts = credential.accounts().await?;
-    let chosen = match &args.account {
-        Some(name) => accounts
-            .into_iter()
-            .find(|a| a.username.eq_ignore_ascii_case(name)),
-        None => accounts.into_iter().next(),
-    };
-    let Some(account) = chosen else {
-        println!("No account to sign out.");
-        return Ok(());
-    };
-    credential.sign_out(&account).await?;
-    println!("Signed out {}.", account.username);
+    match signed_out.as_slice() {
+        [] => println!("No account to sign out."),
+        [one] if !args.all => println!("Signed out {one}."),
+        [one] => println!("Signed out 1 account ({one})."),
+        many => println!("Signed out {} accounts ({}).", many.len(), many.join(", ")),
+    }
+    if let (true, Some(store)) = (args.all, secret_store) {
+        println!("The token cache in {store} holds no token any more.");
+    }
     Ok(())
+}
+
+/// `logout --account NAME` when NAME is not signed in: nothing to sign out, said as an error
+/// (exit 3, "sign-in … required", as `status` when no account is signed in), with the accounts
+/// that are.
+fn not_signed_in_as(name: &str, accounts: &[printjob::AccountEntry]) -> Error {
+    let names: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
+    let which = if names.is_empty() {
+        "no account is signed in".to_owned()
+    } else {
+        format!("signed in: {}", names.join(", "))
+    };
+    Error::other(
+        ErrorKind::SignIn,
+        format!("not signed in as {name:?}, so nothing was signed out ({which})"),
+    )
 }

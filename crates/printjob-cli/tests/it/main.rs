@@ -9,6 +9,7 @@ mod cli;
 mod completions;
 mod docs;
 mod emulator;
+mod flags;
 mod harness;
 mod headless;
 mod hostile;

@@ -148,5 +148,5 @@ async fn browser_sign_in_on_a_terminal_shows_a_spinner_but_not_with_json() {
     assert!(shown.contains(spinner), "{shown:?}");
     let json = on_a_terminal(&emulator, home.path(), "login --json");
     assert!(!json.contains("Ctrl-C to cancel"), "{json:?}");
-    assert!(json.contains("\"signed_in\": true"), "{json:?}");
+    assert!(json.contains("\"signedIn\": true"), "{json:?}");
 }

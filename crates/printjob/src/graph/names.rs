@@ -93,10 +93,30 @@ pub fn matches(name: &str, listed: &[Named]) -> Matched {
     }
 }
 
+/// Whether `text` is shaped like a GUID without being one: only hex digits and dashes, 30 to 40
+/// characters, four dashes (an id with a digit missing, one too many, or a dash misplaced).
+/// Such a text is a mistyped id, not a display name: looking it up would only fail later, after
+/// a sign-in, with a message about names (*ours*: Graph documents no shape for display names).
+pub fn is_broken_guid(text: &str) -> bool {
+    let text = text.trim();
+    (30..=40).contains(&text.len())
+        && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        && text.matches('-').count() == 4
+        && !is_guid(text)
+}
+
 /// Refuses what cannot be a display name before any request: empty, too long, control
-/// characters.
+/// characters, a mistyped GUID ([`is_broken_guid`]).
 pub fn check_name(name: &str) -> Result<(), Error> {
     let usage = |why: &str| Err(Error::other(ErrorKind::Usage, why.to_owned()));
+    if is_broken_guid(name) {
+        return usage(&format!(
+            "the printer or share {:?} looks like an id but is not a GUID (8-4-4-4-12 hex digits, \
+             36 characters; this one has {}); copy the id exactly as it is listed",
+            name.trim(),
+            name.trim().len()
+        ));
+    }
     if name.trim().is_empty() {
         return usage("the printer or share is empty; give its id (a GUID) or its display name");
     }
@@ -180,8 +200,15 @@ fn unknown(
         Ok(listed) => candidates.extend(listed.into_iter().map(|named| Candidate { kind, named })),
         Err(e) => {
             let (what, scope) = match kind {
-                NamedKind::Share => ("shares", LISTING_SCOPE),
-                NamedKind::Printer => ("printers", "Printer.Read.All (Printer Administrators)"),
+                NamedKind::Share => (
+                    "shares",
+                    "PrinterShare.ReadBasic.All, which you can consent to yourself",
+                ),
+                NamedKind::Printer => (
+                    "printers",
+                    "Printer.Read.All, which only an administrator can consent to, and only for \
+                     Printer Administrators",
+                ),
             };
             unreadable.push(format!("the {what} could not be listed ({scope}): {e}"));
             first_failure.get_or_insert(e.kind());
@@ -196,7 +223,8 @@ fn unknown(
         if let Some(kind) = first_failure {
             if unreadable.len() > 1 || kind != ErrorKind::NotFound {
                 message.push_str(&format!(
-                    ", and the names could not be looked up:\n{}\nGive the id (a GUID), or sign in with the permission {LISTING_SCOPE}",
+                    ", and the names could not be looked up:\n{}\nGive the id (a GUID), or sign in with the permission {LISTING_SCOPE} \
+                     (no administrator's consent needed)",
                     unreadable.join("\n")
                 ));
                 let remedy = Scope::new(LISTING_SCOPE).map(|s| Remedy::SignInWithScopes(vec![s]));
@@ -266,6 +294,29 @@ mod tests {
             );
         }
         assert!(check_name("2nd floor / east").is_ok());
+    }
+
+    #[test]
+    fn a_guid_one_digit_short_is_a_usage_error_not_a_name() {
+        let short = "0f3c5a2e-9b1d-4c7e-8a6f-1d2e3f4a5b6";
+        let error = check_name(short).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Usage);
+        assert!(error.to_string().contains(short), "{error}");
+        for broken in [
+            "0f3c5a2e-9b1d-4c7e-8a6f-1d2e3f4a5b6c7",
+            "0f3c5a2e9-b1d-4c7e-8a6f-1d2e3f4a5b6c",
+            "0f3c5a2e-9b1d-4c7e-8a6f1-d2e3f4a5b6c",
+        ] {
+            assert!(is_broken_guid(broken), "{broken}");
+        }
+        for fine in [
+            "0f3c5a2e-9b1d-4c7e-8a6f-1d2e3f4a5b6c",
+            "Second floor",
+            "cafe-bead-face-dead-beef",
+            "0f3c5a2e-9b1d-4c7e-8a6f-1d2e3f4a5b6x",
+        ] {
+            assert!(!is_broken_guid(fine), "{fine}");
+        }
     }
 
     #[test]
