@@ -13,6 +13,7 @@ mod flags;
 mod harness;
 mod headless;
 mod hostile;
+mod interrupt;
 mod keyring;
 mod loopback;
 mod names;
