@@ -518,6 +518,7 @@ async fn silent_token() -> Result<(), BenchError> {
         environment: printjob::test_support::environment_of(&url::Url::parse(&authority)?),
         client_id: BENCH_CLIENT.into(),
         tenant: "organizations".into(),
+        graph: Default::default(),
     };
     // The other writer: a second cache on the same file.
     let writer = printjob::test_support::TokenCache::file(&path);

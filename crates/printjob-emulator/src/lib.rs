@@ -32,7 +32,7 @@ pub mod tls;
 mod admin;
 
 use faults::{FaultConfig, Faults};
-use printjob::OffsetClock;
+use printjob::{Cloud, OffsetClock};
 use seed::Seed;
 use state::{EmulatorState, Shared};
 use std::collections::BTreeMap;
@@ -50,6 +50,7 @@ pub struct EmulatorBuilder {
     clock: Option<OffsetClock>,
     device_code_interval: Option<u64>,
     tls: bool,
+    cloud: Cloud,
 }
 
 impl EmulatorBuilder {
@@ -90,6 +91,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The national cloud it stands in for (default [`Cloud::Public`]): its tokens carry that
+    /// cloud's Graph resource as audience, short scope names mean what they mean at that
+    /// cloud's sign-in host, qualified names of another Graph at the same host (`usgov` and
+    /// `usgov-dod`) get that Graph's tokens, and its Graph refuses every audience but its own.
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
     /// Serves HTTPS with a certificate from a CA generated at start ([`Emulator::ca_pem`]);
     /// URLs become `https://127.0.0.1:{port}`.
     pub fn tls(mut self, tls: bool) -> Self {
@@ -123,6 +133,7 @@ impl EmulatorBuilder {
             directory: RwLock::new(seed.directory),
             keys: jwt::SigningKeys::generate()?,
             clock: self.clock.unwrap_or_default(),
+            cloud: self.cloud,
             faults: Faults::new(self.faults, self.rng_seed),
             counters: faults::Counters::default(),
         });
@@ -210,10 +221,14 @@ impl Emulator {
     /// a seed file says otherwise.
     pub fn settings(&self) -> String {
         let (tenant, client) = self.default_tenant_and_client();
-        format!(
+        let mut settings = format!(
             "PRINTJOB_AUTHORITY={base}\nPRINTJOB_GRAPH_URL={base}/v1.0\nPRINTJOB_TENANT_ID={tenant}\nPRINTJOB_CLIENT_ID={client}\n",
             base = self.base_url,
-        )
+        );
+        if self.state.cloud != Cloud::Public {
+            settings.push_str(&format!("PRINTJOB_CLOUD={}\n", self.state.cloud.as_str()));
+        }
+        settings
     }
 
     fn default_tenant_and_client(&self) -> (String, String) {
@@ -233,9 +248,14 @@ impl Emulator {
         (tenant, client)
     }
 
+    /// The national cloud it stands in for.
+    pub fn cloud(&self) -> Cloud {
+        self.state.cloud
+    }
+
     /// Signs a delegated Graph access token for a seeded user, as the token endpoint would
-    /// after a sign-in (for tests of the Graph side that do not need the browser flow).
-    /// `None` if no user has that name.
+    /// after a sign-in (for tests of the Graph side that do not need the browser flow), with
+    /// this emulator's Graph as audience. `None` if no user has that name.
     pub fn mint_user_token(
         &self,
         upn: &str,
@@ -247,7 +267,7 @@ impl Emulator {
             &self.state,
             &user,
             seed::PUBLIC_CLIENT_ID,
-            &scopes.join(" "),
+            (self.state.cloud.graph_resource(), &scopes.join(" ")),
             lifetime_secs,
         ))
     }
@@ -257,6 +277,7 @@ impl Emulator {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
         identity::tokens::app_access_token(
             &self.state,
+            self.state.cloud.graph_resource(),
             seed::CONTOSO_TENANT,
             seed::DAEMON_CLIENT_ID,
             &roles,

@@ -5,7 +5,7 @@ use super::faults::{Counters, Faults};
 use super::graph::store::PrintStore;
 use super::identity::store::IdentityStore;
 use super::jwt::SigningKeys;
-use printjob::{Clock, OffsetClock};
+use printjob::{Clock, Cloud, OffsetClock};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Shared state behind every route.
@@ -21,8 +21,10 @@ pub struct EmulatorState {
     pub print: Mutex<PrintStore>,
     /// The token signing key.
     pub keys: SigningKeys,
-    /// The clock (tests move it forward).
+    /// The clock (tests move it, forward or back).
     pub clock: OffsetClock,
+    /// The national cloud it stands in for: its Graph accepts only that cloud's audience.
+    pub cloud: Cloud,
     /// Fault injection.
     pub faults: Faults,
     /// Request counters.

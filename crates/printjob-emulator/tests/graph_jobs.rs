@@ -135,3 +135,47 @@ async fn invalid_filter_answers_400() {
     .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
+
+/// The default print seed with the lobby printer showing its jobs' creators as `{}`.
+fn lobby_with_empty_created_by() -> PrintSeed {
+    let mut print = PrintSeed::default_for(CONTOSO_TENANT);
+    for printer in &mut print.printers {
+        if printer.id == LOBBY_PRINTER {
+            printer.empty_created_by = true;
+        }
+    }
+    print
+}
+
+// graph-conformance: E15
+#[tokio::test]
+async fn a_printer_seeded_with_empty_created_by_lists_and_gets_jobs_with_created_by_empty() {
+    let emulator = start_with_print(lobby_with_empty_created_by()).await;
+    let t = token(&emulator, ADMIN, &["PrintJob.ReadBasic.All"]);
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs",
+        emulator.graph_url()
+    );
+    let raw: serde_json::Value = printjob_test_support::get_json(&url, &t).await;
+    let jobs = raw["value"].as_array().unwrap();
+    assert_eq!(jobs.len(), 7);
+    for job in jobs {
+        assert_eq!(job["createdBy"], serde_json::json!({}), "{job}");
+    }
+    let one: serde_json::Value = printjob_test_support::get_json(&format!("{url}/107"), &t).await;
+    assert_eq!(one["createdBy"], serde_json::json!({}));
+}
+
+// graph-conformance: E15, E2
+#[tokio::test]
+async fn the_creator_filter_still_selects_by_owner_where_created_by_is_empty() {
+    let emulator = start_with_print(lobby_with_empty_created_by()).await;
+    let t = token(&emulator, ADMIN, &["PrintJob.ReadBasic.All"]);
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs?$filter=createdBy/userPrincipalName eq '{MEGAN}'",
+        emulator.graph_url()
+    );
+    let page = list(&t, &url).await;
+    let ids: Vec<&str> = page.value.iter().map(|j| j.id.as_str()).collect();
+    assert_eq!(ids, ["107"]);
+}

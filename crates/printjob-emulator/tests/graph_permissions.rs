@@ -129,3 +129,68 @@ async fn read_only_scope_cannot_cancel_even_the_callers_own_job() {
         Some(PrintJobProcessingState::Pending)
     );
 }
+
+/// The default seed with Megan holding `role` (Global Administrator or Printer Administrator).
+async fn start_with_megan_as(role: &str) -> printjob_emulator::Emulator {
+    use printjob_emulator::seed::{Seed, MEGAN};
+    let mut seed = Seed::default();
+    for user in &mut seed.directory.users {
+        if user.user_principal_name == MEGAN {
+            user.roles = vec![role.to_string()];
+        }
+    }
+    printjob_test_support::start_emulator_with(seed).await
+}
+
+/// `GET` Adele's job 101 as Megan with `scopes`: the status.
+async fn megan_reads_adeles_job(
+    emulator: &printjob_emulator::Emulator,
+    scopes: &[&str],
+) -> StatusCode {
+    let t = token(emulator, printjob_emulator::seed::MEGAN, scopes);
+    let url = format!(
+        "{}/print/printers/{LOBBY_PRINTER}/jobs/101",
+        emulator.graph_url()
+    );
+    call(Method::GET, &url, Some(&t)).await.status()
+}
+
+// graph-conformance: E9
+#[tokio::test]
+async fn global_administrator_with_an_all_scope_reads_another_users_job() {
+    let emulator = start_with_megan_as("Global Administrator").await;
+    assert_eq!(
+        megan_reads_adeles_job(&emulator, &["PrintJob.Read.All"]).await,
+        StatusCode::OK
+    );
+}
+
+// graph-conformance: E9
+#[tokio::test]
+async fn printer_administrator_with_an_all_scope_reads_another_users_job() {
+    let emulator = start_with_megan_as("Printer Administrator").await;
+    assert_eq!(
+        megan_reads_adeles_job(&emulator, &["PrintJob.ReadBasic.All"]).await,
+        StatusCode::OK
+    );
+}
+
+// graph-conformance: E9
+#[tokio::test]
+async fn another_directory_role_with_an_all_scope_cannot_read_another_users_job() {
+    let emulator = start_with_megan_as("Helpdesk Administrator").await;
+    assert_eq!(
+        megan_reads_adeles_job(&emulator, &["PrintJob.Read.All"]).await,
+        StatusCode::FORBIDDEN
+    );
+}
+
+// graph-conformance: E9
+#[tokio::test]
+async fn global_administrator_without_an_all_scope_cannot_read_another_users_job() {
+    let emulator = start_with_megan_as("Global Administrator").await;
+    assert_eq!(
+        megan_reads_adeles_job(&emulator, &["PrintJob.Read"]).await,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -39,6 +39,28 @@ pub async fn start_emulator_with(seed: Seed) -> Emulator {
         .expect("emulator starts")
 }
 
+/// An emulator with the default seed standing in for `cloud` (its tokens carry that cloud's
+/// Graph audience, its Graph accepts no other).
+pub async fn start_emulator_in(cloud: printjob::Cloud) -> Emulator {
+    Emulator::builder()
+        .cloud(cloud)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+/// An emulator with the default seed whose clock is `offset_secs` away from this computer's
+/// (positive: ahead), as a provider whose clock differs from the user's.
+pub async fn start_emulator_with_clock_offset(offset_secs: i64) -> Emulator {
+    let clock = printjob::OffsetClock::new();
+    clock.shift(offset_secs);
+    Emulator::builder()
+        .clock(clock)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
 /// An emulator with the default directory and `print` as its printers, shares and jobs.
 pub async fn start_emulator_with_print(print: PrintSeed) -> Emulator {
     start_emulator_with(Seed {

@@ -47,6 +47,11 @@ impl OffsetClock {
             .fetch_add(by.as_secs() as i64, Ordering::SeqCst);
     }
 
+    /// Moves the clock by `secs` seconds, forward or back (a provider whose clock is off).
+    pub fn shift(&self, secs: i64) {
+        self.offset_secs.fetch_add(secs, Ordering::SeqCst);
+    }
+
     /// The current offset in seconds.
     pub fn offset_secs(&self) -> i64 {
         self.offset_secs.load(Ordering::SeqCst)

@@ -98,6 +98,50 @@ impl Cloud {
             Cloud::China => "https://microsoftgraph.chinacloudapi.cn/v1.0",
         }
     }
+
+    /// This cloud's Microsoft Graph resource: the audience of its access tokens and the prefix
+    /// of a qualified scope name (Graph `deployments.md`: "Access tokens acquired for a
+    /// national cloud deployment are not interchangeable with those acquired for the global
+    /// service or any other national cloud").
+    pub fn graph_resource(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://graph.microsoft.com",
+            Cloud::UsGov => "https://graph.microsoft.us",
+            Cloud::UsGovDod => "https://dod-graph.microsoft.us",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    /// The Graph resource a short scope name (`PrintJob.ReadWriteBasic`, no resource) means at
+    /// this cloud's sign-in host. Graph `concepts/sdks/national-clouds.md`: "`User.Read` and
+    /// `https://graph.microsoft.us/User.Read` are equivalent for the US Government L4 national
+    /// cloud"; `usgov-dod` signs in at the same host, and no page says short names mean the
+    /// DoD Graph there (*assumption*: they mean the L4 Graph, so DoD scopes are sent qualified).
+    pub fn short_scope_resource(self) -> &'static str {
+        match self {
+            Cloud::UsGov | Cloud::UsGovDod => Cloud::UsGov.graph_resource(),
+            other => other.graph_resource(),
+        }
+    }
+
+    /// Whether scopes are sent qualified with [`Cloud::graph_resource`] because a short name
+    /// would name another Graph ([`Cloud::short_scope_resource`]): `usgov-dod` only.
+    pub fn qualifies_scopes(self) -> bool {
+        self.short_scope_resource() != self.graph_resource()
+    }
+
+    /// Every cloud.
+    pub const ALL: [Cloud; 4] = [Cloud::Public, Cloud::UsGov, Cloud::UsGovDod, Cloud::China];
+
+    /// The name [`Cloud::parse`] reads (`public`, `usgov`, `usgov-dod`, `china`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Public => "public",
+            Cloud::UsGov => "usgov",
+            Cloud::UsGovDod => "usgov-dod",
+            Cloud::China => "china",
+        }
+    }
 }
 
 /// Settings given explicitly (command-line flags, or a library caller); every field optional.
@@ -110,7 +154,7 @@ pub struct ConfigInputs {
     /// Application (client) id.
     #[serde(default)]
     pub client_id: Option<String>,
-    /// `public`, `usgov` or `china`.
+    /// `public`, `usgov`, `usgov-dod` or `china`.
     #[serde(default)]
     pub cloud: Option<String>,
     /// Identity provider host (overrides `cloud`).
@@ -624,6 +668,29 @@ mod tests {
         let cloud = Cloud::parse("usgov-dod").unwrap();
         assert_eq!(cloud.graph_url(), "https://dod-graph.microsoft.us/v1.0");
         assert_eq!(cloud.authority_host(), "https://login.microsoftonline.us");
+    }
+
+    #[test]
+    fn usgov_dod_scopes_are_qualified_with_the_dod_graph_and_usgov_ones_stay_short() {
+        assert!(Cloud::UsGovDod.qualifies_scopes());
+        assert_eq!(
+            Cloud::UsGovDod.graph_resource(),
+            "https://dod-graph.microsoft.us"
+        );
+        assert_eq!(
+            Cloud::UsGovDod.short_scope_resource(),
+            "https://graph.microsoft.us"
+        );
+        for cloud in [Cloud::Public, Cloud::UsGov, Cloud::China] {
+            assert!(!cloud.qualifies_scopes(), "{cloud:?}");
+            assert!(cloud.graph_url().starts_with(cloud.graph_resource()));
+        }
+        for cloud in Cloud::ALL {
+            assert_eq!(Cloud::parse(cloud.as_str()).unwrap(), cloud);
+        }
+        let default = crate::auth::cache::GraphResource::default();
+        assert_eq!(default.resource, Cloud::Public.graph_resource());
+        assert_eq!(default.short_names, Cloud::Public.short_scope_resource());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub mod test_support;
 // Signing in: the credential, its builder and what it asks of the caller.
 pub use auth::cache::{AccountEntry, CacheLocation, CacheStore};
 pub use auth::credential::{AccountStatus, DelegatedCredentialBuilder, NoUi, SignInUi};
-pub use auth::id_token::SignedInUser;
+pub use auth::id_token::{ClockSkew, SignedInUser};
 pub use auth::interactive::{Browser, ResponseMode, SystemBrowser};
 pub use auth::loopback::RedirectHost;
 pub use auth::token::DeviceCodePrompt;

@@ -9,8 +9,8 @@ use printjob::cancel::JobOutcome;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
-use printjob::{Creator, JobFilter, PrintClient, PrintTarget};
 use printjob::{Error, ErrorKind, PrintJobId};
+use printjob::{JobFilter, PrintClient, PrintTarget};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -33,10 +33,11 @@ pub struct JobsArgs {
     /// Only jobs in this state (comma separated or repeated)
     #[arg(long = "state", value_name = "STATE", value_delimiter = ',', ignore_case = true, value_parser = state_values())]
     pub states: Vec<String>,
-    /// Only your own jobs (matched by your object id)
+    /// Only your own jobs (with a .All permission, matched by your object id)
     #[arg(long, conflicts_with = "owner")]
     pub mine: bool,
-    /// Only the jobs of this user principal name (Printer Administrators)
+    /// Only the jobs of this user principal name (needs a .All permission and the Global or
+    /// Printer Administrator role)
     #[arg(long, value_name = "UPN")]
     pub owner: Option<String>,
 }
@@ -68,11 +69,11 @@ pub struct CancelArgs {
         conflicts_with = "jobs"
     )]
     pub states: Vec<String>,
-    /// With --all: only your own jobs (matched by your object id)
+    /// With --all: only your own jobs (with a .All permission, matched by your object id)
     #[arg(long, requires = "all", conflicts_with_all = ["owner", "jobs"])]
     pub mine: bool,
-    /// With --all: only the jobs of this user principal name (Printer Administrators, e.g. to
-    /// clear a departed user's queue)
+    /// With --all: only the jobs of this user principal name (a .All permission and the Global
+    /// or Printer Administrator role, e.g. to clear a departed user's queue)
     #[arg(long, requires = "all", conflicts_with = "jobs", value_name = "UPN")]
     pub owner: Option<String>,
     /// Show what would be cancelled; send nothing
@@ -191,14 +192,13 @@ pub async fn jobs(factory: &Factory, args: JobsArgs) -> Result<(), Error> {
     let clients = factory.print_clients()?;
     let client = clients.client;
     let target = resolve(global.json, &clients.lookup, &args.printer, args.share).await?;
-    let created_by = match (args.owner, args.mine) {
-        (Some(upn), _) => Some(Creator::Upn(upn)),
-        (None, true) => Some(signed_in_user(&client).await?),
-        (None, false) => None,
-    };
-    let filter = JobFilter { states, created_by };
     let message = format!("Listing the jobs of {target}…");
-    let jobs = while_waiting(global.json, &message, client.jobs(&target, &filter)).await?;
+    let listing = cancel::list_jobs(&client, &target, &states, args.mine, args.owner.as_deref());
+    let selected = while_waiting(global.json, &message, listing).await?;
+    if let Some(note) = &selected.note {
+        eprintln!("note: {note}");
+    }
+    let jobs = selected.jobs;
     if global.json {
         return print_json(&jobs);
     }
@@ -264,12 +264,6 @@ fn error_kind(report: &CancelReport) -> Option<ErrorKind> {
         };
     }
     report.error_kind()
-}
-
-async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
-    client.signed_in_user().await?.ok_or_else(|| {
-        usage("--mine needs the signed-in user's name, but the token does not say who it was issued to")
-    })
 }
 
 /// The job ids named on the command line (none with --all), checked before any request.
@@ -416,6 +410,9 @@ fn print_report(report: &CancelReport) {
     println!("{}", summary(report));
     for line in report.describe_left_out() {
         println!("{line}");
+    }
+    if let Some(note) = &report.note {
+        eprintln!("note: {note}");
     }
 }
 

@@ -45,8 +45,16 @@ fn load_seed(path: &PathBuf) -> Result<Seed, Error> {
 }
 
 /// Runs `printjob emulator`: starts the service, prints its settings, serves until Ctrl-C.
+/// `--cloud` is the cloud the emulator stands in for (its tokens' Graph audience).
 pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Error> {
-    let mut builder = Emulator::builder().port(args.port).tls(args.tls);
+    let cloud = match &global.cloud {
+        Some(name) => printjob::Cloud::parse(name)?,
+        None => printjob::Cloud::Public,
+    };
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .tls(args.tls)
+        .cloud(cloud);
     let seed = match &args.seed {
         Some(path) => load_seed(path)?,
         None => Seed::default(),

@@ -188,7 +188,7 @@ fn count(emulator: &Emulator, key: &str) -> u64 {
 }
 
 /// HTTP requests the emulator's Graph routes received (inner `$batch` requests not counted).
-fn graph_requests(emulator: &Emulator) -> u64 {
+pub(crate) fn graph_requests(emulator: &Emulator) -> u64 {
     emulator
         .counters()
         .iter()
@@ -868,7 +868,11 @@ fn printjob_command(
     command
 }
 
-fn printjob(emulator: &Emulator, dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+pub(crate) fn printjob(
+    emulator: &Emulator,
+    dir: &tempfile::TempDir,
+    args: &[&str],
+) -> std::process::Output {
     let command = printjob_command(emulator, dir, args);
     command.into_std().output().expect("run printjob")
 }
@@ -879,7 +883,12 @@ async fn login(emulator: &Emulator, dir: &tempfile::TempDir) {
 }
 
 /// Signs `user` in with `printjob login --device-code {extra}`, the robot completing the flow.
-async fn login_as(emulator: &Emulator, dir: &tempfile::TempDir, user: &str, extra: &[&str]) {
+pub(crate) async fn login_as(
+    emulator: &Emulator,
+    dir: &tempfile::TempDir,
+    user: &str,
+    extra: &[&str],
+) {
     use printjob_emulator::robot::{self, Consent, RobotUser};
     use tokio::io::{AsyncBufReadExt, BufReader};
     let args: Vec<&str> = ["login", "--device-code"]
@@ -924,7 +933,7 @@ fn graph_posts(emulator: &Emulator) -> u64 {
         .sum()
 }
 
-fn json_stdout(out: &std::process::Output) -> serde_json::Value {
+pub(crate) fn json_stdout(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is not JSON ({e}): {}\nstderr: {}",

@@ -649,6 +649,7 @@ async fn secret_store_fast_path_in_a_child() {
                 expires_on: "99999999999".into(),
                 extended_expires_on: None,
                 refresh_on: None,
+                graph_resource: None,
                 extra: Default::default(),
             };
             guard.data_mut().access_tokens.insert("key".into(), entry);

@@ -760,7 +760,6 @@ async fn id_tokens_failing_openid_connect_validation_are_refused_and_nothing_is_
         ("no-nonce", "no nonce"),
         ("issuer", "is not the provider's issuer"),
         ("audience", "issued to another application"),
-        ("expired", "expired 7200 s ago"),
         ("not-jwt", "not a JWT"),
     ] {
         let (result, cache, _dir) = generic_sign_in(|r| r.bad_id_token = Some(spoil)).await;
@@ -770,6 +769,42 @@ async fn id_tokens_failing_openid_connect_validation_are_refused_and_nothing_is_
         assert!(!err.to_string().contains("attacker"), "{err}");
         assert!(!cache.exists(), "{spoil}: nothing saved");
     }
+}
+
+/// A [`printjob::SignInUi`] that keeps the clock warnings it is given.
+#[derive(Default)]
+struct ClockWarnings(std::sync::Mutex<Vec<printjob::ClockSkew>>);
+
+impl printjob::SignInUi for ClockWarnings {
+    fn clock_skew(&self, skew: &printjob::ClockSkew) {
+        self.0.lock().unwrap().push(*skew);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_token_expired_by_this_computers_clock_is_kept_with_one_clock_warning() {
+    let provider = generic_provider::start().await;
+    provider.record.lock().unwrap().bad_id_token = Some("expired");
+    let dir = tempfile::tempdir().unwrap();
+    let ui = std::sync::Arc::new(ClockWarnings::default());
+    let cred = printjob::DelegatedCredential::builder()
+        .authority(format!("{}/realms", provider.base))
+        .tenant(generic_provider::REALM)
+        .client_id(seed::PUBLIC_CLIENT_ID)
+        .cache_path(dir.path().join("cache.json"))
+        .browser(std::sync::Arc::new(RedirectFollower))
+        .ui(ui.clone())
+        .build()
+        .unwrap();
+    let scopes = [Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC).unwrap()];
+    cred.token(&scopes).await.expect("signed in");
+    let warnings = ui.0.lock().unwrap().clone();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].provider_ahead_secs, -10800, "from `iat`");
+    assert!(
+        dir.path().join("cache.json").exists(),
+        "the sign-in was saved"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,7 @@
 //! the tenant's Universal Print subscription, and the permission tables of the Graph reference.
 
 use super::error::GraphFailure;
-use crate::jwt::{VerifyError, GRAPH_AUDIENCE};
+use crate::jwt::VerifyError;
 use crate::state::EmulatorState;
 use axum::http::StatusCode;
 use base64::Engine;
@@ -232,7 +232,7 @@ pub fn authenticate(
         .ok_or_else(|| unauthorized(state, "Access token is empty."))?;
     let claims = state
         .keys
-        .verify(token, GRAPH_AUDIENCE, state.now())
+        .verify(token, state.cloud.graph_resource(), state.now())
         .map_err(|e| unauthorized(state, verify_message(e)))?;
     if let Some(revoked_at) = state.print().revoked_at(&claims.oid) {
         if claims.iat <= revoked_at {

@@ -9,7 +9,7 @@ use crate::state::EmulatorState;
 use axum::http::{Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use printjob::is_guid;
-use printjob::model::{Collection, Entity, PrintJobProcessingState};
+use printjob::model::{Collection, Entity, PrintJob, PrintJobProcessingState, UserIdentity};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -525,6 +525,20 @@ fn owners(state: &EmulatorState, jobs: &[JobRecord]) -> Vec<Owner> {
         .collect()
 }
 
+/// `job` as Graph shows it: on a printer seeded with `emptyCreatedBy`, `"createdBy": {}`
+/// (the `printjob-get.md` and `printershare-list-jobs.md` examples).
+fn job_model(state: &EmulatorState, job: &JobRecord, owner: &Owner) -> PrintJob {
+    let mut model = job.to_model(owner);
+    let empty = state
+        .print()
+        .printer(&job.printer_id)
+        .is_some_and(|p| p.empty_created_by);
+    if empty {
+        model.created_by = Some(UserIdentity::default());
+    }
+    model
+}
+
 fn visible(caller: &Caller, grant: Grant, job: &JobRecord) -> bool {
     grant.tenant_wide || caller.owns(&job.owner)
 }
@@ -580,7 +594,7 @@ fn list_jobs(
     let value = jobs
         .iter()
         .zip(&owners)
-        .map(|(j, o)| j.to_model(o))
+        .map(|(j, o)| job_model(state, j, o))
         .collect();
     Ok(Reply::json(&Collection {
         context: context(state, &parent_fragment(parent)),
@@ -642,7 +656,7 @@ fn get_job(
         .unwrap_or_default();
     Ok(Reply::json(&Entity {
         context: context(state, &format!("{}/$entity", parent_fragment(parent))),
-        entity: job.to_model(&owner),
+        entity: job_model(state, &job, &owner),
     }))
 }
 

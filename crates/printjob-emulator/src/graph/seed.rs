@@ -73,6 +73,12 @@ pub struct SeedPrinter {
     /// Registration time.
     #[serde(default = "epoch", with = "time::serde::rfc3339")]
     pub registered_date_time: OffsetDateTime,
+    /// The service shows this printer's jobs with `"createdBy": {}` (no `id`, no
+    /// `userPrincipalName`), as the examples of `printjob-get.md` and
+    /// `printershare-list-jobs.md` do; the `createdBy/userPrincipalName` filter still selects
+    /// by owner. Default false (the `printer-list-jobs.md` example's full `createdBy`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty_created_by: bool,
 }
 
 /// A printer share.
@@ -147,6 +153,7 @@ fn printer(id: &str, tenant: &str, name: &str, model: &str, floor: &str) -> Seed
         state: PrinterProcessingState::Idle,
         is_accepting_jobs: true,
         registered_date_time: epoch(),
+        empty_created_by: false,
     }
 }
 

@@ -211,7 +211,7 @@ pub(super) async fn authorize(
     };
     let mode = response_mode(&q);
     let delivery = *mode.as_ref().unwrap_or(&ResponseMode::Query);
-    let request = mode.and_then(|mode| build_request(&q, &trusted, mode));
+    let request = mode.and_then(|mode| build_request(&q, &trusted, mode, state.cloud));
     match request {
         Ok((request, scopes)) => start_flow(&state, &trusted, request, scopes, &q),
         Err(e) => {
@@ -228,13 +228,13 @@ fn build_request(
     q: &HashMap<String, String>,
     trusted: &Trusted,
     mode: ResponseMode,
+    cloud: printjob::Cloud,
 ) -> Result<(AuthorizeRequest, Vec<String>), AadError> {
     check_response_type(q)?;
     let code_challenge = check_pkce(q, &trusted.client)?;
-    let scopes = scopes::normalize(
-        q.get("scope").ok_or_else(|| AadError::missing("scope"))?,
-        &trusted.client,
-    )?;
+    let requested = q.get("scope").ok_or_else(|| AadError::missing("scope"))?;
+    let scopes = scopes::normalize(requested, &trusted.client)?;
+    let resource = scopes::resource(requested, cloud)?;
     let force_consent = check_prompt(q)?;
     let claims = check_claims(q)?;
     let request = AuthorizeRequest {
@@ -245,6 +245,7 @@ fn build_request(
         code_challenge,
         claims,
         force_consent,
+        resource,
     };
     Ok((request, scopes))
 }
@@ -484,6 +485,7 @@ fn complete(state: &EmulatorState, flow: &Flow, user: &User, app: &str) -> Respo
                 code_challenge: request.code_challenge.clone(),
                 user_oid: user.id.clone(),
                 scopes: flow.scopes.clone(),
+                resource: request.resource.clone(),
                 nonce: request.nonce.clone(),
                 claims: request.claims.clone(),
                 issued_at: state.now(),

@@ -66,11 +66,11 @@ fn start(
              'client_secret'. The emulator runs the device code flow for public clients only.",
         ));
     }
-    let scopes = scopes::normalize(
-        form.get("scope")
-            .ok_or_else(|| AadError::missing("scope"))?,
-        &client,
-    )?;
+    let requested = form
+        .get("scope")
+        .ok_or_else(|| AadError::missing("scope"))?;
+    let scopes = scopes::normalize(requested, &client)?;
+    let resource = scopes::resource(requested, state.cloud)?;
     let code = user_code();
     let mut store = state.identity();
     let interval = store.device_interval();
@@ -79,6 +79,7 @@ fn start(
         client_id: client.client_id.clone(),
         tenant_path: segment.to_ascii_lowercase(),
         scopes,
+        resource,
         issued_at: state.now(),
         last_poll: None,
         interval,

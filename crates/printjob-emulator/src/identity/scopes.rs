@@ -3,7 +3,7 @@
 
 use super::super::directory::Client;
 use super::errors::AadError;
-use printjob::strip_graph_resource;
+use printjob::{strip_graph_resource, Cloud};
 
 /// A Graph delegated permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +171,82 @@ pub fn normalize(requested: &str, client: &Client) -> Result<Vec<String>, AadErr
     Ok(out)
 }
 
+/// The Graph resource a `scope` parameter names, which becomes the access token's audience:
+/// the resource its qualified Graph scopes carry (`https://dod-graph.microsoft.us/…`), else
+/// what a short name means at `cloud`'s sign-in host (Graph `concepts/sdks/national-clouds.md`:
+/// "`User.Read` and `https://graph.microsoft.us/User.Read` are equivalent for the US Government
+/// L4 national cloud"; that DoD is not meant by short names there is an *assumption*, see
+/// [`Cloud::short_scope_resource`]). The Graphs of every cloud signing in at the same host are
+/// served (`usgov` and `usgov-dod` share `login.microsoftonline.us`); another Graph is
+/// AADSTS500011, two resources in one request AADSTS28000.
+pub fn resource(requested: &str, cloud: Cloud) -> Result<String, AadError> {
+    let served: Vec<&'static str> = Cloud::ALL
+        .into_iter()
+        .filter(|c| c.authority_host() == cloud.authority_host())
+        .map(Cloud::graph_resource)
+        .collect();
+    let mut found: Option<&'static str> = None;
+    for word in requested.split_whitespace() {
+        if is_oidc(&word.to_ascii_lowercase()) {
+            continue;
+        }
+        let short = strip_graph_resource(word);
+        let named = match word.get(..word.len() - short.len()) {
+            Some(prefix) if !prefix.is_empty() => prefix.trim_end_matches('/'),
+            _ => cloud.short_scope_resource(),
+        };
+        let named = served
+            .iter()
+            .copied()
+            .find(|r| r.eq_ignore_ascii_case(named))
+            .ok_or_else(|| {
+                AadError::new(
+                    "invalid_resource",
+                    500011,
+                    format!(
+                        "The resource principal named {named} was not found in the tenant. This \
+                         sign-in host serves {}.",
+                        served.join(" and ")
+                    ),
+                )
+            })?;
+        match found {
+            Some(earlier) if earlier != named => {
+                return Err(AadError::new(
+                    "invalid_scope",
+                    28000,
+                    format!(
+                        "Provided value for the input parameter scope is not valid because it \
+                         contains more than one resource. Scope {requested} is not valid."
+                    ),
+                ))
+            }
+            _ => found = Some(named),
+        }
+    }
+    Ok(found.unwrap_or(cloud.short_scope_resource()).to_string())
+}
+
+/// The `scope` of a token response: the `scp` names, qualified with `resource` when short
+/// names at `cloud`'s sign-in host mean another Graph (as Entra returns scopes of a resource
+/// other than the one short names mean).
+pub fn response_scope(scopes: &[String], resource: &str, cloud: Cloud) -> String {
+    let scp = scp_claim(scopes);
+    if resource.eq_ignore_ascii_case(cloud.short_scope_resource()) {
+        return scp;
+    }
+    scp.split_whitespace()
+        .map(|s| {
+            if is_oidc(s) {
+                s.to_string()
+            } else {
+                format!("{resource}/{s}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn push_unique(out: &mut Vec<String>, scope: String) {
     if !out.contains(&scope) {
         out.push(scope);
@@ -220,6 +296,60 @@ mod tests {
         let err = normalize("openid Mail.Send", &client()).unwrap_err();
         assert_eq!((err.error, err.code), ("invalid_scope", 70011));
         assert!(err.message.contains("Mail.Send"));
+    }
+
+    #[test]
+    fn short_names_mean_the_l4_graph_at_the_us_government_sign_in_host() {
+        for cloud in [Cloud::UsGov, Cloud::UsGovDod] {
+            let got = resource("openid PrintJob.ReadWriteBasic", cloud).unwrap();
+            assert_eq!(got, "https://graph.microsoft.us");
+        }
+        assert_eq!(
+            resource("offline_access User.Read", Cloud::Public).unwrap(),
+            "https://graph.microsoft.com"
+        );
+    }
+
+    #[test]
+    fn qualified_names_pick_the_graph_of_the_same_sign_in_host() {
+        let dod = "openid https://dod-graph.microsoft.us/PrintJob.ReadWriteBasic";
+        for cloud in [Cloud::UsGov, Cloud::UsGovDod] {
+            assert_eq!(
+                resource(dod, cloud).unwrap(),
+                "https://dod-graph.microsoft.us"
+            );
+            assert_eq!(
+                resource("https://graph.microsoft.us/User.Read", cloud).unwrap(),
+                "https://graph.microsoft.us"
+            );
+        }
+        let err = resource(dod, Cloud::Public).unwrap_err();
+        assert_eq!((err.error, err.code), ("invalid_resource", 500011));
+        let err = resource("https://graph.microsoft.com/User.Read", Cloud::UsGov).unwrap_err();
+        assert_eq!(err.code, 500011);
+    }
+
+    #[test]
+    fn two_resources_in_one_request_are_aadsts28000() {
+        let err = resource(
+            "PrintJob.ReadWriteBasic https://dod-graph.microsoft.us/User.Read",
+            Cloud::UsGovDod,
+        )
+        .unwrap_err();
+        assert_eq!((err.error, err.code), ("invalid_scope", 28000));
+    }
+
+    #[test]
+    fn the_response_scope_is_qualified_only_for_a_graph_short_names_do_not_mean() {
+        let granted = vec!["openid".to_string(), "PrintJob.ReadWriteBasic".to_string()];
+        assert_eq!(
+            response_scope(&granted, "https://graph.microsoft.us", Cloud::UsGovDod),
+            "openid PrintJob.ReadWriteBasic"
+        );
+        assert_eq!(
+            response_scope(&granted, "https://dod-graph.microsoft.us", Cloud::UsGovDod),
+            "openid https://dod-graph.microsoft.us/PrintJob.ReadWriteBasic"
+        );
     }
 
     #[test]

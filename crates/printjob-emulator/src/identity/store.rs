@@ -46,6 +46,8 @@ pub struct AuthorizeRequest {
     pub claims: Option<String>,
     /// `prompt=consent`: show the consent page even if everything was consented.
     pub force_consent: bool,
+    /// The Graph resource the requested scopes name (the access token's audience).
+    pub resource: String,
 }
 
 /// What a sign-in in progress will produce.
@@ -97,6 +99,8 @@ pub struct CodeGrant {
     pub user_oid: String,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// The Graph resource the scopes name (the access token's audience).
+    pub resource: String,
     /// Nonce for the ID token.
     pub nonce: Option<String>,
     /// The `claims` parameter of the authorize request.
@@ -144,6 +148,8 @@ pub struct RefreshRecord {
     pub user_oid: String,
     /// Scopes of the sign-in that started the family.
     pub scopes: Vec<String>,
+    /// The Graph resource of those scopes (a refresh without `scope` is for it).
+    pub resource: String,
     /// Issue time.
     pub issued_at: i64,
     /// When its successor was issued.
@@ -199,6 +205,8 @@ pub struct DeviceGrant {
     pub tenant_path: String,
     /// Normalised requested scopes.
     pub scopes: Vec<String>,
+    /// The Graph resource the scopes name (the access token's audience).
+    pub resource: String,
     /// Issue time.
     pub issued_at: i64,
     /// Last poll time.
@@ -492,6 +500,7 @@ mod tests {
             code_challenge: None,
             user_oid: "u".into(),
             scopes: vec![],
+            resource: String::new(),
             nonce: None,
             claims: None,
             issued_at: at,
@@ -505,6 +514,7 @@ mod tests {
             client_id: "c".into(),
             user_oid: "u".into(),
             scopes: vec![],
+            resource: String::new(),
             issued_at: at,
             superseded_at: None,
             revoked: false,

@@ -263,9 +263,11 @@ fn authorization_code(
         user: &user,
         client_id: &client.client_id,
         scopes: &grant.scopes,
+        resource: &grant.resource,
         nonce: grant.nonce.as_deref(),
         family: None,
         family_scopes: &grant.scopes,
+        family_resource: &grant.resource,
         from_code: Some(code),
         client_info: form.get("client_info").is_some_and(|v| v == "1"),
     };
@@ -306,11 +308,15 @@ struct Issue<'a> {
     user: &'a User,
     client_id: &'a str,
     scopes: &'a [String],
+    /// The Graph resource the scopes name: the access token's audience.
+    resource: &'a str,
     nonce: Option<&'a str>,
     /// The refresh-token family to continue (refresh grant), or None to start one if
     /// `offline_access` was granted.
     family: Option<u64>,
     family_scopes: &'a [String],
+    /// The resource of `family_scopes` (recorded on a new refresh token).
+    family_resource: &'a str,
     from_code: Option<&'a str>,
     client_info: bool,
 }
@@ -321,12 +327,12 @@ fn issue_tokens(state: &EmulatorState, issue: &Issue<'_>) -> serde_json::Value {
         state,
         issue.user,
         issue.client_id,
-        &scp,
+        (issue.resource, &scp),
         ACCESS_TOKEN_LIFETIME_SECS,
     );
     let mut body = serde_json::json!({
         "token_type": "Bearer",
-        "scope": scp,
+        "scope": scopes::response_scope(issue.scopes, issue.resource, state.cloud),
         "expires_in": ACCESS_TOKEN_LIFETIME_SECS,
         "ext_expires_in": ACCESS_TOKEN_LIFETIME_SECS,
         "access_token": access,
@@ -340,6 +346,7 @@ fn issue_tokens(state: &EmulatorState, issue: &Issue<'_>) -> serde_json::Value {
             client_id: issue.client_id.to_string(),
             user_oid: issue.user.id.clone(),
             scopes: issue.family_scopes.to_vec(),
+            resource: issue.family_resource.to_string(),
             issued_at: state.now(),
             superseded_at: None,
             revoked: false,
@@ -380,9 +387,12 @@ fn refresh_token(
         }
         refresh_error(e)
     })?;
-    let scopes = match form.get("scope") {
-        None => record.scopes.clone(),
-        Some(s) => scopes::normalize(s, client)?,
+    let (scopes, resource) = match form.get("scope") {
+        None => (record.scopes.clone(), record.resource.clone()),
+        Some(s) => (
+            scopes::normalize(s, client)?,
+            scopes::resource(s, state.cloud)?,
+        ),
     };
     let consented = state
         .identity()
@@ -413,9 +423,11 @@ fn refresh_token(
         user: &user,
         client_id: &client.client_id,
         scopes: &scopes,
+        resource: &resource,
         nonce: None,
         family: Some(record.family),
         family_scopes: &record.scopes,
+        family_resource: &record.resource,
         from_code: record.from_code.as_deref(),
         client_info: form.get("client_info").is_some_and(|v| v == "1"),
     };
@@ -478,6 +490,7 @@ fn client_credentials(
             ),
         ));
     }
+    let resource = scopes::resource(words[0], state.cloud)?;
     if printjob::strip_graph_resource(words[0]) != ".default" {
         return Err(AadError::new(
             "invalid_resource",
@@ -495,6 +508,7 @@ fn client_credentials(
     };
     let access = tokens::app_access_token(
         state,
+        &resource,
         &tenant_id,
         &client.client_id,
         &client.app_roles,
@@ -515,7 +529,7 @@ fn device_code(
 ) -> Result<serde_json::Value, AadError> {
     let device_code = required(form, "device_code")?;
     let now = state.now();
-    let (status, scopes) = poll_device(state, client, device_code, now)?;
+    let (status, scopes, resource) = poll_device(state, client, device_code, now)?;
     let DeviceStatus::Approved { user_oid } = status else {
         return Err(invalid_grant(70000, "The device code is not approved."));
     };
@@ -525,9 +539,11 @@ fn device_code(
         user: &user,
         client_id: &client.client_id,
         scopes: &scopes,
+        resource: &resource,
         nonce: None,
         family: None,
         family_scopes: &scopes,
+        family_resource: &resource,
         from_code: None,
         client_info: form.get("client_info").is_some_and(|v| v == "1"),
     };
@@ -540,7 +556,7 @@ fn poll_device(
     client: &Client,
     device_code: &str,
     now: i64,
-) -> Result<(DeviceStatus, Vec<String>), AadError> {
+) -> Result<(DeviceStatus, Vec<String>, String), AadError> {
     let mut store = state.identity();
     let bad = || {
         AadError::new(
@@ -586,7 +602,7 @@ fn poll_device(
             store.remove_device(device_code);
             Err(AadError::new("authorization_declined", code, message))
         }
-        approved => Ok((approved, grant.scopes.clone())),
+        approved => Ok((approved, grant.scopes.clone(), grant.resource.clone())),
     }
 }
 

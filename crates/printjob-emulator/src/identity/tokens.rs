@@ -2,7 +2,7 @@
 //! [`Emulator::mint_user_token`](crate::Emulator::mint_user_token) share this code.
 
 use super::super::directory::User;
-use super::super::jwt::{IssuedClaims, GRAPH_AUDIENCE};
+use super::super::jwt::IssuedClaims;
 use super::super::state::EmulatorState;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -50,12 +50,13 @@ fn base_claims(
     }
 }
 
-/// A signed delegated Graph access token for `user`, issued to `client_id` with `scp`.
+/// A signed delegated access token for `user`, issued to `client_id` for the Graph resource
+/// `aud` with `scp`.
 pub fn user_access_token(
     state: &EmulatorState,
     user: &User,
     client_id: &str,
-    scp: &str,
+    (aud, scp): (&str, &str),
     lifetime_secs: i64,
 ) -> String {
     let subject = (user.id.as_str(), pairwise_sub(&user.id, client_id));
@@ -66,20 +67,16 @@ pub fn user_access_token(
         preferred_username: Some(user.user_principal_name.clone()),
         name: Some(user.display_name.clone()),
         uti: unique_id(),
-        ..base_claims(
-            state,
-            GRAPH_AUDIENCE,
-            &user.tenant_id,
-            subject,
-            lifetime_secs,
-        )
+        ..base_claims(state, aud, &user.tenant_id, subject, lifetime_secs)
     };
     state.keys.sign(&claims)
 }
 
-/// A signed app-only Graph access token (`roles`, no `scp`, `idtyp=app`).
+/// A signed app-only access token for the Graph resource `aud` (`roles`, no `scp`,
+/// `idtyp=app`).
 pub fn app_access_token(
     state: &EmulatorState,
+    aud: &str,
     tenant_id: &str,
     client_id: &str,
     roles: &[String],
@@ -91,7 +88,7 @@ pub fn app_access_token(
         roles: Some(roles.to_vec()),
         idtyp: Some("app".into()),
         uti: unique_id(),
-        ..base_claims(state, GRAPH_AUDIENCE, tenant_id, subject, lifetime_secs)
+        ..base_claims(state, aud, tenant_id, subject, lifetime_secs)
     };
     state.keys.sign(&claims)
 }

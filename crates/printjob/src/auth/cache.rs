@@ -67,9 +67,55 @@ pub struct AccessTokenEntry {
     /// When to refresh (from `refresh_in`), Unix seconds as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_on: Option<String>,
+    /// The Microsoft Graph resource the token was requested for (`https://graph.microsoft.us`),
+    /// written by printjob (MSAL writes no such field and keeps it when it rewrites the entry);
+    /// see [`AccessTokenEntry::graph_resource`].
+    #[serde(
+        rename = "printjob_graph_resource",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub graph_resource: Option<String>,
     /// Fields printjob does not use (written by MSAL or a newer printjob), kept as they are.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl AccessTokenEntry {
+    /// Which Graph this token is for: the resource printjob recorded with it; else the resource
+    /// its target's qualified scope names carry (`https://dod-graph.microsoft.us/PrintJob.…`:
+    /// what a provider returns, and MSAL stores, for a resource that short names do not mean);
+    /// else `short_names`, the resource a short scope name means at the sign-in host. Two
+    /// clouds that share a sign-in host (`usgov`, `usgov-dod`) share `environment` and `realm`,
+    /// so this, not the MSAL key, is what keeps one Graph's token from being sent to another.
+    pub fn graph_resource<'a>(&'a self, short_names: &'a str) -> &'a str {
+        if let Some(recorded) = self.graph_resource.as_deref() {
+            return recorded;
+        }
+        self.target
+            .split_whitespace()
+            .find_map(qualified_graph_resource)
+            .unwrap_or(short_names)
+    }
+
+    /// Whether this token is for `graph`'s resource.
+    pub fn is_for(&self, graph: &GraphResource) -> bool {
+        same_resource(self.graph_resource(&graph.short_names), &graph.resource)
+    }
+}
+
+/// `https://host` of a scope qualified with a Microsoft Graph resource (`https://host/Name`).
+fn qualified_graph_resource(word: &str) -> Option<&str> {
+    let short = crate::ids::strip_graph_resource(word);
+    if short.len() == word.len() {
+        return None;
+    }
+    word.get(..word.len() - short.len() - 1)
+}
+
+fn same_resource(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 fn bearer() -> String {
@@ -261,6 +307,38 @@ pub struct CacheScope {
     /// segment of the token endpoint's path (msal-python `token_cache.py`: `canonicalize(
     /// event["token_endpoint"])`), e.g. `organizations`; see `realm_of_token_endpoint`.
     pub tenant: String,
+    /// Which Microsoft Graph the access tokens are for: an access token of another Graph
+    /// (another cloud at the same sign-in host) is never served.
+    pub graph: GraphResource,
+}
+
+/// Which Microsoft Graph a credential's access tokens are for (from the configured cloud,
+/// never from the Graph URL's host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphResource {
+    /// The Graph resource the tokens are requested for (`https://dod-graph.microsoft.us`).
+    pub resource: String,
+    /// The resource a short scope name means at the sign-in host (`https://graph.microsoft.us`
+    /// at `login.microsoftonline.us`): a cached token that records no resource and whose target
+    /// holds only short names is taken to be for it.
+    pub short_names: String,
+}
+
+impl GraphResource {
+    /// Tokens for `resource`, where short scope names mean `short_names`.
+    pub fn new(resource: impl Into<String>, short_names: impl Into<String>) -> Self {
+        Self {
+            resource: resource.into(),
+            short_names: short_names.into(),
+        }
+    }
+}
+
+impl Default for GraphResource {
+    /// The global Graph (`Cloud::Public`; config.rs's tests check the two agree).
+    fn default() -> Self {
+        Self::new("https://graph.microsoft.com", "https://graph.microsoft.com")
+    }
 }
 
 /// Claims read from an ID token (or access token) to name the account.
@@ -384,6 +462,7 @@ impl CacheData {
             expires_on: expires_on.to_string(),
             extended_expires_on: set.ext_expires_in.map(|s| (now + s as i64).to_string()),
             refresh_on: set.refresh_in.map(|s| (now + s as i64).to_string()),
+            graph_resource: Some(scope.graph.resource.clone()),
             extra: BTreeMap::new(),
         };
         self.access_tokens
@@ -528,6 +607,7 @@ impl CacheData {
                 && e.environment == account.environment
                 && e.client_id == scope.client_id
                 && e.realm == account.realm
+                && e.is_for(&scope.graph)
                 && target_covers(&e.target, requested)
                 && parse_time(&e.expires_on) - EXPIRY_MARGIN_SECS > now
                 && e.refresh_on.as_deref().is_none_or(|r| parse_time(r) > now)
@@ -549,6 +629,7 @@ impl CacheData {
                 && e.environment == account.environment
                 && e.client_id == scope.client_id
                 && e.realm == account.realm
+                && e.is_for(&scope.graph)
                 && target_covers(&e.target, requested)
                 && parse_time(&e.expires_on) - EXPIRY_MARGIN_SECS > now
         })
@@ -1755,6 +1836,19 @@ mod tests {
             environment: "login.microsoftonline.com".into(),
             client_id: "Client-1".into(),
             tenant: "organizations".into(),
+            graph: GraphResource::default(),
+        }
+    }
+
+    const L4: &str = "https://graph.microsoft.us";
+    const DOD: &str = "https://dod-graph.microsoft.us";
+
+    /// A credential of a cloud signing in at `login.microsoftonline.us` (usgov or usgov-dod).
+    fn us_scope(resource: &str) -> CacheScope {
+        CacheScope {
+            environment: "login.microsoftonline.us".into(),
+            graph: GraphResource::new(resource, L4),
+            ..scope()
         }
     }
 
@@ -1866,6 +1960,71 @@ mod tests {
         assert!(data
             .access_token(&account, &scope(), &prefixed, 1)
             .is_some());
+    }
+
+    #[test]
+    fn a_usgov_token_is_never_served_to_usgov_dod_nor_the_reverse() {
+        let basic = Scope::parse_list("PrintJob.ReadWriteBasic");
+        for (ours, theirs) in [(L4, DOD), (DOD, L4)] {
+            let mut data = CacheData::default();
+            let account = data.store(&us_scope(ours), &token_set("at", None, 3600), 0, None);
+            assert!(
+                data.access_token(&account, &us_scope(ours), &basic, 1)
+                    .is_some(),
+                "{ours} serves its own token"
+            );
+            assert!(
+                data.access_token(&account, &us_scope(theirs), &basic, 1)
+                    .is_none(),
+                "a {ours} token served for {theirs}"
+            );
+            assert!(data
+                .access_token_ignoring_refresh_on(&account, &us_scope(theirs), &basic, 1)
+                .is_none());
+        }
+    }
+
+    #[test]
+    fn an_entry_without_a_recorded_resource_is_for_the_resource_its_scopes_name() {
+        let basic = Scope::parse_list("PrintJob.ReadWriteBasic");
+        let mut data = CacheData::default();
+        let account = data.store(&us_scope(L4), &token_set("at", None, 3600), 0, None);
+        // As MSAL writes it: no printjob field, the target the token response returned.
+        for entry in data.access_tokens.values_mut() {
+            entry.graph_resource = None;
+        }
+        assert!(data
+            .access_token(&account, &us_scope(L4), &basic, 1)
+            .is_some());
+        assert!(
+            data.access_token(&account, &us_scope(DOD), &basic, 1)
+                .is_none(),
+            "short names at login.microsoftonline.us mean the L4 Graph"
+        );
+        for entry in data.access_tokens.values_mut() {
+            entry.target = format!("{DOD}/PrintJob.ReadWriteBasic");
+        }
+        assert!(data
+            .access_token(&account, &us_scope(DOD), &basic, 1)
+            .is_some());
+        assert!(data
+            .access_token(&account, &us_scope(L4), &basic, 1)
+            .is_none());
+    }
+
+    #[test]
+    fn the_recorded_resource_is_written_under_a_printjob_key() {
+        let mut data = CacheData::default();
+        data.store(&us_scope(DOD), &token_set("at", None, 3600), 0, None);
+        let json = serde_json::to_value(&data).unwrap();
+        let entry = json["AccessToken"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        assert_eq!(entry["printjob_graph_resource"], DOD);
+        assert_eq!(entry["environment"], "login.microsoftonline.us");
     }
 
     #[test]

@@ -7,9 +7,9 @@
 use super::authority::{self, environment_of, Authority};
 use super::cache::{
     realm_of_token_endpoint, AccountEntry, CacheData, CacheLocation, CacheScope, CacheStore,
-    TokenCache,
+    GraphResource, TokenCache,
 };
-use super::id_token::SignedInUser;
+use super::id_token::{ClockSkew, SignedInUser};
 use super::interactive::{
     AuthorizationParams, Browser, PendingAuthorization, ResponseMode, SystemBrowser,
 };
@@ -17,7 +17,7 @@ use super::loopback::{LoopbackListener, LoopbackOptions, RedirectHost};
 use super::token::{self, needs_interaction, DeviceCodePrompt, TokenClient, TokenSet};
 use super::{AuthError, GrantedToken, TokenRequest, TokenSource};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{self, Config};
+use crate::config::{self, Cloud, Config};
 use crate::ids::{ClientId, Scope, TenantId};
 use futures::future::BoxFuture;
 use std::path::PathBuf;
@@ -41,6 +41,12 @@ pub trait SignInUi: Send + Sync {
     fn finished(&self) {}
     /// Something the user should know (e.g. an unreadable cache file was set aside).
     fn notice(&self, _message: &str) {}
+    /// The ID token just received shows the identity provider's clock and this computer's
+    /// more than five minutes apart; the sign-in or refresh was kept. Once per token received.
+    /// The default passes the sentence to [`SignInUi::notice`].
+    fn clock_skew(&self, skew: &ClockSkew) {
+        self.notice(&skew.to_string());
+    }
 }
 
 /// A [`SignInUi`] that shows nothing.
@@ -62,6 +68,7 @@ pub struct DelegatedCredentialBuilder {
     tenant: Option<String>,
     client_id: Option<String>,
     authority: Option<String>,
+    cloud: Cloud,
     scopes: Vec<Scope>,
     cache: CacheChoice,
     cache_store: Option<CacheStore>,
@@ -86,6 +93,7 @@ impl std::fmt::Debug for DelegatedCredentialBuilder {
             .field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("authority", &self.authority)
+            .field("cloud", &self.cloud)
             .field("cache", &self.cache)
             .field("cache_store", &self.cache_store)
             .finish_non_exhaustive()
@@ -98,6 +106,7 @@ impl Default for DelegatedCredentialBuilder {
             tenant: None,
             client_id: None,
             authority: None,
+            cloud: Cloud::default(),
             scopes: Vec::new(),
             cache: CacheChoice::Default,
             cache_store: None,
@@ -119,12 +128,14 @@ impl Default for DelegatedCredentialBuilder {
 }
 
 impl DelegatedCredentialBuilder {
-    /// Everything a [`Config`] holds: tenant, client id, authority, default scopes, cache file.
+    /// Everything a [`Config`] holds: tenant, client id, authority, cloud, default scopes,
+    /// cache file.
     pub fn from_config(config: &Config) -> Self {
         Self {
             tenant: Some(config.tenant.as_str().to_owned()),
             client_id: Some(config.client_id.as_str().to_owned()),
             authority: Some(config.authority.to_string()),
+            cloud: config.cloud,
             scopes: config.scopes.clone(),
             cache: CacheChoice::File(config.cache_path.clone()),
             cache_store: Some(config.cache_store),
@@ -147,6 +158,16 @@ impl DelegatedCredentialBuilder {
     /// The identity provider host (default `https://login.microsoftonline.com`).
     pub fn authority(mut self, authority: impl Into<String>) -> Self {
         self.authority = Some(authority.into());
+        self
+    }
+
+    /// The national cloud whose Microsoft Graph the tokens are for (default
+    /// [`Cloud::Public`]). It decides the Graph resource cached tokens are matched by (a token
+    /// for one Graph is never served for another, even at a shared sign-in host) and, for
+    /// [`Cloud::UsGovDod`], that scopes are sent qualified with the DoD Graph resource. It does
+    /// not set the authority: see [`authority`](DelegatedCredentialBuilder::authority).
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
         self
     }
 
@@ -300,6 +321,10 @@ impl DelegatedCredentialBuilder {
                     environment: environment_of(&authority),
                     client_id: client_id.as_str().to_owned(),
                     tenant: tenant.as_str().to_owned(),
+                    graph: GraphResource::new(
+                        self.cloud.graph_resource(),
+                        self.cloud.short_scope_resource(),
+                    ),
                 },
                 tenant,
                 client_id,
@@ -425,6 +450,25 @@ impl DelegatedCredential {
 
     fn now(&self) -> i64 {
         self.inner.options.clock.unix_now()
+    }
+
+    /// The scopes as sent to the provider: for a cloud whose Graph short names do not mean
+    /// (`usgov-dod`), each short Graph scope qualified with the cloud's Graph resource.
+    fn wire_scopes(&self, scopes: &[Scope]) -> Vec<Scope> {
+        let cloud = self.inner.options.cloud;
+        if !cloud.qualifies_scopes() {
+            return scopes.to_vec();
+        }
+        scopes
+            .iter()
+            .map(|s| {
+                let qualify = !s.is_oidc() && s.short() == s.as_str();
+                qualify
+                    .then(|| Scope::new(format!("{}/{}", cloud.graph_resource(), s.as_str())).ok())
+                    .flatten()
+                    .unwrap_or_else(|| s.clone())
+            })
+            .collect()
     }
 
     /// A token for `scopes`: cached, refreshed, or (when allowed) by signing in in the browser.
@@ -673,16 +717,31 @@ impl DelegatedCredential {
             })?;
         let client = self.token_client().await?;
         let set = client
-            .refresh(&refresh_token, scopes, request.claims.as_deref())
+            .refresh(
+                &refresh_token,
+                &self.wire_scopes(scopes),
+                request.claims.as_deref(),
+            )
             .await?;
         let authority = self.authority().await?;
-        super::id_token::validate_refreshed(
+        let skew = super::id_token::validate_refreshed(
             set.id_token.as_ref(),
             authority,
             &self.inner.client_id,
             self.now(),
         )?;
+        self.report_clock_skew(skew);
         Ok(set)
+    }
+
+    fn report_clock_skew(&self, skew: Option<ClockSkew>) {
+        if let Some(skew) = skew {
+            tracing::warn!(
+                provider_ahead_secs = skew.provider_ahead_secs,
+                "the identity provider's clock and this computer's differ"
+            );
+            self.inner.options.ui.clock_skew(&skew);
+        }
     }
 
     fn granted(&self, set: &TokenSet, account: &AccountEntry) -> GrantedToken {
@@ -771,6 +830,7 @@ impl DelegatedCredential {
             timeout: options.timeout,
             ..LoopbackOptions::default()
         })?;
+        let scopes = &self.wire_scopes(scopes);
         let mut params = AuthorizationParams::new(
             authority.authorization_endpoint.clone(),
             self.inner.client_id.clone(),
@@ -823,7 +883,7 @@ impl DelegatedCredential {
                 "the identity provider returned no ID token for an OpenID Connect sign-in, so the signed-in user cannot be known; check the authority URL".into(),
             )
         })?;
-        super::id_token::validate(
+        let valid = super::id_token::validate(
             token,
             &super::id_token::Expected {
                 issuer: &authority.issuer,
@@ -831,8 +891,9 @@ impl DelegatedCredential {
                 nonce,
                 now: self.now(),
             },
-        )
-        .map(|_| ())
+        )?;
+        self.report_clock_skew(valid.clock_skew);
+        Ok(())
     }
 
     /// The signed-in user of the account this credential uses, as its ID token (validated when
@@ -863,7 +924,7 @@ impl DelegatedCredential {
     /// Signs in with the device code flow (for machines without a browser): shows the code
     /// through [`SignInUi::show_device_code`] and polls until the user finishes.
     pub async fn login_device_code(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
-        let scopes = self.scopes_or_default(scopes);
+        let scopes = self.wire_scopes(&self.scopes_or_default(scopes));
         let client = self.token_client().await?;
         self.inner.cache.check_writable().await?;
         let flow = client.start_device_code(&scopes).await?;
@@ -874,12 +935,13 @@ impl DelegatedCredential {
         ui.finished();
         let set = result?;
         let authority = self.authority().await?;
-        super::id_token::validate_refreshed(
+        let skew = super::id_token::validate_refreshed(
             set.id_token.as_ref(),
             authority,
             &self.inner.client_id,
             self.now(),
         )?;
+        self.report_clock_skew(skew);
         self.store(&set, "urn:ietf:params:oauth:grant-type:device_code")
             .await
     }
@@ -909,6 +971,7 @@ impl DelegatedCredential {
                         e.home_account_id == account.home_account_id
                             && e.environment == account.environment
                             && e.client_id == scope.client_id
+                            && e.is_for(&scope.graph)
                     })
                     .map(|e| {
                         (
@@ -975,6 +1038,10 @@ impl TokenSource for DelegatedCredential {
         request: &'a TokenRequest,
     ) -> BoxFuture<'a, Result<GrantedToken, AuthError>> {
         Box::pin(self.acquire(request, self.inner.options.allow_interactive))
+    }
+
+    fn signed_in_user(&self) -> BoxFuture<'_, Result<Option<SignedInUser>, AuthError>> {
+        Box::pin(DelegatedCredential::signed_in_user(self))
     }
 }
 
@@ -1051,6 +1118,7 @@ mod tests {
             environment: "127.0.0.1".into(),
             client_id: "c".into(),
             tenant: "organizations".into(),
+            graph: GraphResource::default(),
         };
         let write = |at: &'static str| {
             let (cache, scope) = (TokenCache::file(&path), scope.clone());

@@ -3,9 +3,16 @@
 //!
 //! Checked: the token is a JWT; `iss` equals the discovery document's `issuer` (with Entra's
 //! `{tenantid}` template resolved from the token's `tid`); `aud` contains the client id (and
-//! `azp`, when present with several audiences, is the client id); `exp` is in the future and
-//! `iat` not in the future, each with [`CLOCK_SKEW_SECS`]; `nonce` equals the one sent, and is
-//! required when one was sent. The signature is **not** verified: §3.1.3.7 item 6 allows a
+//! `azp`, when present with several audiences, is the client id); `nonce` equals the one sent,
+//! and is required when one was sent; `exp` and `iat` are present. Each of these refuses the
+//! token. The times are only reported: an `iat` more than [`CLOCK_SKEW_SECS`] from this
+//! computer's clock, or an `exp` that has passed by more than that, is a [`ClockSkew`] the
+//! caller shows the user, and the sign-in is kept. A token received from the token endpoint a
+//! moment ago was issued now by the provider's clock, so such a finding is this computer's
+//! clock (or the provider's), not an attack; msal-python's `oauth2cli/oidc.py` does the same
+//! (its time findings are `_IdTokenTimeError(...).log()`, its issuer, audience and nonce
+//! findings raise). The access token's lifetime comes from `expires_in` at receipt, never from
+//! a clock comparison. The signature is **not** verified: §3.1.3.7 item 6 allows a
 //! client to rely on TLS instead when the token comes straight from the token endpoint (see
 //! docs/security.md). Claims a provider may omit (`tid`, `oid`, `preferred_username`, `upn`)
 //! stay optional, so any standards-compliant OpenID provider works.
@@ -18,8 +25,55 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 
-/// The clock skew tolerated on `exp` and `iat` (Entra's and MSAL's five minutes).
+/// The clock skew tolerated on `exp` and `iat` before a [`ClockSkew`] is reported (Entra's
+/// five minutes).
 pub const CLOCK_SKEW_SECS: i64 = 300;
+
+/// How far the identity provider's clock is from this computer's, as a just-received ID token
+/// shows it (its `iat`, else its `exp`), when that is more than [`CLOCK_SKEW_SECS`]. A
+/// warning for the user, never a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSkew {
+    /// Seconds the provider's clock is ahead of this computer's (negative: behind). When only
+    /// `exp` shows it, the least the difference can be.
+    pub provider_ahead_secs: i64,
+}
+
+impl std::fmt::Display for ClockSkew {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.provider_ahead_secs;
+        let (amount, relation) = if secs >= 0 {
+            (secs, "behind")
+        } else {
+            (-secs, "ahead of")
+        };
+        write!(
+            f,
+            "this computer's clock is about {} {relation} the identity provider's (its ID token was issued {} s {}); the sign-in was kept, but check this computer's date, time and time zone",
+            human_duration(amount),
+            amount,
+            if secs >= 0 { "in the future" } else { "ago" },
+        )
+    }
+}
+
+fn human_duration(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", (s + 30) / 60),
+        s if s < 172_800 => format!("{} h", (s + 1800) / 3600),
+        s => format!("{} days", (s + 43_200) / 86_400),
+    }
+}
+
+/// A validated ID token: its claims, and how far the provider's clock seemed off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidIdToken {
+    /// The claims.
+    pub claims: IdTokenClaims,
+    /// The provider's clock and this computer's differ by more than [`CLOCK_SKEW_SECS`].
+    pub clock_skew: Option<ClockSkew>,
+}
 
 /// The claims of an ID token that printjob checks or uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -125,8 +179,8 @@ pub fn expected_issuer(issuer: &str, tid: Option<&str>) -> String {
 }
 
 /// Validates an ID token (OpenID Connect Core §3.1.3.7, without the signature) and returns its
-/// claims.
-pub fn validate(token: &IdToken, expected: &Expected<'_>) -> Result<IdTokenClaims, AuthError> {
+/// claims, with the clock difference its times show (reported, not refused).
+pub fn validate(token: &IdToken, expected: &Expected<'_>) -> Result<ValidIdToken, AuthError> {
     let claims = payload(token.secret())
         .ok_or_else(|| refused("it is not a JWT (header.payload.signature with a JSON payload)"))?;
     let iss = claims
@@ -159,19 +213,7 @@ pub fn validate(token: &IdToken, expected: &Expected<'_>) -> Result<IdTokenClaim
         ));
     }
     let exp = claims.exp.ok_or_else(|| refused("it has no `exp`"))?;
-    if exp + CLOCK_SKEW_SECS <= expected.now {
-        return Err(refused(&format!(
-            "it expired {} s ago (check this computer's clock)",
-            expected.now - exp
-        )));
-    }
     let iat = claims.iat.ok_or_else(|| refused("it has no `iat`"))?;
-    if iat - CLOCK_SKEW_SECS > expected.now {
-        return Err(refused(&format!(
-            "it was issued {} s in the future (check this computer's clock)",
-            iat - expected.now
-        )));
-    }
     if let Some(sent) = expected.nonce {
         match claims.nonce.as_deref() {
             None => return Err(refused("it carries no nonce although one was sent")),
@@ -183,19 +225,36 @@ pub fn validate(token: &IdToken, expected: &Expected<'_>) -> Result<IdTokenClaim
             Some(_) => {}
         }
     }
-    Ok(claims)
+    let clock_skew = clock_skew(iat, exp, expected.now);
+    Ok(ValidIdToken { claims, clock_skew })
+}
+
+/// The clock difference a just-issued token's `iat` (and `exp`) show, beyond the tolerance.
+fn clock_skew(iat: i64, exp: i64, now: i64) -> Option<ClockSkew> {
+    let ahead = iat.saturating_sub(now);
+    if ahead.saturating_abs() > CLOCK_SKEW_SECS {
+        return Some(ClockSkew {
+            provider_ahead_secs: ahead,
+        });
+    }
+    // `iat` within the tolerance and yet expired by more than it: only an `exp` before `iat`
+    // (a provider's mistake) gets here; `exp` tells at least this much.
+    let expired_by = now.saturating_sub(exp);
+    (expired_by >= CLOCK_SKEW_SECS).then_some(ClockSkew {
+        provider_ahead_secs: -expired_by,
+    })
 }
 
 /// Validates the ID token of a refresh or device-code response, if there is one (OpenID
-/// Connect Core §12.2: same checks, no nonce).
+/// Connect Core §12.2: same checks, no nonce); returns the clock difference it shows.
 pub fn validate_refreshed(
     token: Option<&IdToken>,
     authority: &Authority,
     client_id: &ClientId,
     now: i64,
-) -> Result<(), AuthError> {
+) -> Result<Option<ClockSkew>, AuthError> {
     let Some(token) = token else {
-        return Ok(());
+        return Ok(None);
     };
     validate(
         token,
@@ -206,7 +265,7 @@ pub fn validate_refreshed(
             now,
         },
     )
-    .map(|_| ())
+    .map(|valid| valid.clock_skew)
 }
 
 /// The user an ID token names, read without validation (for a token validated when it was
@@ -232,6 +291,11 @@ mod tests {
     }
 
     fn check(payload: serde_json::Value) -> Result<IdTokenClaims, AuthError> {
+        check_at(payload, 1000).map(|valid| valid.claims)
+    }
+
+    /// Validates at `now` (the good token was issued at 1000 and expires at 2000).
+    fn check_at(payload: serde_json::Value, now: i64) -> Result<ValidIdToken, AuthError> {
         let token = IdToken::new(unsigned_jwt(payload));
         validate(
             &token,
@@ -239,7 +303,7 @@ mod tests {
                 issuer: ISSUER,
                 client_id: "client",
                 nonce: Some("n1"),
-                now: 1500,
+                now,
             },
         )
     }
@@ -290,16 +354,60 @@ mod tests {
     }
 
     #[test]
-    fn expired_token_is_refused_within_skew_it_is_accepted() {
-        assert!(check(with("exp", (1500 - CLOCK_SKEW_SECS + 1).into())).is_ok());
-        let err = check(with("exp", (1500 - 7200).into())).unwrap_err();
-        assert!(err.to_string().contains("expired 7200 s ago"), "{err}");
+    fn times_within_the_skew_are_accepted_without_a_clock_warning() {
+        for now in [1000 - CLOCK_SKEW_SECS, 1000, 1000 + CLOCK_SKEW_SECS] {
+            let valid = check_at(good(), now).unwrap();
+            assert_eq!(valid.clock_skew, None, "now {now}");
+        }
     }
 
     #[test]
-    fn token_issued_in_the_future_is_refused() {
-        let err = check(with("iat", (1500 + CLOCK_SKEW_SECS + 1).into())).unwrap_err();
-        assert!(err.to_string().contains("in the future"), "{err}");
+    fn a_provider_clock_ten_minutes_ahead_is_kept_with_a_clock_warning() {
+        let valid = check_at(good(), 1000 - 600).unwrap();
+        let skew = valid.clock_skew.expect("a clock warning");
+        assert_eq!(skew.provider_ahead_secs, 600);
+        let text = skew.to_string();
+        assert!(text.contains("about 10 min behind"), "{text}");
+        assert!(text.contains("600 s in the future"), "{text}");
+        assert!(
+            text.contains("check this computer's date, time and time zone"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_provider_clock_ten_minutes_behind_is_kept_with_a_clock_warning() {
+        let valid = check_at(good(), 1000 + 600).unwrap();
+        let skew = valid.clock_skew.expect("a clock warning");
+        assert_eq!(skew.provider_ahead_secs, -600);
+        assert!(skew.to_string().contains("about 10 min ahead of"), "{skew}");
+    }
+
+    #[test]
+    fn a_token_expired_by_this_computers_clock_however_long_ago_is_kept_with_a_warning() {
+        let valid = check_at(good(), 1000 + 7 * 86_400).unwrap();
+        let skew = valid.clock_skew.expect("a clock warning");
+        assert_eq!(skew.provider_ahead_secs, -7 * 86_400);
+        assert!(skew.to_string().contains("about 7 days ahead of"), "{skew}");
+        // `exp` before `iat` (a provider's mistake): `exp` tells how far off it is at least.
+        let odd = with("exp", 900.into());
+        let skew = check_at(odd, 1200).unwrap().clock_skew;
+        assert_eq!(skew.map(|s| s.provider_ahead_secs), Some(-300));
+    }
+
+    #[test]
+    fn issuer_audience_and_nonce_are_refused_whatever_the_clock() {
+        for now in [1000 - 600, 1000 + 600, 1000 + 86_400] {
+            let bad_iss = with("iss", "https://evil.example/x/v2.0".into());
+            let bad_aud = with("aud", serde_json::json!(["other"]));
+            let bad_nonce = with("nonce", "other".into());
+            for payload in [bad_iss, bad_aud, bad_nonce] {
+                assert!(
+                    check_at(payload.clone(), now).is_err(),
+                    "{payload} at {now}"
+                );
+            }
+        }
     }
 
     #[test]

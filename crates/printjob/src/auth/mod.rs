@@ -222,6 +222,12 @@ pub trait TokenSource: Send + Sync {
         &'a self,
         request: &'a TokenRequest,
     ) -> BoxFuture<'a, Result<GrantedToken, AuthError>>;
+
+    /// The signed-in user as the ID token names them (its `upn` claim serves job selection),
+    /// when the source has one. Default: `None` (a token handed in has no ID token).
+    fn signed_in_user(&self) -> BoxFuture<'_, Result<Option<id_token::SignedInUser>, AuthError>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// A token obtained elsewhere (a script, another library), checked once: a readable app-only

@@ -27,19 +27,22 @@
 //! ```
 
 mod report;
+mod select;
 
 pub use crate::stop::{StopSignal, Stopper};
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
+pub use select::{list_jobs, SelectedJobs, SelectionNote};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::error::codes;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
 use crate::graph::{error_says_all, AfterFailure, GraphError, Tried};
-use crate::graph::{Creator, JobFilter, PrintClient, PrintTarget};
+use crate::graph::{JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
 use crate::stop::{self, Interrupt};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
+use select::Selector;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -49,15 +52,19 @@ pub enum JobSelection {
     /// These jobs (duplicates are cancelled and reported once).
     Ids(Vec<PrintJobId>),
     /// Every job of the target in one of `states` (default pending, processing, paused,
-    /// stopped), only the signed-in user's own when `mine`, only `owner`'s when set. The jobs
-    /// the states leave out are counted in the report ([`CancelReport::left_out`]).
+    /// stopped), only the signed-in user's own when `mine`, only `owner`'s when set (the rules:
+    /// [`list_jobs`]). The jobs the states leave out are counted in the report
+    /// ([`CancelReport::left_out`]).
     All {
         /// The states to cancel.
         states: Vec<PrintJobProcessingState>,
-        /// Only jobs the signed-in user created (matched by object id).
+        /// Only jobs the signed-in user created: every listed job when the permission shows
+        /// only your own, else matched by object id (or the ID token's `upn` where the service
+        /// lists jobs without `createdBy.id`).
         mine: bool,
         /// Only jobs this user principal name created (`--owner`, for Printer Administrators;
-        /// sent as the documented `createdBy/userPrincipalName` filter).
+        /// sent as the documented `createdBy/userPrincipalName` filter). Refused before any
+        /// request when the permission shows only your own jobs.
         owner: Option<String>,
     },
 }
@@ -224,12 +231,19 @@ pub async fn run(
         left_out: LeftOut::new(),
         progress,
     };
-    if let (JobSelection::All { .. }, false) = (&request.selection, request.dry_run) {
-        let pages = all_pages(client, request).await?;
+    let selector = all_selector(client, request).await?;
+    let note = selector.as_ref().and_then(Selector::note_when_empty);
+    if let (Some(selector), false) = (&selector, request.dry_run) {
+        let pages = listed_pages(
+            selector.pages(client, &request.target)?,
+            selected_states(request),
+        );
         cancel_pool(client, request, pages, true, &mut outcomes).await?;
-        return finish(client, request, outcomes).await;
+        return finish(client, request, outcomes)
+            .await
+            .map(|r| noted(r, note));
     }
-    let (candidates, left_out) = resolve(client, request).await?;
+    let (candidates, left_out) = resolve(client, request, selector.as_ref()).await?;
     outcomes.left_out = left_out;
     progress(Progress::Resolved {
         total: candidates.len(),
@@ -255,7 +269,17 @@ pub async fn run(
         .boxed();
         cancel_pool(client, request, one_page, false, &mut outcomes).await?;
     }
-    finish(client, request, outcomes).await
+    finish(client, request, outcomes)
+        .await
+        .map(|r| noted(r, note))
+}
+
+/// The report with `note` when nothing was selected.
+fn noted(mut report: CancelReport, note: Option<SelectionNote>) -> CancelReport {
+    if report.results.is_empty() {
+        report.note = note;
+    }
+    report
 }
 
 /// `--wait` (when asked), then the report in request (or listing) order.
@@ -290,7 +314,22 @@ async fn finish(
 async fn resolve(
     client: &PrintClient,
     request: &CancelRequest,
+    selector: Option<&Selector>,
 ) -> Result<(Vec<Candidate>, LeftOut), Error> {
+    if let Some(selector) = selector {
+        let mut pages = listed_pages(
+            selector.pages(client, &request.target)?,
+            selected_states(request),
+        );
+        let (mut candidates, mut left_out) = (Vec::new(), LeftOut::new());
+        // A stop ends the listing: the jobs listed so far are reported.
+        while let Some(page) = next_unless_stopped(&mut pages, request.stop.as_ref()).await {
+            let page = page?;
+            candidates.extend(page.candidates);
+            add_left_out(&mut left_out, page.left_out);
+        }
+        return Ok((candidates, left_out));
+    }
     match &request.selection {
         JobSelection::Ids(ids) => {
             let mut seen = HashSet::new();
@@ -306,17 +345,7 @@ async fn resolve(
                 .collect();
             Ok((candidates, LeftOut::new()))
         }
-        JobSelection::All { .. } => {
-            let mut pages = all_pages(client, request).await?;
-            let (mut candidates, mut left_out) = (Vec::new(), LeftOut::new());
-            // A stop ends the listing: the jobs listed so far are reported.
-            while let Some(page) = next_unless_stopped(&mut pages, request.stop.as_ref()).await {
-                let page = page?;
-                candidates.extend(page.candidates);
-                add_left_out(&mut left_out, page.left_out);
-            }
-            Ok((candidates, left_out))
-        }
+        JobSelection::All { .. } => Ok((Vec::new(), LeftOut::new())),
     }
 }
 
@@ -338,36 +367,33 @@ async fn next_unless_stopped<S: Stream + Unpin>(
     }
 }
 
-/// The pages of an `--all` selection: the listing is filtered by creator only, and the states
-/// are selected here, so that the jobs they leave out can be counted.
-async fn all_pages(client: &PrintClient, request: &CancelRequest) -> Result<Pages, Error> {
-    let mut filter = all_filter(client, &request.selection).await?;
-    let states = std::mem::take(&mut filter.states);
-    Ok(listed_pages(
-        client.job_pages(&request.target, &filter)?,
-        states,
-    ))
+/// The states an `--all` selection cancels (empty for explicit ids). The listing itself is
+/// filtered by creator only, and the states are selected in [`listed_pages`], so that the jobs
+/// they leave out can be counted.
+fn selected_states(request: &CancelRequest) -> Vec<PrintJobProcessingState> {
+    match &request.selection {
+        JobSelection::All { states, .. } => states.clone(),
+        JobSelection::Ids(_) => Vec::new(),
+    }
 }
 
-/// The listing filter of an `--all` selection (an empty filter for explicit ids).
-async fn all_filter(client: &PrintClient, selection: &JobSelection) -> Result<JobFilter, Error> {
+/// How an `--all` selection picks jobs by creator (`None` for explicit ids); refuses, before
+/// any Graph request, a selection that cannot match ([`list_jobs`] has the rules).
+async fn all_selector(
+    client: &PrintClient,
+    request: &CancelRequest,
+) -> Result<Option<Selector>, Error> {
     let JobSelection::All {
-        states,
+        states: _,
         mine,
         owner,
-    } = selection
+    } = &request.selection
     else {
-        return Ok(JobFilter::default());
+        return Ok(None);
     };
-    let created_by = match (owner, *mine) {
-        (Some(upn), _) => Some(Creator::Upn(upn.clone())),
-        (None, true) => Some(signed_in_user(client).await?),
-        (None, false) => None,
-    };
-    Ok(JobFilter {
-        states: states.clone(),
-        created_by,
-    })
+    // No states here: they are selected in `listed_pages`, so that those left out are counted.
+    let selector = select::selector(client, &request.target, &[], *mine, owner.as_deref()).await?;
+    Ok(Some(selector))
 }
 
 /// The pages of an `--all` listing as candidates: numbered in listing order and
@@ -653,16 +679,6 @@ async fn send_chunk(
     client
         .try_cancel_batch_on(printer, target, &ids, interrupt)
         .await
-}
-
-async fn signed_in_user(client: &PrintClient) -> Result<Creator, Error> {
-    client.signed_in_user().await?.ok_or_else(|| {
-        Error::other(
-            ErrorKind::Usage,
-            "selecting your own jobs needs the signed-in user's name, but the token does not say who \
-             it was issued to; list the printer's jobs and cancel them by id",
-        )
-    })
 }
 
 /// Reads each job's state; finished, missing and forbidden jobs are reported right away.

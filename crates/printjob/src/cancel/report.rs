@@ -38,6 +38,10 @@ pub struct CancelReport {
     /// stays 1.)
     #[serde(default)]
     pub interrupted: bool,
+    /// Why a selection by creator picked nothing, when the service's rules can explain it
+    /// (absent otherwise; additive, schema version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<super::SelectionNote>,
 }
 
 /// What happened to one job.
@@ -290,6 +294,7 @@ impl CancelReport {
             results,
             left_out: BTreeMap::new(),
             interrupted: false,
+            note: None,
         }
     }
 

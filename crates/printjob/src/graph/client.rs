@@ -281,12 +281,18 @@ impl PrintClient {
     }
 
     /// The signed-in user as a job filter's creator (for `--mine`): the object id from the ID
-    /// token (`oid`) and the sign-in name; `None` when the token source knows neither.
+    /// token (`oid`) and its `upn` claim; `None` when the token source knows neither.
     pub async fn signed_in_user(&self) -> Result<Option<Creator>, Error> {
         let token = self.token(&self.token_request(Operation::ReadJobs)).await?;
-        Ok(match (token.user_id, token.username) {
+        let upn = self
+            .inner
+            .source
+            .signed_in_user()
+            .await?
+            .and_then(|u| u.upn);
+        Ok(match (token.user_id, upn) {
             (None, None) => None,
-            (id, name) => Some(Creator::User { id, name }),
+            (id, upn) => Some(Creator::User { id, upn }),
         })
     }
 

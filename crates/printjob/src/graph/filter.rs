@@ -2,12 +2,15 @@
 //!
 //! The job-list reference pages (`printer-list-jobs.md`, `printershare-list-jobs.md`) document
 //! one `$filter` only: `createdBy/userPrincipalName eq '{upn}'`. So states are selected here,
-//! on the client, from the documented listing; the creator filter is sent to the service only
-//! for a user principal name the user typed (`--owner UPN`), and applied again to the returned
-//! jobs. `--mine` is matched on the client by the job's `createdBy.id` against the signed-in
-//! user's object id (the ID token's `oid`), falling back to the user principal name only where
-//! an id is absent: `preferred_username` is mutable and not necessarily the UPN, so it is never
-//! sent as a filter that could hide the caller's own jobs.
+//! on the client, from the documented listing. The creator filter is sent to the service for a
+//! user principal name: one the user typed (`--owner UPN`), or the ID token's `upn` claim when
+//! the service lists jobs without `createdBy.id` (`cancel/select.rs`). A job that comes back
+//! naming another creator is dropped; one whose `createdBy` is empty (`{}`, as the examples of
+//! `printjob-get.md` and `printershare-list-jobs.md` show) is kept, the service having filtered
+//! it. `--mine` is matched on the client by the job's `createdBy.id` against the signed-in
+//! user's object id (the ID token's `oid`), else by `createdBy.userPrincipalName` against the
+//! ID token's `upn`; never by `preferred_username`, which Entra's ID token reference calls
+//! mutable ("Since it's mutable, this value can't be used to make authorization decisions").
 
 use super::model::{PrintJob, PrintJobProcessingState};
 
@@ -16,12 +19,13 @@ use super::model::{PrintJob, PrintJobProcessingState};
 pub enum Creator {
     /// `--owner UPN`: this user principal name, sent as the documented `$filter`.
     Upn(String),
-    /// `--mine`: the signed-in user, by object id (`oid`), else by sign-in name.
+    /// `--mine`: the signed-in user, by object id (`oid`), else by user principal name.
     User {
         /// The object id from the ID token (`oid`), when known.
         id: Option<String>,
-        /// The sign-in name, used only where an id is absent on either side.
-        name: Option<String>,
+        /// The ID token's `upn` claim (not `preferred_username`), used only where an id is
+        /// absent on either side.
+        upn: Option<String>,
     },
 }
 
@@ -59,7 +63,9 @@ impl JobFilter {
         }
     }
 
-    /// Whether `job` passes the filter (names and ids compare case-insensitively).
+    /// Whether `job` passes the filter (names and ids compare case-insensitively). For
+    /// [`Creator::Upn`], sent as `$filter`, a job without `createdBy.userPrincipalName` passes
+    /// (the service selected it).
     pub fn matches(&self, job: &PrintJob) -> bool {
         let state_ok = self.states.is_empty() || self.states.contains(&job.status.state);
         state_ok && self.creator_matches(job)
@@ -75,10 +81,10 @@ impl JobFilter {
         };
         match &self.created_by {
             None => true,
-            Some(Creator::Upn(upn)) => same(job_upn, Some(upn)),
-            Some(Creator::User { id, name }) => match (id.as_deref(), job_id) {
+            Some(Creator::Upn(upn)) => job_upn.is_none_or(|j| j.eq_ignore_ascii_case(upn)),
+            Some(Creator::User { id, upn }) => match (id.as_deref(), job_id) {
                 (Some(id), Some(job_id)) => id.eq_ignore_ascii_case(job_id),
-                _ => same(job_upn, name.as_deref()),
+                _ => same(job_upn, upn.as_deref()),
             },
         }
     }
@@ -131,17 +137,29 @@ mod tests {
     }
 
     #[test]
-    fn mine_matches_the_object_id_not_the_sign_in_name() {
+    fn mine_matches_the_object_id_before_the_upn() {
         let filter = JobFilter {
             states: vec![],
             created_by: Some(Creator::User {
                 id: Some("OID-1".into()),
-                name: Some("adele@gmail.example".into()),
+                upn: Some("adele@contoso.com".into()),
             }),
         };
         assert_eq!(filter.to_odata(), None);
-        assert!(filter.matches(&job(Some("oid-1"), Some("adele@contoso.com"))));
-        assert!(!filter.matches(&job(Some("oid-2"), Some("adele@gmail.example"))));
-        assert!(filter.matches(&job(None, Some("adele@gmail.example"))));
+        assert!(filter.matches(&job(Some("oid-1"), Some("adele.vance@contoso.com"))));
+        assert!(!filter.matches(&job(Some("oid-2"), Some("adele@contoso.com"))));
+        assert!(filter.matches(&job(None, Some("adele@contoso.com"))));
+        assert!(!filter.matches(&job(None, None)));
+    }
+
+    #[test]
+    fn owner_filter_keeps_jobs_the_service_lists_with_an_empty_creator() {
+        let filter = JobFilter {
+            states: vec![],
+            created_by: Some(Creator::Upn("megan@contoso.com".into())),
+        };
+        assert!(filter.matches(&job(None, None)));
+        assert!(filter.matches(&job(Some("x"), Some("MEGAN@contoso.com"))));
+        assert!(!filter.matches(&job(Some("x"), Some("adele@contoso.com"))));
     }
 }

@@ -83,6 +83,52 @@ pub fn acceptable_scopes(operation: Operation) -> Vec<Vec<Scope>> {
     }
 }
 
+/// Whose jobs Graph shows a token, by its PrintJob scopes. The permission tables list each
+/// PrintJob permission in a form ending in `.All` and one without; `printershare-list-jobs.md`:
+/// "To read print jobs from another user, the signed in user needs to be a print administrator
+/// and have the PrintJob.ReadBasic.All, PrintJob.Read.All, PrintJob.ReadWriteBasic.All, or
+/// PrintJob.ReadWrite.All permission." So without a `.All` one, only the user's own jobs are
+/// visible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobVisibility {
+    /// Only PrintJob scopes without `.All`: Graph shows the signed-in user's own jobs only.
+    /// Holds the first such scope, whose `.All` form would show other users' jobs too.
+    OwnJobsOnly(Scope),
+    /// A `.All` PrintJob scope: other users' jobs are shown too, if the signed-in user is a
+    /// Global Administrator or Printer Administrator (`printjob-get.md`).
+    OtherUsersToAdministrators,
+    /// The granted scopes are not known (an opaque token handed in without them).
+    Unknown,
+}
+
+/// Reads [`JobVisibility`] from the granted scopes (case-insensitive).
+pub fn job_visibility(granted: &[Scope]) -> JobVisibility {
+    let job_scopes: Vec<&Scope> = granted
+        .iter()
+        .filter(|s| {
+            READ_JOB_SCOPES
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(s.short()))
+        })
+        .collect();
+    if job_scopes
+        .iter()
+        .any(|s| s.short().to_ascii_lowercase().ends_with(".all"))
+    {
+        return JobVisibility::OtherUsersToAdministrators;
+    }
+    match job_scopes.first() {
+        Some(own) => JobVisibility::OwnJobsOnly((*own).clone()),
+        None => JobVisibility::Unknown,
+    }
+}
+
+/// The `.All` form of a PrintJob scope (`PrintJob.ReadWriteBasic` → `PrintJob.ReadWriteBasic.All`),
+/// named without a resource prefix.
+pub fn all_users_form(scope: &Scope) -> Option<Scope> {
+    Scope::new(format!("{}.All", scope.short())).ok()
+}
+
 /// Whether `granted` covers one of the sets that serve `operation` (case-insensitive).
 #[cfg(test)] // the tests' reading of the table; the client itself asks Graph
 pub fn is_served_by(operation: Operation, granted: &[Scope]) -> bool {
@@ -115,6 +161,33 @@ mod tests {
     #[test]
     fn a_read_scope_does_not_serve_cancel() {
         assert!(!is_served_by(Operation::CancelJob, &[s("PrintJob.Read")]));
+    }
+
+    #[test]
+    fn a_scope_without_all_shows_only_your_own_jobs() {
+        let granted = [s("openid"), s("PrintJob.ReadWriteBasic")];
+        assert_eq!(
+            job_visibility(&granted),
+            JobVisibility::OwnJobsOnly(s("PrintJob.ReadWriteBasic"))
+        );
+        assert_eq!(
+            all_users_form(&s("PrintJob.ReadWriteBasic")),
+            Some(s("PrintJob.ReadWriteBasic.All"))
+        );
+    }
+
+    #[test]
+    fn any_all_job_scope_may_show_other_users_jobs() {
+        let granted = [s("PrintJob.ReadWriteBasic"), s("printjob.read.all")];
+        assert_eq!(
+            job_visibility(&granted),
+            JobVisibility::OtherUsersToAdministrators
+        );
+        assert_eq!(
+            job_visibility(&[s("Printer.Read.All")]),
+            JobVisibility::Unknown,
+            "a .All scope that is not a PrintJob one says nothing about jobs"
+        );
     }
 
     #[test]
