@@ -229,11 +229,20 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
             None => return Err(Error::other(ErrorKind::Usage, "nothing was cancelled")),
         }
     }
-    let report = run_with_progress(&client, &request, global.json).await?;
+    // From here the first Ctrl-C stops the cancel and the report still prints (exit 130).
+    let (stop, bulk) = super::interrupt::bulk_cancel();
+    let request = request.stop_on(stop);
+    let report = run_with_progress(&client, &request, global.json).await;
+    drop(bulk);
+    let report = report?;
     if global.json {
         print_json(&report)?;
     } else {
         print_report(&report);
+    }
+    if report.interrupted {
+        // `super::main` says it was interrupted and exits 130.
+        return Ok(());
     }
     match error_kind(&report) {
         None => Ok(()),
@@ -384,7 +393,27 @@ async fn run_with_progress(
         Progress::Finished(_) => bar.inc(1),
         _ => {}
     };
-    let report = cancel::run(client, request, &on_progress).await;
+    let run = cancel::run(client, request, &on_progress);
+    let stopping = async {
+        if let Some(stop) = &request.stop {
+            stop.stopped().await;
+            let message = format!(
+                "stopping: waiting up to {} s for answers already sent…",
+                request.grace.as_secs()
+            );
+            if show && !bar.is_hidden() {
+                bar.set_message(message);
+            } else if super::progress::enabled(false) {
+                eprintln!("{message}");
+            }
+        }
+        // Only the run ends the wait.
+        std::future::pending::<Result<CancelReport, Error>>().await
+    };
+    let report = tokio::select! {
+        report = run => report,
+        report = stopping => report,
+    };
     bar.finish_and_clear();
     report
 }
@@ -397,9 +426,16 @@ fn print_report(report: &CancelReport) {
             vec![
                 r.job_id.to_string(),
                 r.outcome.name().to_string(),
-                match r.remedy().as_ref().and_then(advice) {
-                    Some(advice) => format!("{}; {advice}", r.describe()),
-                    None => r.describe(),
+                match (&r.outcome, r.remedy().as_ref().and_then(advice)) {
+                    (JobOutcome::Unknown { .. }, _) => format!(
+                        "no answer: may or may not be canceled; check with `{}`",
+                        jobs_command(&report.target)
+                    ),
+                    (JobOutcome::NotSent, _) => {
+                        "not sent: interrupted before its cancel was sent".to_string()
+                    }
+                    (_, Some(advice)) => format!("{}; {advice}", r.describe()),
+                    (_, None) => r.describe(),
                 },
             ]
         })
@@ -413,6 +449,14 @@ fn print_report(report: &CancelReport) {
     }
     if let Some(note) = &report.note {
         eprintln!("note: {note}");
+    }
+}
+
+/// The command that lists the target's jobs.
+fn jobs_command(target: &PrintTarget) -> String {
+    match target {
+        PrintTarget::Printer(id) => format!("printjob jobs {id}"),
+        PrintTarget::Share(id) => format!("printjob jobs {id} --share"),
     }
 }
 
@@ -440,13 +484,20 @@ fn summary(report: &CancelReport) -> String {
         (t.forbidden, "forbidden"),
         (t.failed, "failed"),
         (t.wait_timed_out, "not final by the wait deadline"),
+        (t.unknown, "no answer (may or may not be canceled)"),
+        (t.not_sent, "not sent"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }
     }
+    let interrupted = if report.interrupted {
+        "interrupted (Ctrl-C): "
+    } else {
+        ""
+    };
     format!(
-        "{} job(s) on {}: {}",
+        "{interrupted}{} job(s) on {}: {}",
         t.requested,
         report.target,
         parts.join(", ")

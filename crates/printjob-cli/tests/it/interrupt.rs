@@ -353,3 +353,163 @@ async fn a_stop_during_a_single_cancels_retry_wait_sends_no_retry_and_nothing_af
     assert_eq!(count(&emulator, CANCEL_ROUTE), 1, "no retry, no next job");
     assert_report_agrees_with_the_service(&emulator, &report);
 }
+
+// ---- the command line: Ctrl-C during `printjob cancel --all` -------------------------------
+
+/// `printjob cancel LOBBY --all --yes {extra}`, signed in as Adele, against `emulator`.
+fn cancel_all_command(
+    emulator: &Emulator,
+    home: &tempfile::TempDir,
+    extra: &[&str],
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(crate::harness::printjob_bin());
+    command
+        .args(["cancel", LOBBY_PRINTER, "--all", "--yes"])
+        .args(extra)
+        .env_clear()
+        .envs(crate::harness::emulator_env(emulator, home.path()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Sends SIGINT (Ctrl-C) to `child`.
+fn ctrl_c(child: &tokio::process::Child) {
+    let pid = child.id().expect("the child runs").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Waits until the emulator has received `n` `$batch` requests.
+async fn until_batches_sent(emulator: &Emulator, n: u64) {
+    let started = Instant::now();
+    while count(emulator, BATCH_ROUTE) < n {
+        assert!(started.elapsed() < Duration::from_secs(30), "no batch sent");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Signs Adele in and starts `cancel --all` on 100 jobs whose batches take `latency_ms`;
+/// returns once its first two batches (40 jobs, `--concurrency 2`) are in flight.
+async fn cancel_all_with_two_batches_in_flight(
+    latency_ms: u64,
+    extra: &[&str],
+) -> (Emulator, tempfile::TempDir, tokio::process::Child) {
+    let emulator = emulator_with_jobs(100).await;
+    let home = tempfile::tempdir().unwrap();
+    crate::cancel::login_as(&emulator, &home, ADELE, &[]).await;
+    emulator.set_faults(slow_batches(latency_ms));
+    let mut args = vec!["--concurrency", "2"];
+    args.extend(extra);
+    let child = cancel_all_command(&emulator, &home, &args).spawn().unwrap();
+    until_batches_sent(&emulator, 2).await;
+    (emulator, home, child)
+}
+
+/// The job ids the emulator shows canceled.
+fn canceled_in_the_service(emulator: &Emulator) -> Vec<String> {
+    (1..=100)
+        .map(|n| n.to_string())
+        .filter(|id| emulator.state().print().job_state(LOBBY_PRINTER, id) == Some(State::Canceled))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_ctrl_c_during_cancel_all_prints_the_json_report_of_what_the_service_confirmed_and_exits_130(
+) {
+    let (emulator, _home, child) = cancel_all_with_two_batches_in_flight(1500, &["--json"]).await;
+    ctrl_c(&child);
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("the command ends after the answers in flight")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    crate::cancel::assert_matches_documented_schema(&json);
+    assert_eq!(json["interrupted"], true);
+    let canceled: Vec<String> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "canceled")
+        .map(|r| r["jobId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(canceled, canceled_in_the_service(&emulator), "{stderr}");
+    assert_eq!(json["totals"]["canceled"], 40, "{}", json["totals"]);
+    assert_eq!(json["totals"]["notSent"], 60, "{}", json["totals"]);
+    assert_eq!(
+        count(&emulator, BATCH_ROUTE),
+        2,
+        "nothing sent after Ctrl-C"
+    );
+    assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_ctrl_c_during_cancel_all_marks_the_jobs_unanswered_within_ten_seconds_unknown_and_exits_130(
+) {
+    let (emulator, _home, child) = cancel_all_with_two_batches_in_flight(12_000, &[]).await;
+    let stopped = Instant::now();
+    ctrl_c(&child);
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the command ends after the grace period")
+        .unwrap();
+    let waited = stopped.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(11),
+        "the grace period is 10 s: {waited:?}"
+    );
+    assert_eq!(
+        stdout
+            .matches("no answer: may or may not be canceled")
+            .count(),
+        40,
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("not sent: interrupted").count(),
+        60,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("interrupted (Ctrl-C): 100 job(s)"),
+        "totals line: {stdout}"
+    );
+    assert!(stdout.contains("40 no answer (may or may not be canceled), 60 not sent"));
+    assert!(
+        stdout.contains(": 0 canceled"),
+        "nothing confirmed: {stdout}"
+    );
+    assert_eq!(count(&emulator, BATCH_ROUTE), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_a_second_ctrl_c_during_cancel_all_exits_130_at_once() {
+    let (_emulator, _home, child) =
+        cancel_all_with_two_batches_in_flight(30_000, &["--json"]).await;
+    ctrl_c(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = Instant::now();
+    ctrl_c(&child);
+    let out = tokio::time::timeout(Duration::from_secs(5), child.wait_with_output())
+        .await
+        .expect("the second Ctrl-C ends the command at once")
+        .unwrap();
+    assert!(second.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
