@@ -404,7 +404,8 @@ async fn run_with_progress(
             if show && !bar.is_hidden() {
                 bar.set_message(message);
             } else if super::progress::enabled(false) {
-                eprintln!("{message}");
+                // On its own line, after the `^C` the terminal echoed.
+                eprintln!("\n{message}");
             }
         }
         // Only the run ends the wait.
