@@ -27,6 +27,7 @@ pub mod robot;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod throttle;
 pub mod tls;
 
 mod admin;

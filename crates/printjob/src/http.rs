@@ -374,13 +374,46 @@ fn certificate_cause(error: &(dyn StdError + 'static)) -> Option<Cause> {
     })
 }
 
-/// A transport error in words: the permanent cause and what to do when there is one, else
-/// the error and its sources.
+/// A transport error in a few words: the permanent cause and what to do when there is one,
+/// else [`short_cause`]. The whole chain of sources (reqwest's, hyper's) is logged at debug
+/// level (`-vv`), not put in the message: the caller names the URL once.
 pub fn describe(error: &reqwest::Error) -> String {
+    tracing::debug!(chain = %error_chain(error), "transport error");
     match is_permanent_transport_error(error) {
         Some(cause) => format!("{cause}; {}", cause.advice()),
-        None => error_chain(error),
+        None => short_cause(error),
     }
+}
+
+/// What went wrong with a request that got no answer, in a few words and without the URL:
+/// `could not connect (Connection refused (os error 111))`, `the request timed out`.
+pub fn short_cause(error: &reqwest::Error) -> String {
+    let innermost = innermost_source(error);
+    let what = if error.is_timeout() {
+        "the request timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the connection failed while reading the answer"
+    } else {
+        "the connection failed"
+    };
+    match innermost {
+        Some(cause) => format!("{what} ({cause})"),
+        None => what.to_owned(),
+    }
+}
+
+/// The last source of `error`'s chain, as text (the operating system's words, e.g.
+/// `Connection refused (os error 111)`), when it has one.
+fn innermost_source(error: &dyn StdError) -> Option<String> {
+    let mut last = None;
+    let mut source = error.source();
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    last
 }
 
 fn error_chain(error: &dyn StdError) -> String {
@@ -467,7 +500,19 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Capped {
         Box::pin(async move {
             let request = reqwest::Request::try_from(request)
                 .map_err(|e| TransportError::Request(e.to_string()))?;
-            let response = self.0.execute(request).await.map_err(BodyError::from)?;
+            let (method, path) = (request.method().clone(), request.url().path().to_owned());
+            let started = std::time::Instant::now();
+            let response = self.0.execute(request).await.map_err(|e| {
+                log_request(&method, &path, None, started, None);
+                BodyError::from(e)
+            })?;
+            log_request(
+                &method,
+                &path,
+                Some(response.status().as_u16()),
+                started,
+                Some(response.headers()),
+            );
             let mut builder = oauth2::http::Response::builder()
                 .status(response.status())
                 .version(response.version());
@@ -480,6 +525,37 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Capped {
                 .map_err(|e| TransportError::Request(e.to_string()))
         })
     }
+}
+
+/// Logs one request on one line at info level (`-v`): method, path (no query: identity
+/// requests carry their secrets in the body, which is never logged), status (or `no answer`),
+/// milliseconds, and the request ids the service answered with (`request-id`,
+/// `client-request-id`, and the identity platform's `x-ms-request-id`).
+pub fn log_request(
+    method: &reqwest::Method,
+    path: &str,
+    status: Option<u16>,
+    started: std::time::Instant,
+    headers: Option<&reqwest::header::HeaderMap>,
+) {
+    let status = status.map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+    let ids = headers.map(request_ids).unwrap_or_default();
+    tracing::info!(
+        target: "printjob::request",
+        "{method} {path} {status} {} ms{ids}",
+        started.elapsed().as_millis()
+    );
+}
+
+/// ` request-id=… client-request-id=…` from a response's headers (empty when none is there).
+fn request_ids(headers: &reqwest::header::HeaderMap) -> String {
+    ["request-id", "client-request-id", "x-ms-request-id"]
+        .iter()
+        .filter_map(|name| {
+            let value = headers.get(*name)?.to_str().ok()?;
+            Some(format!(" {name}={value}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]

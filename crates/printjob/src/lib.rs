@@ -36,6 +36,7 @@ pub use auth::credential::{AccountStatus, DelegatedCredentialBuilder, NoUi, Sign
 pub use auth::id_token::{ClockSkew, SignedInUser};
 pub use auth::interactive::{Browser, ResponseMode, SystemBrowser};
 pub use auth::loopback::RedirectHost;
+pub use auth::provider::needs_admin_consent;
 pub use auth::token::DeviceCodePrompt;
 pub use auth::{
     AuthError, DelegatedCredential, GrantedToken, ProviderError, StaticToken, TokenRequest,

@@ -1,12 +1,12 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
 use super::factory::Factory;
-use super::output::{advice, print_json, print_table};
+use super::output::{advice, count, graph_text, print_json, print_table, Column};
 use super::progress::while_waiting;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use printjob::cancel::JobOutcome;
-use printjob::cancel::{self, CancelReport, CancelRequest, JobSelection, Progress, WaitOptions};
+use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobReport};
+use printjob::cancel::{JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
 use printjob::{Error, ErrorKind, PrintJobId};
@@ -125,7 +125,14 @@ pub async fn printers(factory: &Factory, args: PrintersArgs) -> Result<(), Error
                 ]
             })
             .collect::<Vec<_>>();
-        print_table(&["SHARE ID", "NAME", "STATE"], &rows);
+        print_table(
+            &[
+                Column::keep("SHARE ID"),
+                Column::shorten("NAME"),
+                Column::keep("STATE"),
+            ],
+            &rows,
+        );
         return Ok(());
     }
     let printers = while_waiting(global.json, "Listing printers…", client.printers())
@@ -145,7 +152,15 @@ pub async fn printers(factory: &Factory, args: PrintersArgs) -> Result<(), Error
             ]
         })
         .collect::<Vec<_>>();
-    print_table(&["PRINTER ID", "NAME", "STATE", "SHARED"], &rows);
+    print_table(
+        &[
+            Column::keep("PRINTER ID"),
+            Column::shorten("NAME"),
+            Column::keep("STATE"),
+            Column::keep("SHARED"),
+        ],
+        &rows,
+    );
     Ok(())
 }
 
@@ -162,13 +177,36 @@ const SHARES_ADVICE: &str = "listing printer shares needs the delegated permissi
 PrinterShare.ReadBasic.All; run `printjob login --scope PrinterShare.ReadBasic.All`, or use the \
 share id your administrator gave you with `printjob jobs --share SHARE`";
 
-/// Adds what to do to a sign-in (missing consent) or permission failure of a listing.
+/// Adds what to do to a sign-in (missing consent) or permission failure of a listing: what
+/// happened in the library's words without its own remedy (`— sign in again asking…`, or the
+/// remedy the CLI would word), then this listing's one remedy.
 fn listing_advice(error: Error, advice: &str) -> Error {
     match error.kind() {
         kind @ (ErrorKind::SignIn | ErrorKind::Permission) => {
-            Error::other(kind, format!("{error}\n{advice}"))
+            let said = match &error {
+                Error::Graph(graph) => graph_text(graph, false),
+                other => without_remedy(&other.to_string()),
+            };
+            Error::other(
+                kind,
+                format!("{}; {advice}", super::output::trim_stop(&said)),
+            )
         }
         _ => error,
+    }
+}
+
+/// A provider message (`AADSTS65001: … has not consented to X — what to do (correlation id
+/// …)`) without its `— what to do` part, keeping the ids support asks for.
+fn without_remedy(text: &str) -> String {
+    let Some((said, rest)) = text.split_once(" — ") else {
+        return text.to_owned();
+    };
+    match rest.rfind(" (") {
+        Some(ids) if rest.ends_with(')') && rest[ids..].contains(" id ") => {
+            format!("{said}{}", &rest[ids..])
+        }
+        _ => said.to_owned(),
     }
 }
 
@@ -203,7 +241,12 @@ pub async fn jobs(factory: &Factory, args: JobsArgs) -> Result<(), Error> {
         return print_json(&jobs);
     }
     print_table(
-        &["JOB ID", "STATE", "OWNER", "CREATED"],
+        &[
+            Column::keep("JOB ID"),
+            Column::keep("STATE"),
+            Column::keep("OWNER"),
+            Column::keep("CREATED"),
+        ],
         &jobs.iter().map(job_row).collect::<Vec<_>>(),
     );
     Ok(())
@@ -249,7 +292,7 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
         Some(kind) if global.json => Err(Error::other(kind, summary(&report))),
         Some(kind) => Err(Error::other(
             kind,
-            "not every job was cancelled; the DETAIL column above says why and what to do",
+            "not every job was canceled; the DETAIL column above says why and what to do",
         )),
     }
 }
@@ -353,7 +396,11 @@ async fn confirm_all(
     if ids.is_empty() {
         return Ok(Some(preview));
     }
-    let question = format!("Cancel {} job(s) on {}? [y/N] ", ids.len(), request.target);
+    let question = format!(
+        "Cancel {} on {}? [y/N] ",
+        count(ids.len(), "job", "jobs"),
+        request.target
+    );
     let answer = tokio::task::spawn_blocking(move || {
         eprint!("{question}");
         let mut line = String::new();
@@ -389,6 +436,7 @@ async fn run_with_progress(
         Progress::Resolved { total } if show && total > 1 => {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             bar.set_length(total as u64);
+            super::progress::show_waits_on(&bar, "");
         }
         Progress::Finished(_) => bar.inc(1),
         _ => {}
@@ -402,6 +450,11 @@ async fn run_with_progress(
                 request.grace.as_secs()
             );
             if show && !bar.is_hidden() {
+                // Without the bar's graphic, so that the line fits 80 columns.
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {pos}/{len} jobs {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
                 bar.set_message(message);
             } else if super::progress::enabled(false) {
                 // On its own line, after the `^C` the terminal echoed.
@@ -415,6 +468,7 @@ async fn run_with_progress(
         report = run => report,
         report = stopping => report,
     };
+    super::progress::stop_showing_waits_on(&bar);
     bar.finish_and_clear();
     report
 }
@@ -424,25 +478,25 @@ fn print_report(report: &CancelReport) {
         .results
         .iter()
         .map(|r| {
-            vec![
-                r.job_id.to_string(),
-                r.outcome.name().to_string(),
-                match (&r.outcome, r.remedy().as_ref().and_then(advice)) {
-                    (JobOutcome::Unknown { .. }, _) => format!(
-                        "no answer: may or may not be canceled; check with `{}`",
-                        jobs_command(&report.target)
-                    ),
-                    (JobOutcome::NotSent, _) => {
-                        "not sent: interrupted before its cancel was sent".to_string()
-                    }
-                    (_, Some(advice)) => format!("{}; {advice}", r.describe()),
-                    (_, None) => r.describe(),
-                },
-            ]
+            let detail = match &r.outcome {
+                JobOutcome::Unknown { .. } => format!(
+                    "may or may not be canceled; check with `{}`",
+                    jobs_command(&report.target)
+                ),
+                _ => detail(r),
+            };
+            vec![r.job_id.to_string(), outcome_words(&r.outcome), detail]
         })
         .collect();
     if !rows.is_empty() {
-        print_table(&["JOB ID", "OUTCOME", "DETAIL"], &rows);
+        print_table(
+            &[
+                Column::keep("JOB ID"),
+                Column::keep("OUTCOME"),
+                Column::shorten("DETAIL"),
+            ],
+            &rows,
+        );
     }
     println!("{}", summary(report));
     for line in report.describe_left_out() {
@@ -461,18 +515,83 @@ fn jobs_command(target: &PrintTarget) -> String {
     }
 }
 
+/// An outcome in plain words: `canceled`, `already finished`, `would cancel`, …
+pub fn outcome_words(outcome: &JobOutcome) -> String {
+    match outcome {
+        JobOutcome::Canceled => "canceled",
+        JobOutcome::AlreadyFinished { .. } => "already finished",
+        JobOutcome::NotFound { .. } => "not found",
+        JobOutcome::Forbidden { .. } => "forbidden",
+        JobOutcome::Failed { .. } => "failed",
+        JobOutcome::WouldCancel { .. } => "would cancel",
+        JobOutcome::Unknown { .. } => "no answer",
+        JobOutcome::NotSent => "not sent",
+    }
+    .to_owned()
+}
+
+/// What the OUTCOME column does not already say: the state, the service's error with one
+/// remedy, the wait's result. Empty for a plain `canceled`.
+pub fn detail(report: &JobReport) -> String {
+    let remedy = report.remedy().as_ref().and_then(advice);
+    let mut text = match &report.outcome {
+        JobOutcome::Canceled => String::new(),
+        JobOutcome::AlreadyFinished { state } => format!("the job was already {state}"),
+        JobOutcome::NotFound { error } | JobOutcome::Failed { error } => {
+            graph_text(error, remedy.is_none())
+        }
+        JobOutcome::Forbidden { reason, error } => {
+            let ids: Vec<String> = [
+                error
+                    .request_id
+                    .as_deref()
+                    .map(|id| format!("request-id {id}")),
+                error
+                    .client_request_id
+                    .as_deref()
+                    .map(|id| format!("client-request-id {id}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            format!("{} ({} {})", reason, error.code, ids.join(", "))
+        }
+        JobOutcome::WouldCancel { state: Some(state) } => format!("the job is {state}"),
+        JobOutcome::Unknown { .. } => "may or may not be canceled".to_string(),
+        JobOutcome::NotSent => "interrupted before its cancel was sent".to_string(),
+        _ => String::new(),
+    };
+    if let Some(remedy) = remedy {
+        text = format!("{}; {remedy}", super::output::trim_stop(&text));
+    }
+    if report.wait_timed_out {
+        let last = report
+            .final_state
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let wait = format!("still {last} when the wait deadline passed");
+        text = if text.is_empty() {
+            wait
+        } else {
+            format!("{text}; {wait}")
+        };
+    }
+    text
+}
+
 fn summary(report: &CancelReport) -> String {
     let t = &report.totals;
     if report.dry_run {
         let mut text = format!(
-            "dry run on {}: {} would be cancelled",
+            "dry run on {}: {} would be canceled",
             report.target,
-            count_jobs(t.would_cancel)
+            count(t.would_cancel, "job", "jobs")
         );
         if t.already_finished > 0 {
             text.push_str(&format!(
                 ", {} already finished and would be left as is",
-                count_jobs(t.already_finished)
+                count(t.already_finished, "job", "jobs")
             ));
         }
         text.push_str("; nothing was sent");
@@ -498,8 +617,8 @@ fn summary(report: &CancelReport) -> String {
         ""
     };
     format!(
-        "{interrupted}{} job(s) on {}: {}",
-        t.requested,
+        "{interrupted}{} on {}: {}",
+        count(t.requested, "job", "jobs"),
         report.target,
         parts.join(", ")
     )
@@ -529,14 +648,6 @@ fn state_name(status: Option<&PrinterStatus>) -> String {
 }
 
 /// "1 job", "3 jobs".
-fn count_jobs(n: usize) -> String {
-    if n == 1 {
-        "1 job".to_owned()
-    } else {
-        format!("{n} jobs")
-    }
-}
-
 fn usage(message: &str) -> Error {
     Error::other(ErrorKind::Usage, message)
 }

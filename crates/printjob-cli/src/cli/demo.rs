@@ -4,13 +4,13 @@
 //! loopback listener, PKCE, the token exchange, a token cache (in a temporary directory), the
 //! Graph client and the cancel workflow. Only the identity provider and Graph are local.
 
-use super::output::print_table;
+use super::output::{print_table, Column};
 use super::GlobalArgs;
 use clap::Args;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
 use printjob::model::{PrintJob, PrintJobProcessingState};
 use printjob::DelegatedCredential;
-use printjob::{Browser, SystemBrowser};
+use printjob::{Browser, DeviceCodePrompt, SignInUi, SystemBrowser};
 use printjob::{Error, ErrorKind, PrintJobId, Scope};
 use printjob::{JobFilter, PrintClient, PrintTarget};
 use printjob_emulator::graph::seed::LOBBY_PRINTER;
@@ -49,6 +49,29 @@ impl Browser for RobotBrowser {
             })
             .map(|_| ())
             .map_err(|e| format!("cannot start the automatic sign-in: {e}"))
+    }
+}
+
+/// The sign-in UI of an unattended demo: it opens no browser, so it says neither that one
+/// opened nor that it waits for the user; its spinner says what happens.
+struct UnattendedUi(Arc<super::signin::CliUi>);
+
+impl SignInUi for UnattendedUi {
+    fn browser_opened(&self, _url: &Url) {}
+    fn show_url(&self, url: &Url, error: Option<&str>) {
+        self.0.show_url(url, error);
+    }
+    fn show_device_code(&self, prompt: &DeviceCodePrompt) {
+        self.0.show_device_code(prompt);
+    }
+    fn waiting(&self, _message: &str) {
+        self.0.waiting("signing in unattended");
+    }
+    fn finished(&self) {
+        self.0.finished();
+    }
+    fn notice(&self, message: &str) {
+        self.0.notice(message);
     }
 }
 
@@ -95,7 +118,11 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
         .client_id(seed::PUBLIC_CLIENT_ID)
         .cache_path(home.path().join("token_cache.json"))
         .browser(browser)
-        .ui(super::signin::CliUi::for_output(false))
+        .ui(if auto {
+            Arc::new(UnattendedUi(super::signin::CliUi::for_output(false))) as Arc<dyn SignInUi>
+        } else {
+            super::signin::CliUi::for_output(false)
+        })
         .timeout(Duration::from_secs(if auto { 60 } else { 300 }))
         .build()?;
 
@@ -175,7 +202,14 @@ fn print_jobs(jobs: &[PrintJob]) {
             ]
         })
         .collect();
-    print_table(&["   JOB", "STATE", "OWNER"], &indent(rows));
+    print_table(
+        &[
+            Column::keep("   JOB"),
+            Column::keep("STATE"),
+            Column::keep("OWNER"),
+        ],
+        &indent(rows),
+    );
 }
 
 fn indent(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
@@ -191,9 +225,22 @@ fn print_report(report: &CancelReport) {
     let rows: Vec<Vec<String>> = report
         .results
         .iter()
-        .map(|r| vec![r.job_id.to_string(), r.describe()])
+        .map(|r| {
+            vec![
+                r.job_id.to_string(),
+                super::cancel::outcome_words(&r.outcome),
+                super::cancel::detail(r),
+            ]
+        })
         .collect();
-    print_table(&["   JOB", "RESULT"], &indent(rows));
+    print_table(
+        &[
+            Column::keep("   JOB"),
+            Column::keep("RESULT"),
+            Column::shorten("DETAIL"),
+        ],
+        &indent(rows),
+    );
 }
 
 /// Checks that every step did what it said; the demo exits 0 only then.

@@ -1,36 +1,108 @@
-//! Output helpers: logging set-up, errors, JSON and simple tables.
+//! Output helpers: logging set-up, errors, JSON and tables that fit the terminal.
 
-use printjob::{Error, Remedy, Setting};
+use printjob::{Error, GraphError, Remedy, Setting};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-/// Logs go to stderr; `-v` raises the level, `RUST_LOG` overrides it.
+/// Logs go to stderr. Without `-v` nothing is logged: what a person must know reaches them
+/// once, as a `warning:` or `error:` line (the library's notices and errors), never twice.
+/// `-v` logs printjob's own events at info level, among them one line per identity and Graph
+/// request (method, path, status, milliseconds, request ids); `-vv` printjob's debug events;
+/// `-vvv` everything, the HTTP libraries' internals included. `RUST_LOG` overrides the level.
+/// Colour only when stderr is a terminal. Whatever the level, Graph's retry events also feed
+/// the spinner or bar on screen ([`super::progress::RetryFeed`]).
 pub fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
+    use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_filter(verbose)));
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(verbose >= 3)
+        .with_filter(filter);
+    let feed = super::progress::RetryFeed.with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(super::progress::RETRY_TARGET, tracing::Level::INFO),
+    );
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(feed)
         .try_init();
+}
+
+/// The `EnvFilter` directive for `-v` counted `verbose` times.
+pub fn log_filter(verbose: u8) -> &'static str {
+    match verbose {
+        0 => "off",
+        1 => "printjob=info,printjob_cli=info",
+        2 => "printjob=debug,printjob_cli=debug",
+        _ => "trace",
+    }
 }
 
 /// Prints an error for a person on stderr: what happened (the library's words) and, when the
 /// library knows a remedy, what to do in this command line's terms.
 pub fn print_error(error: &Error) {
-    match error.remedy().and_then(|r| advice(&r)) {
-        Some(advice) => eprintln!("error: {error}; {advice}"),
-        None => eprintln!("error: {error}"),
+    eprintln!("error: {}", error_text(error));
+}
+
+/// An error in one sentence with one remedy: the library's words, and this command line's
+/// advice when the library knows a remedy (a Graph error's own hint is left out then: it says
+/// the same in the library's terms).
+pub fn error_text(error: &Error) -> String {
+    let advice = error.remedy().and_then(|r| advice(&r));
+    let said = match error {
+        Error::Graph(graph) => graph_text(graph, advice.is_none()),
+        other => other.to_string(),
+    };
+    match advice {
+        Some(advice) => format!("{}; {advice}", trim_stop(&said)),
+        None => said,
     }
+}
+
+/// A Graph error for a person: what failed, Graph's status, code and message, the hint when
+/// `with_hint`, then the request ids support asks for. `list jobs of printer P failed: 404
+/// itemNotFound: The printer 'P' was not found (request-id …, client-request-id …)`.
+pub fn graph_text(error: &GraphError, with_hint: bool) -> String {
+    let mut text = format!("{} failed: ", error.operation);
+    if let Some(status) = error.status {
+        text.push_str(&format!("{status} "));
+    }
+    text.push_str(&format!("{}: {}", error.code, trim_stop(&error.message)));
+    if let Some(hint) = error.hint.as_deref().filter(|_| with_hint) {
+        text.push_str(&format!("; {}", trim_stop(hint)));
+    }
+    let ids: Vec<String> = [
+        error
+            .request_id
+            .as_deref()
+            .map(|id| format!("request-id {id}")),
+        error
+            .client_request_id
+            .as_deref()
+            .map(|id| format!("client-request-id {id}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !ids.is_empty() {
+        text.push_str(&format!(" ({})", ids.join(", ")));
+    }
+    text
+}
+
+/// `text` without a final full stop, so that a clause can follow it (`…was not found; check…`,
+/// not `…was not found.; check…`).
+pub fn trim_stop(text: &str) -> &str {
+    let text = text.trim_end();
+    text.strip_suffix('.').unwrap_or(text)
 }
 
 /// A library [`Remedy`] worded as advice naming this command line's commands, flags and
@@ -43,10 +115,20 @@ pub fn advice(remedy: &Remedy) -> Option<String> {
         }
         Remedy::SignInWithScopes(scopes) => {
             let flags: Vec<String> = scopes.iter().map(|s| format!("--scope {s}")).collect();
-            format!(
-                "run `printjob login {}` (an administrator may have to consent)",
-                flags.join(" ")
-            )
+            let admin: Vec<&str> = scopes
+                .iter()
+                .map(|s| s.as_str())
+                .filter(|s| printjob::needs_admin_consent(s))
+                .collect();
+            let note = if admin.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (an administrator must consent to {} first)",
+                    admin.join(" and ")
+                )
+            };
+            format!("run `printjob login {}`{note}", flags.join(" "))
         }
         Remedy::SignInWithBrowser => {
             "sign in with the browser instead (`printjob login` without --device-code)".to_string()
@@ -101,36 +183,138 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     Ok(())
 }
 
-/// Prints rows as a left-aligned table with a header row.
-pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|cell| escape_controls(cell, Keep::Nothing).into_owned())
-                .collect()
-        })
-        .collect();
-    let rows = &rows;
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
-            }
+/// How a table column behaves when the table is wider than the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// Never shortened: ids and user names must stay whole to be copied.
+    Keep,
+    /// Free text (a name, a detail) shortened with `…` to fit.
+    Shorten,
+}
+
+/// A table column: its heading and how it fits.
+#[derive(Debug, Clone, Copy)]
+pub struct Column<'a> {
+    /// The heading (upper case by convention).
+    pub title: &'a str,
+    /// Whether it may be shortened.
+    pub fit: Fit,
+}
+
+impl<'a> Column<'a> {
+    /// A column that is never shortened.
+    pub const fn keep(title: &'a str) -> Self {
+        Column {
+            title,
+            fit: Fit::Keep,
         }
     }
-    let line = |cells: Vec<&str>| {
+    /// A free-text column shortened with `…` when the table is too wide.
+    pub const fn shorten(title: &'a str) -> Self {
+        Column {
+            title,
+            fit: Fit::Shorten,
+        }
+    }
+}
+
+/// The narrowest a shortened column becomes.
+const MIN_SHORTENED: usize = 8;
+
+/// Prints rows as a left-aligned table with a header row on stdout. A column with no text in
+/// any row is left out. On a terminal the table fits its width: [`Fit::Shorten`] columns are
+/// cut with `…`, widest first; piped output is never cut (a script reads every character).
+pub fn print_table(columns: &[Column<'_>], rows: &[Vec<String>]) {
+    for line in table_lines(columns, rows, stdout_width()) {
+        println!("{line}");
+    }
+}
+
+/// The width of the terminal standard output is, if it is one.
+fn stdout_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
+}
+
+/// The lines of [`print_table`], fitted to `width` when given.
+pub fn table_lines(
+    columns: &[Column<'_>],
+    rows: &[Vec<String>],
+    width: Option<usize>,
+) -> Vec<String> {
+    let cell = |row: &Vec<String>, i: usize| -> String {
+        row.get(i)
+            .map(|c| escape_controls(c, Keep::Nothing).into_owned())
+            .unwrap_or_default()
+    };
+    let shown: Vec<usize> = (0..columns.len())
+        .filter(|&i| rows.is_empty() || rows.iter().any(|r| !cell(r, i).is_empty()))
+        .collect();
+    let header: Vec<String> = shown.iter().map(|&i| columns[i].title.to_owned()).collect();
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| shown.iter().map(|&i| cell(r, i)).collect())
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &body {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    if let Some(width) = width {
+        let fits: Vec<Fit> = shown.iter().map(|&i| columns[i].fit).collect();
+        shrink(&mut widths, &fits, width);
+    }
+    let line = |cells: &[String]| {
         let parts: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .map(|(c, &w)| format!("{:<w$}", shorten(c, w)))
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        parts.join("  ").trim_end().to_owned()
     };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
+    std::iter::once(line(&header))
+        .chain(body.iter().map(|r| line(r)))
+        .collect()
+}
+
+/// Narrows the widest [`Fit::Shorten`] column, one character at a time, until the table
+/// (columns and two-space gaps) fits `width` or every such column is [`MIN_SHORTENED`] wide.
+fn shrink(widths: &mut [usize], fits: &[Fit], width: usize) {
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    while total(widths) > width {
+        let widest = widths
+            .iter()
+            .zip(fits)
+            .enumerate()
+            .filter(|(_, (w, f))| **f == Fit::Shorten && **w > MIN_SHORTENED)
+            .max_by_key(|(_, (w, _))| **w)
+            .map(|(i, _)| i);
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => return,
+        }
+    }
+}
+
+/// `text` cut to `width` characters, the last one `…`, when longer.
+fn shorten(text: &str, width: usize) -> Cow<'_, str> {
+    if text.chars().count() <= width {
+        return Cow::Borrowed(text);
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    Cow::Owned(format!("{kept}…"))
+}
+
+/// `n` and the noun, singular or plural: `1 job`, `3 jobs`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
     }
 }
 
@@ -252,7 +436,12 @@ mod tests {
         let scope = Scope::new("PrinterShare.ReadBasic.All").unwrap();
         assert_eq!(
             advice(&Remedy::SignInWithScopes(vec![scope])).unwrap(),
-            "run `printjob login --scope PrinterShare.ReadBasic.All` (an administrator may have to consent)"
+            "run `printjob login --scope PrinterShare.ReadBasic.All`"
+        );
+        let admin = Scope::new("Printer.Read.All").unwrap();
+        assert_eq!(
+            advice(&Remedy::SignInWithScopes(vec![admin])).unwrap(),
+            "run `printjob login --scope Printer.Read.All` (an administrator must consent to Printer.Read.All first)"
         );
         assert_eq!(
             advice(&Remedy::SignIn).unwrap(),
@@ -265,5 +454,85 @@ mod tests {
         .unwrap();
         assert!(check.contains("PRINTJOB_CLIENT_ID"), "{check}");
         assert!(check.contains("--tenant"), "{check}");
+    }
+
+    fn rows(cells: &[&[&str]]) -> Vec<Vec<String>> {
+        cells
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_table_fits_the_terminal_by_shortening_free_text_only() {
+        let long = "x".repeat(200);
+        let lines = table_lines(
+            &[
+                Column::keep("JOB ID"),
+                Column::keep("OWNER"),
+                Column::shorten("DETAIL"),
+            ],
+            &rows(&[&["101", "adele@contoso.onmicrosoft.com", &long]]),
+            Some(80),
+        );
+        for line in &lines {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+        assert!(
+            lines[1].starts_with("101     adele@contoso.onmicrosoft.com  xxx"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with('…'), "{}", lines[1]);
+    }
+
+    #[test]
+    fn a_table_off_a_terminal_is_never_shortened() {
+        let long = "x".repeat(200);
+        let lines = table_lines(
+            &[Column::keep("ID"), Column::shorten("DETAIL")],
+            &rows(&[&["1", &long]]),
+            None,
+        );
+        assert!(lines[1].ends_with(&long));
+    }
+
+    #[test]
+    fn a_column_empty_in_every_row_is_left_out() {
+        let lines = table_lines(
+            &[
+                Column::keep("SHARE ID"),
+                Column::shorten("NAME"),
+                Column::keep("STATE"),
+            ],
+            &rows(&[&["s1", "Lobby", ""], &["s2", "Finance", ""]]),
+            None,
+        );
+        assert_eq!(lines[0], "SHARE ID  NAME");
+    }
+
+    #[test]
+    fn a_graph_error_with_a_remedy_says_the_remedy_once() {
+        let error: Error = GraphError::from_response(
+            "cancel job 999 on printer P",
+            404,
+            br#"{"error":{"code":"itemNotFound","message":"The print job '999' was not found."}}"#,
+            (Some("r1".into()), None),
+        )
+        .into();
+        let text = error_text(&error);
+        assert_eq!(
+            text,
+            "cancel job 999 on printer P failed: 404 itemNotFound: The print job '999' was not found \
+             (request-id r1); copy the id exactly as `printjob printers` or `printjob jobs PRINTER` \
+             lists it (use --share for a printer share id)"
+        );
+    }
+
+    #[test]
+    fn verbosity_zero_logs_nothing_and_only_three_vs_log_the_http_libraries() {
+        assert_eq!(log_filter(0), "off");
+        assert!(!log_filter(1).contains("hyper") && !log_filter(2).contains("trace"));
+        assert_eq!(log_filter(3), "trace");
     }
 }

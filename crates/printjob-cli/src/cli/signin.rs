@@ -126,8 +126,10 @@ impl CliUi {
 }
 
 impl SignInUi for CliUi {
-    fn browser_opened(&self, _url: &Url) {
-        eprintln!("Opened the sign-in page in your browser.");
+    fn browser_opened(&self, url: &Url) {
+        // the URL every time (as gh and az print it): a person can copy it into another browser
+        eprintln!("Opened the sign-in page in your browser. If it did not appear, open this URL:");
+        eprintln!("{url}");
     }
 
     fn show_url(&self, url: &Url, browser_error: Option<&str>) {

@@ -1303,7 +1303,7 @@ async fn a_server_that_never_answers_ends_in_a_timeout_error_after_the_retries()
     assert_eq!(error.status, None);
     assert_eq!(error.attempts, 2);
     let text = error.to_string();
-    assert!(text.contains("timed out"), "{text}");
+    assert!(text.contains("did not answer in time"), "{text}");
     assert!(text.contains("gave up after 2 attempts"), "{text}");
     assert_eq!(error.kind(), ErrorKind::Service);
 }

@@ -433,7 +433,7 @@ async fn a_dry_run_that_could_read_its_jobs_exits_0_and_says_what_would_happen()
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("1 job would be cancelled, 1 job already finished and would be left as is; nothing was sent"),
+        stdout.contains("1 job would be canceled, 1 job already finished and would be left as is; nothing was sent"),
         "{}",
         text(&out)
     );

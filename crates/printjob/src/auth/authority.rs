@@ -159,13 +159,22 @@ async fn fetch_document(
 ) -> Result<Fetched, AuthError> {
     let url = discovery_url_in(authority, tenant, layout)?;
     tracing::debug!(%url, "fetching the OpenID configuration");
+    let started = std::time::Instant::now();
     let response = http.get(url.clone()).send().await.map_err(|e| {
+        crate::http::log_request(&reqwest::Method::GET, url.path(), None, started, None);
         AuthError::Network(format!(
             "cannot reach the identity provider at {url}: {}; check the authority URL and your network",
             crate::http::describe(&e)
         ))
     })?;
     let status = response.status();
+    crate::http::log_request(
+        &reqwest::Method::GET,
+        url.path(),
+        Some(status.as_u16()),
+        started,
+        Some(response.headers()),
+    );
     let body = crate::http::read_text_capped(response).await.map_err(|e| {
         AuthError::Network(format!(
             "cannot read the discovery document from {url}: {e}"

@@ -506,21 +506,47 @@ pub trait Browser: Send + Sync {
     fn open(&self, url: &url::Url) -> Result<(), String>;
 }
 
-/// The user's browser: `$BROWSER` when set (like git and gh), else the platform's opener
-/// (the `open` crate). The browser process is not waited for.
+/// The user's browser: `$BROWSER` when set (like git and gh), else the platform's openers
+/// (the `open` crate's commands: `xdg-open`, `gio open`, … on Linux, `open` on macOS). A
+/// command counts as having opened the page only if it exits successfully, or is still running
+/// (a browser that stays in the foreground) after [`BROWSER_CHECK`]; a command that exits with
+/// a failure status within that time did not open anything (`BROWSER=false`), and the next
+/// one is tried.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemBrowser;
 
+/// How long a browser command is watched for a failing exit status before it is taken to be a
+/// browser that stays running. Openers (`xdg-open`, `open`, a remote-control `firefox URL`)
+/// exit within a few milliseconds; the wait ends as soon as the command exits.
+pub const BROWSER_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Browser for SystemBrowser {
     fn open(&self, url: &url::Url) -> Result<(), String> {
-        tracing::debug!(url = %url, "opening the sign-in page");
+        tracing::debug!("opening the sign-in page");
         match std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
             Some(browser) => open_with_browser_variable(&browser, url.as_str()),
-            None => open::that_detached(url.as_str()).map_err(|e| {
-                format!("could not start the system browser ({e}); open the URL yourself")
-            }),
+            None => open_with_system_opener(url.as_str()),
         }
     }
+}
+
+/// Tries the platform's openers in turn; the first that succeeds wins.
+fn open_with_system_opener(url: &str) -> Result<(), String> {
+    let mut failures = Vec::new();
+    for command in open::commands(url) {
+        let program = command.get_program().to_string_lossy().into_owned();
+        match run_checked(command) {
+            Ok(()) => return Ok(()),
+            Err(e) => failures.push(format!("`{program}` {e}")),
+        }
+    }
+    if failures.is_empty() {
+        return Err("this system has no command that opens a browser".into());
+    }
+    Err(format!(
+        "no system browser opened ({})",
+        failures.join("; ")
+    ))
 }
 
 /// The separator between commands in `$BROWSER` (the platform's path-list separator).
@@ -612,20 +638,37 @@ fn split_words(line: &str) -> Vec<String> {
     words
 }
 
-/// Starts `argv` without a shell, with stdin and stdout closed (a browser's chatter must not
-/// end up in printjob's output), and reaps it on a background thread without waiting for it.
+/// Starts `argv` without a shell (see [`run_checked`]).
 fn spawn_detached(argv: &[String]) -> Result<(), String> {
     let (program, args) = argv.split_first().ok_or("empty command")?;
-    let mut child = Command::new(program)
-        .args(args)
+    let mut command = Command::new(program);
+    command.args(args);
+    run_checked(command)
+}
+
+/// Starts `command` with stdin and stdout closed (a browser's chatter must not end up in
+/// printjob's output) and watches it for [`BROWSER_CHECK`]: an exit with a failure status in
+/// that time is an error; a successful exit, or a command still running then, is success. A
+/// command still running is reaped on a background thread without waiting for it.
+fn run_checked(mut command: Command) -> Result<(), String> {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
-        .map_err(|e| e.to_string())?;
-    let name = program.clone();
+        .map_err(|e| format!("could not be started ({e})"))?;
+    let started = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("failed ({status})")),
+            Ok(None) if started.elapsed() >= BROWSER_CHECK => break,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(e) => return Err(format!("could not be watched ({e})")),
+        }
+    }
     std::thread::spawn(move || match child.wait() {
-        Ok(status) => tracing::debug!(browser = %name, %status, "browser command exited"),
-        Err(e) => tracing::debug!(browser = %name, error = %e, "could not wait for the browser"),
+        Ok(status) => tracing::debug!(%status, "browser command exited"),
+        Err(e) => tracing::debug!(error = %e, "could not wait for the browser"),
     });
     Ok(())
 }
@@ -1020,6 +1063,29 @@ mod tests {
             "http://localhost:1/",
         );
         assert_eq!(result, Ok(()));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn browser_command_that_exits_with_failure_did_not_open_the_page() {
+        let err = open_with_browser_variable(&OsString::from("false"), "http://localhost:1/")
+            .unwrap_err();
+        assert!(err.contains("`false`: failed (exit status: 1)"), "{err}");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn browser_command_still_running_after_the_check_counts_as_opened() {
+        let started = std::time::Instant::now();
+        // a shell that ignores the URL (its `$0`) and stays running, as a text-mode browser does
+        let result = open_with_browser_variable(
+            &OsString::from("sh -c 'sleep 3' browser"),
+            "http://localhost:1/",
+        );
+        assert_eq!(result, Ok(()));
+        let waited = started.elapsed();
+        assert!(waited >= BROWSER_CHECK, "{waited:?}");
+        assert!(waited < std::time::Duration::from_secs(3), "{waited:?}");
     }
 
     #[test]

@@ -130,6 +130,17 @@ fn scope_list(scopes: &[Scope]) -> String {
     }
 }
 
+/// Whether a delegated permission can only be consented to by an administrator: the `.All`
+/// permissions of Universal Print (`Printer.Read.All`, the `PrintJob.*.All` ones) do;
+/// `PrinterShare.ReadBasic.All` and `User.ReadBasic.All` do not (users consent to them).
+pub fn needs_admin_consent(scope: &str) -> bool {
+    let short = scope.rsplit('/').next().unwrap_or(scope);
+    short.ends_with(".All")
+        && !["PrinterShare.ReadBasic.All", "User.ReadBasic.All"]
+            .iter()
+            .any(|user| short.eq_ignore_ascii_case(user))
+}
+
 /// Turns a provider error into an [`AuthError::Provider`] whose message says what happened and
 /// whose [`Remedy`] says what would fix it (the caller words it).
 pub fn provider_error(error: ProviderError, ctx: &ErrorContext) -> AuthError {
@@ -151,9 +162,22 @@ fn explain(e: &ProviderError, ctx: &ErrorContext) -> (String, Option<Remedy>) {
             .filter(|s| !s.is_oidc())
             .cloned()
             .collect();
+        let admin: Vec<&str> = asked
+            .iter()
+            .map(Scope::as_str)
+            .filter(|s| needs_admin_consent(s))
+            .collect();
+        let who = if admin.is_empty() {
+            "sign in again asking for these permissions and accept the consent page".to_owned()
+        } else {
+            format!(
+                "{} can only be consented to by an administrator: ask one to grant consent, then sign in again",
+                admin.join(" and ")
+            )
+        };
         (
             format!(
-                "AADSTS65001: the user or an administrator has not consented to {scopes} — ask an admin to grant consent or sign in again asking for these permissions and accept the consent page; permissions ending in .All need an administrator's consent first"
+                "AADSTS65001: the user or an administrator has not consented to {scopes} — {who}"
             ),
             Some(Remedy::SignInWithScopes(asked)),
         )
@@ -229,5 +253,21 @@ pub fn needs_interaction(error: &AuthError) -> bool {
         ),
         AuthError::InteractionRequired { .. } => true,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_administrator_permissions_are_said_to_need_an_administrator() {
+        assert!(needs_admin_consent("Printer.Read.All"));
+        assert!(needs_admin_consent("PrintJob.ReadWriteBasic.All"));
+        assert!(!needs_admin_consent("PrinterShare.ReadBasic.All"));
+        assert!(!needs_admin_consent(
+            "https://graph.microsoft.com/PrinterShare.ReadBasic.All"
+        ));
+        assert!(!needs_admin_consent("PrintJob.ReadWriteBasic"));
     }
 }

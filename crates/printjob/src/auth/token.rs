@@ -466,7 +466,7 @@ mod tests {
     fn consent_missing_asks_for_admin_consent_naming_the_scopes() {
         let error = provider_error(entra(65001, "invalid_grant"), &ctx());
         let msg = error.to_string();
-        assert!(msg.starts_with("AADSTS65001: the user or an administrator has not consented to PrintJob.ReadWriteBasic — ask an admin to grant consent"), "{msg}");
+        assert!(msg.starts_with("AADSTS65001: the user or an administrator has not consented to PrintJob.ReadWriteBasic — sign in again asking for these permissions and accept the consent page"), "{msg}");
         assert!(msg.contains("correlation id c1"), "{msg}");
         assert_eq!(
             error.remedy(),

@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod pace;
 mod report;
 mod select;
 

@@ -154,8 +154,14 @@ impl PrintClient {
                 }
                 Attempt::Retry(after, error) => (after, error),
             };
-            self.wait_or_give_up(&mut retry, failure, &client_request_id, interrupt)
-                .await?;
+            self.wait_or_give_up(
+                &mut retry,
+                failure,
+                &call.url,
+                &client_request_id,
+                interrupt,
+            )
+            .await?;
             auth.next.force_refresh = false;
             auth.next.claims = None;
         }
@@ -165,15 +171,20 @@ impl PrintClient {
         &self,
         retry: &mut RetryState,
         (after, error): (Option<Duration>, GraphError),
+        url: &Url,
         client_request_id: &str,
         interrupt: Option<&Interrupt>,
     ) -> Result<(), Error> {
         match retry.next_delay(after, self.inner.options.jitter.next()) {
             Ok(delay) => {
-                tracing::debug!(
+                // A command line shows this while it waits ("retrying in 5 s: 429 Too Many
+                // Requests"): `status` is 0 when no answer came (`code` then says why).
+                tracing::info!(
                     operation = %error.operation,
                     code = %error.code,
-                    delay_ms = delay.as_millis() as u64,
+                    status = error.status.unwrap_or(0),
+                    host = url.host_str().unwrap_or_default(),
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                     attempt = retry.attempts(),
                     "retrying a Graph request"
                 );
@@ -234,7 +245,8 @@ impl PrintClient {
                     // Worded like reqwest's own timeout (`transport_failure`): whichever of the two
                     // fires first, the user reads the same cause.
                     format!(
-                        "the request timed out (Microsoft Graph did not answer within {:.1} s)",
+                        "{} did not answer in time (within {:.1} s)",
+                        call.url.host_str().unwrap_or("Microsoft Graph"),
                         limit.as_secs_f64()
                     ),
                 )
@@ -244,16 +256,22 @@ impl PrintClient {
     }
 
     async fn attempt(&self, call: &Call, token: &GrantedToken, client_request_id: &str) -> Attempt {
+        let started = std::time::Instant::now();
+        let path = logged_path(&call.url);
         let response = match self.send(call, token, client_request_id).await {
             Ok(response) => response,
-            Err(error) => return transport_failure(&call.operation, &error),
+            Err(error) => {
+                crate::http::log_request(&call.method, &path, None, started, None);
+                return transport_failure(&call.operation, &call.url, &error);
+            }
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        crate::http::log_request(&call.method, &path, Some(status), started, Some(&headers));
         let body = match crate::http::read_capped(response, crate::http::MAX_BODY_BYTES).await {
             Ok(body) => body,
             Err(crate::http::BodyError::Transport(error)) => {
-                return transport_failure(&call.operation, &error)
+                return transport_failure(&call.operation, &call.url, &error)
             }
             Err(too_large) => {
                 return Attempt::Fail(GraphError::transport(
@@ -327,17 +345,27 @@ impl AuthStep {
     }
 }
 
-fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {
+/// The path and query of a Graph URL for the request log (Graph's queries carry no secret:
+/// `$filter` names a user at most, which the job listing shows anyway).
+fn logged_path(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+fn transport_failure(operation: &str, url: &Url, error: &reqwest::Error) -> Attempt {
     if let Some(cause) = crate::http::is_permanent_transport_error(error) {
         let error = GraphError::transport(operation, cause.code(), cause.to_string());
         return Attempt::Fail(error.with_hint(cause.advice()));
     }
+    let host = url.host_str().unwrap_or("Microsoft Graph");
     let (code, what) = if error.is_timeout() {
-        (codes::TIMEOUT, "the request timed out")
+        (codes::TIMEOUT, format!("{host} did not answer in time"))
     } else if error.is_connect() {
         (
             codes::CONNECTION_FAILED,
-            "could not connect to Microsoft Graph",
+            format!("cannot connect to {host}"),
         )
     } else if error.is_builder() {
         return Attempt::Fail(GraphError::transport(
@@ -348,12 +376,17 @@ fn transport_failure(operation: &str, error: &reqwest::Error) -> Attempt {
     } else {
         (
             codes::CONNECTION_FAILED,
-            "the connection failed before the response was complete",
+            format!("the connection to {host} failed before the response was complete"),
         )
     };
-    let detail = std::error::Error::source(error)
-        .map(|s| format!(" ({s})"))
-        .unwrap_or_default();
+    // the operating system's words (`Connection refused (os error 111)`), not reqwest's chain
+    // (which is logged at -vv by `describe`)
+    let detail = crate::http::short_cause(error);
+    let detail = match detail.find('(') {
+        Some(open) => format!(" {}", &detail[open..]),
+        None => String::new(),
+    };
+    tracing::debug!(cause = %crate::http::describe(error), "Graph request got no answer");
     Attempt::Retry(
         None,
         GraphError::transport(operation, code, format!("{what}{detail}"))
