@@ -51,9 +51,12 @@ pub use graph::model;
 pub use graph::names::{check_name as check_target_name, resolve as resolve_target};
 pub use graph::retry::{Jitter, Sleeper};
 pub use graph::{
-    Creator, GraphError, JobCancel, JobFilter, PrintClient, PrintClientBuilder, PrintClientOptions,
+    Creator, GraphError, JobFilter, PrintClient, PrintClientBuilder, PrintClientOptions,
     PrintTarget, RetryPolicy,
 };
+// The result type of `PrintClient::cancel_batch`, which the cancel protocol (`cancel/`) gives
+// the client.
+pub use cancel::api::JobCancel;
 
 // Configuration, ids, time and errors. `CONSUMER_TENANT_GUID`, `is_guid` and
 // `strip_graph_resource` are facts about Microsoft's identifiers that the emulator needs as much

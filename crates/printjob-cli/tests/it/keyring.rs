@@ -501,7 +501,8 @@ async fn without_a_session_bus_auto_uses_the_file_with_a_notice_and_secret_servi
     let out = flag("vault").output().await.expect("run printjob");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("unknown token cache store \"vault\""),
+        text(&out.stderr).contains("invalid value 'vault' for '--cache-store <STORE>'")
+            && text(&out.stderr).contains("auto, secret-service, file"),
         "{}",
         text(&out.stderr)
     );

@@ -443,7 +443,7 @@ async fn login_on_a_port_in_use_names_the_port_flag() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
-        Some(crate::harness::exit_code(printjob::ErrorKind::SignIn)),
+        Some(crate::harness::exit_code(printjob::ErrorKind::Usage)),
         "{stderr}"
     );
     assert!(

@@ -26,6 +26,9 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod api;
+mod batch;
+mod outcome;
 mod pace;
 mod report;
 mod select;
@@ -36,13 +39,13 @@ pub use select::{list_jobs, SelectedJobs, SelectionNote};
 
 use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
-use crate::graph::error::codes;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{error_says_all, AfterFailure, GraphError, Tried};
 use crate::graph::{JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
-use crate::stop::{self, Interrupt};
+use crate::stop::Interrupt;
+use batch::send_batch;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
+use outcome::{outcome_of, Tried};
 use select::Selector;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -593,7 +596,7 @@ async fn cancel_pool(
             Some((n, chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
                 sent.remove(&n);
                 for (candidate, result) in chunk.into_iter().zip(results?) {
-                    let outcome = outcome_of(client, target, &candidate, result, interrupt).await;
+                    let outcome = outcome_of(client, target, &candidate.id, result, interrupt).await;
                     outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
                 }
             }
@@ -671,15 +674,11 @@ async fn send_chunk(
 ) -> Result<Vec<Tried>, Error> {
     if let [only] = chunk {
         return Ok(vec![
-            client
-                .try_cancel_on(printer, target, &only.id, interrupt)
-                .await?,
+            Tried::single(client, printer, target, &only.id, interrupt).await?,
         ]);
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-    client
-        .try_cancel_batch_on(printer, target, &ids, interrupt)
-        .await
+    send_batch(client, printer, target, &ids, interrupt).await
 }
 
 /// Reads each job's state; finished, missing and forbidden jobs are reported right away.
@@ -731,58 +730,6 @@ async fn pre_check(
     }
     keep.sort_by_key(|c| c.index);
     Ok(keep)
-}
-
-/// Turns a cancel as sent into an outcome, through the client's one post-failure check (a
-/// failed cancel of a job that is finished is reported as such; a retried one that did cancel
-/// is a success). After a stop the check (a read) is not made: see [`unchecked_outcome`].
-async fn outcome_of(
-    client: &PrintClient,
-    target: &PrintTarget,
-    candidate: &Candidate,
-    tried: Tried,
-    interrupt: Option<&Interrupt>,
-) -> JobOutcome {
-    let error = match tried.result {
-        Ok(()) => return JobOutcome::Canceled,
-        Err(error) => error,
-    };
-    if error.is_unanswered_after_stop() || stop::is_stopped(interrupt) {
-        return unchecked_outcome(error, tried.retried);
-    }
-    let check = client.after_failed_cancel(target, &candidate.id, error.clone(), tried.retried);
-    let checked = tokio::select! {
-        biased;
-        checked = check => checked,
-        () = stopped(interrupt) => return unchecked_outcome(error, tried.retried),
-    };
-    match checked {
-        AfterFailure::CanceledByUs => JobOutcome::Canceled,
-        AfterFailure::Finished { state, .. } => JobOutcome::AlreadyFinished { state },
-        AfterFailure::Failed(error) => JobOutcome::from_error(error),
-    }
-}
-
-/// A failed cancel's outcome without reading the job (the run was stopped): `unknown` when its
-/// request was not sent again or not answered, or when it was sent more than once and the
-/// error leaves open whether an earlier send took effect; otherwise the error.
-fn unchecked_outcome(error: GraphError, retried: bool) -> JobOutcome {
-    if error.is_unanswered_after_stop() {
-        let kept = error.code == codes::NOT_RESENT;
-        return JobOutcome::Unknown {
-            reason: error.message.clone(),
-            error: kept.then_some(error),
-        };
-    }
-    if retried && !error_says_all(&error) {
-        return JobOutcome::Unknown {
-            reason: "its cancel was sent more than once and then failed; the job was not read \
-                     after the stop to see whether an earlier send took effect"
-                .into(),
-            error: Some(error),
-        };
-    }
-    JobOutcome::from_error(error)
 }
 
 /// Polls every cancelled job until it is final or the deadline passes (a poll still in flight

@@ -1,7 +1,7 @@
 //! The one retry decision: an answer's status and headers (and, for a `403`, its Graph error)
 //! in; *done*, *retry after*, *re-authenticate with claims* or *fail* out. A single request
 //! ([`super::request`]), a whole `$batch` (the same path) and each answer inside a batch
-//! ([`super::client`]) all ask [`decide`]; what they do with the decision (sleep by the retry
+//! (`crate::cancel`'s batch round) all ask [`decide`]; what they do with the decision (sleep by the retry
 //! policy, ask the token source again, report the error) is theirs.
 //!
 //! The rules and their sources (docs/graph-conformance.md):
@@ -29,6 +29,7 @@ use super::batch::BatchResponseItem;
 use super::challenge::parse_claims_challenge;
 use super::error::GraphError;
 use super::retry::parse_retry_after;
+use super::status::is_retryable_status;
 use reqwest::header::HeaderMap;
 use std::time::{Duration, SystemTime};
 
@@ -79,11 +80,6 @@ impl Headers for BatchResponseItem {
 /// batch body is retried whole).
 pub(crate) fn batch_answer_carries_responses(status: u16) -> bool {
     (200..300).contains(&status) || status == 424
-}
-
-/// Whether a status is worth sending again: `429`, `503`, `504` (row G9).
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 503 | 504)
 }
 
 /// The decision for one answer. `error` is the answer's Graph error (read from its body), if

@@ -208,7 +208,7 @@ impl GraphError {
     /// Whether retrying may help: 429 / 503 / 504, or no response at all.
     pub fn is_transient(&self) -> bool {
         match self.status {
-            Some(status) => super::decision::is_retryable_status(status),
+            Some(status) => super::status::is_retryable_status(status),
             None => {
                 self.code != codes::INVALID_RESPONSE
                     && !crate::http::Cause::is_permanent_code(&self.code)

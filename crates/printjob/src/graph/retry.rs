@@ -65,7 +65,7 @@ impl RetryPolicy {
 
     /// Whether an HTTP status is worth retrying (`429`, `503`, `504`).
     pub fn is_retryable_status(status: u16) -> bool {
-        super::decision::is_retryable_status(status)
+        super::status::is_retryable_status(status)
     }
 
     /// The backoff before retry number `retry` (1 = the first retry) without `Retry-After`:
