@@ -9,6 +9,7 @@
 use crate::auth::cache::CacheStore;
 use crate::failure::{ErrorKind, Remedy, Setting};
 use crate::ids::{ClientId, Scope, TenantId};
+use crate::permissions::PURPOSE;
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -339,8 +340,10 @@ pub fn require_client_id(value: Option<&str>) -> Result<ClientId, ConfigError> {
 
 fn resolve_scopes(values: Vec<String>) -> Result<Vec<Scope>, ConfigError> {
     if values.is_empty() {
-        return Ok(vec![Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
-            .map_err(|e| ConfigError::new(e.to_string()))?]);
+        return PURPOSE
+            .least_privileged()
+            .map(|scope| vec![scope])
+            .ok_or_else(|| ConfigError::new("the operation printjob signs in for has no scope"));
     }
     values
         .into_iter()

@@ -23,6 +23,7 @@ mod failure;
 mod graph;
 mod http;
 mod ids;
+mod permissions;
 mod secret;
 // Internals this workspace's tests and benches drive (see test_support.rs); not public API.
 #[cfg(feature = "test-support")]

@@ -7,6 +7,7 @@
 
 use super::AuthError;
 use crate::ids::Scope;
+use crate::permissions::{NotServed, PURPOSE};
 use crate::secret::AccessToken;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -139,20 +140,13 @@ pub fn inspect(
     })
 }
 
-/// Refuses a known scope set that contains none of the four scopes `printJob: cancel` accepts.
-/// An empty set means "unknown" (opaque token) and is let through: Graph decides.
-pub fn require_cancel_scope(granted: &[Scope]) -> Result<(), AuthError> {
-    if granted.is_empty() || granted.iter().any(Scope::allows_cancel) {
-        return Ok(());
-    }
-    Err(AuthError::MissingScopes {
-        needed: Scope::CANCEL_SCOPES.join(", "),
-        granted: granted
-            .iter()
-            .map(Scope::as_str)
-            .collect::<Vec<_>>()
-            .join(" "),
-    })
+/// Refuses a known scope set that contains none of the scopes serving the operation printjob
+/// signs in for ([`PURPOSE`]). An empty set means "unknown" (opaque token) and is let through:
+/// Graph decides.
+pub fn require_purpose_scope(granted: &[Scope]) -> Result<(), AuthError> {
+    PURPOSE
+        .require(granted)
+        .map_err(|NotServed { needed, granted }| AuthError::MissingScopes { needed, granted })
 }
 
 /// Reads a claims challenge as a `WWW-Authenticate` header carries it (`claims="…"`: base64,
@@ -218,7 +212,7 @@ mod tests {
         let token = AccessToken::new("opaque-token-value");
         let got = inspect(&token, None).unwrap();
         assert!(!got.scopes_known);
-        assert!(require_cancel_scope(&got.scopes).is_ok());
+        assert!(require_purpose_scope(&got.scopes).is_ok());
     }
 
     #[test]
@@ -232,7 +226,7 @@ mod tests {
 
     #[test]
     fn token_without_printjob_scope_is_refused_naming_the_scopes() {
-        let err = require_cancel_scope(&Scope::parse_list("User.Read openid")).unwrap_err();
+        let err = require_purpose_scope(&Scope::parse_list("User.Read openid")).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("PrintJob.ReadWriteBasic, PrintJob.ReadWrite"),

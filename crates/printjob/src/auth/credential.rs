@@ -19,6 +19,7 @@ use super::{AuthError, GrantedToken, TokenRequest, TokenSource};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Cloud, Config};
 use crate::ids::{ClientId, Scope, TenantId};
+use crate::permissions::{acceptable_scopes, PURPOSE};
 use futures::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -346,9 +347,7 @@ fn user_id(account: &AccountEntry) -> Option<String> {
 }
 
 fn default_scopes() -> Vec<Scope> {
-    Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
-        .map(|s| vec![s])
-        .unwrap_or_default()
+    PURPOSE.least_privileged().into_iter().collect()
 }
 
 struct Inner {
@@ -473,20 +472,21 @@ impl DelegatedCredential {
 
     /// A token for `scopes`: cached, refreshed, or (when allowed) by signing in in the browser.
     ///
-    /// Asked for the default cancel scope (`PrintJob.ReadWriteBasic`, or nothing), any cached
-    /// token carrying one of the scopes that allow a cancel serves (an administrator signed in
-    /// with `PrintJob.ReadWriteBasic.All` is not asked for the Basic scope), as the Graph
-    /// permission pages list them.
+    /// Asked for the default scope (the least privileged one serving the operation printjob
+    /// signs in for, `PrintJob.ReadWriteBasic`, or nothing), any cached token carrying one of
+    /// the scopes that serve that operation does (an administrator signed in with
+    /// `PrintJob.ReadWriteBasic.All` is not asked for the Basic scope), as the Graph permission
+    /// pages list them.
     pub async fn token(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
         let mut request = TokenRequest::new(scopes.iter().cloned());
-        let default_cancel = scopes.is_empty()
+        let default_scope = PURPOSE.least_privileged();
+        let asks_default = scopes.is_empty()
             || (scopes.len() == 1
-                && scopes[0]
-                    .as_str()
-                    .eq_ignore_ascii_case(Scope::PRINT_JOB_READ_WRITE_BASIC));
-        if default_cancel {
-            request.acceptable =
-                crate::graph::scopes::acceptable_scopes(crate::graph::scopes::Operation::CancelJob);
+                && default_scope
+                    .as_ref()
+                    .is_some_and(|d| scopes[0].as_str().eq_ignore_ascii_case(d.as_str())));
+        if asks_default {
+            request.acceptable = acceptable_scopes(PURPOSE);
         }
         self.acquire(&request, self.inner.options.allow_interactive)
             .await

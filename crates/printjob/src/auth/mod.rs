@@ -18,6 +18,7 @@ pub use credential::DelegatedCredential;
 
 use crate::failure::{ErrorKind, Remedy, Setting};
 use crate::ids::Scope;
+use crate::permissions::PURPOSE;
 use crate::secret::AccessToken;
 use futures::future::BoxFuture;
 
@@ -71,7 +72,7 @@ pub enum AuthError {
         reason: String,
     },
     /// The token is an application (app-only) token.
-    #[error("application permissions are not supported by printJob: cancel; sign in as a user (delegated permissions: {})", Scope::CANCEL_SCOPES.join(", "))]
+    #[error("application permissions are not supported by {}; sign in as a user (delegated permissions: {})", PURPOSE.name(), PURPOSE.scopes().join(", "))]
     AppOnlyToken,
     /// The token was granted none of the scopes the operation needs.
     #[error("the token was granted {granted} but this needs one of {needed} (an administrator may have to consent)")]
@@ -185,7 +186,7 @@ pub struct TokenRequest {
     /// to be passed to the identity provider.
     pub claims: Option<String>,
     /// Other scope sets that serve the operation as well (e.g. `PrintJob.ReadWriteBasic.All`
-    /// for a cancel): a cached token covering any one set is used, and a refresh asks for a
+    /// for the operation): a cached token covering any one set is used, and a refresh asks for a
     /// set an earlier token of the account carried. Empty: only `scopes` serve.
     pub acceptable: Vec<Vec<Scope>>,
 }
@@ -238,12 +239,13 @@ pub struct StaticToken {
 }
 
 impl StaticToken {
-    /// Wraps a token; fails if it is recognisably app-only or lacks every PrintJob scope.
+    /// Wraps a token; fails if it is recognisably app-only or lacks every scope that serves
+    /// the operation printjob signs in for.
     /// `scopes` are the granted scopes when the caller knows them (else they are read from
     /// the token when it is a readable JWT; an opaque token is accepted as is).
     pub fn new(access_token: AccessToken, scopes: Option<Vec<Scope>>) -> Result<Self, AuthError> {
         let inspected = claims::inspect(&access_token, scopes.as_deref())?;
-        claims::require_cancel_scope(&inspected.scopes)?;
+        claims::require_purpose_scope(&inspected.scopes)?;
         Ok(Self {
             token: GrantedToken {
                 access_token,

@@ -10,6 +10,7 @@ pub use super::provider::{
 };
 use super::{claims, AuthError};
 use crate::ids::{ClientId, Scope};
+use crate::permissions::PURPOSE;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, PkceVerifier, RefreshToken};
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
@@ -413,8 +414,8 @@ fn token_set(response: RawTokenResponse, requested: &[Scope]) -> Result<TokenSet
     } else {
         requested.to_vec()
     };
-    if requested.iter().any(Scope::allows_cancel) {
-        claims::require_cancel_scope(&scopes)?;
+    if requested.iter().any(|s| PURPOSE.is_served_by_scope(s)) {
+        claims::require_purpose_scope(&scopes)?;
     }
     let extra = response.extra_fields().clone();
     Ok(TokenSet {
