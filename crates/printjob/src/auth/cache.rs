@@ -17,6 +17,7 @@
 
 mod secret_store;
 
+use super::jwt::read_payload;
 use super::token::TokenSet;
 use super::AuthError;
 use crate::ids::Scope;
@@ -356,12 +357,6 @@ struct IdentityClaims {
     upn: Option<String>,
 }
 
-fn read_identity(jwt: &str) -> Option<IdentityClaims> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
 #[derive(Deserialize)]
 struct ClientInfo {
     uid: String,
@@ -405,8 +400,8 @@ fn identity_of(set: &TokenSet, realm: &str) -> Identity {
     let claims = set
         .id_token
         .as_ref()
-        .and_then(|t| read_identity(t.secret()))
-        .or_else(|| read_identity(set.access_token.secret()))
+        .and_then(|t| read_payload::<IdentityClaims>(t.secret()))
+        .or_else(|| read_payload::<IdentityClaims>(set.access_token.secret()))
         .unwrap_or_default();
     let from_claims = match (&claims.oid, &claims.tid) {
         (Some(oid), Some(tid)) => Some(format!("{oid}.{tid}")),
@@ -1829,7 +1824,7 @@ impl CacheGuard {
 mod tests {
     use super::*;
 
-    use crate::auth::claims::test_support::unsigned_jwt as jwt;
+    use crate::auth::jwt::test_support::unsigned_jwt as jwt;
 
     fn scope() -> CacheScope {
         CacheScope {

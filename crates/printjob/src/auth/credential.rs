@@ -528,7 +528,7 @@ impl DelegatedCredential {
         let request = match &request.claims {
             Some(raw) => {
                 decoded = TokenRequest {
-                    claims: Some(super::claims::decode_claims_challenge(raw)?),
+                    claims: Some(super::cae::decode_claims_challenge(raw)?),
                     ..request.clone()
                 };
                 &decoded
