@@ -340,3 +340,45 @@ mod platform {
         Err(NONE.into())
     }
 }
+
+use super::file::{io_error, parent_dir};
+use crate::auth::AuthError;
+use std::io::Write;
+use std::path::PathBuf;
+
+// The change marker: a file next to the cache's path whose new value on every save stands in
+// for the cache file in the reader's fast path.
+
+/// The change marker next to the cache's path (`token_cache.json.changed`).
+pub(super) fn marker_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".changed");
+    path.with_file_name(name)
+}
+
+/// Writes a fresh random value into the change marker (atomically, 0600): every save gives
+/// it a new inode and new bytes, so a reader comparing either sees the change.
+pub(super) fn touch_marker(path: &Path) -> Result<(), AuthError> {
+    use rand::RngCore;
+    let marker = marker_path(path);
+    let mut nonce = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let text: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let mut temp = tempfile::Builder::new()
+        .prefix(".token_cache")
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(path))
+        .map_err(|e| io_error("create a temporary file next to", path, &e))?;
+    temp.write_all(text.as_bytes())
+        .map_err(|e| io_error("write the change marker of", path, &e))?;
+    temp.persist(&marker)
+        .map_err(|e| io_error("replace the change marker of", path, &e.error))?;
+    Ok(())
+}
+
+pub(super) fn store_error(action: &str, reason: &str) -> AuthError {
+    AuthError::Cache(format!(
+        "cannot {action} the token cache in {}: {reason}",
+        name()
+    ))
+}
