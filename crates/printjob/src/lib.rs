@@ -31,11 +31,13 @@ mod secret;
 pub mod test_support;
 
 // Signing in: the credential, its builder and what it asks of the caller.
-pub use auth::cache::{AccountEntry, CacheLocation, CacheStore};
-pub use auth::credential::{AccountStatus, DelegatedCredentialBuilder, NoUi, SignInUi};
+pub use auth::builder::DelegatedCredentialBuilder;
+pub use auth::cache::{AccountEntry, CacheLocation};
+pub use auth::credential::AccountStatus;
 pub use auth::id_token::{ClockSkew, SignedInUser};
 pub use auth::interactive::{Browser, ResponseMode, SystemBrowser};
 pub use auth::loopback::RedirectHost;
+pub use auth::options::{NoUi, SignInUi};
 pub use auth::provider::needs_admin_consent;
 pub use auth::token::DeviceCodePrompt;
 pub use auth::{
@@ -60,7 +62,7 @@ pub use graph::{
 // as the library (it answers for the personal-account tenant, checks ids, reads scopes): one
 // documented copy here rather than a second one there. `OffsetClock` is the clock tests move.
 pub use clock::{Clock, OffsetClock, SystemClock};
-pub use config::{Cloud, Config, ConfigError, ConfigInputs};
+pub use config::{CacheStore, Cloud, Config, ConfigError, ConfigInputs};
 pub use error::{Error, ErrorKind, Remedy, Result, Setting};
 pub use ids::{
     is_guid, strip_graph_resource, ClientId, InvalidId, PrintJobId, PrinterId, PrinterShareId,

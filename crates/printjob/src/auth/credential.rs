@@ -4,341 +4,21 @@
 //! fresh cached access token, else a refresh (under the cache's cross-process lock, re-reading
 //! the cache after taking it), else an interactive sign-in in the browser (when allowed).
 
-use super::authority::{self, environment_of, Authority};
+use super::authority::{self, Authority};
 use super::cache::{
-    realm_of_token_endpoint, AccountEntry, CacheData, CacheLocation, CacheScope, CacheStore,
-    GraphResource, TokenCache,
+    realm_of_token_endpoint, AccountEntry, CacheData, CacheLocation, CacheScope, TokenCache,
 };
 use super::id_token::{ClockSkew, SignedInUser};
-use super::interactive::{
-    AuthorizationParams, Browser, PendingAuthorization, ResponseMode, SystemBrowser,
-};
-use super::loopback::{LoopbackListener, LoopbackOptions, RedirectHost};
-use super::token::{self, needs_interaction, DeviceCodePrompt, TokenClient, TokenSet};
+use super::interactive::{AuthorizationParams, PendingAuthorization, ResponseMode};
+use super::loopback::{LoopbackListener, LoopbackOptions};
+use super::options::SignInOptions;
+use super::token::{needs_interaction, TokenClient, TokenSet};
 use super::{AuthError, GrantedToken, TokenRequest, TokenSource};
-use crate::clock::{Clock, SystemClock};
-use crate::config::{self, Cloud, Config};
 use crate::ids::{ClientId, Scope, TenantId};
 use crate::permissions::{acceptable_scopes, PURPOSE};
 use futures::future::BoxFuture;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use url::Url;
-
-/// How sign-in talks to the person: the library never prints, so a command line, a GUI or a
-/// test supplies this. Every method has a do-nothing default.
-pub trait SignInUi: Send + Sync {
-    /// The sign-in page was opened in the browser.
-    fn browser_opened(&self, _url: &Url) {}
-    /// The user must open `url` themselves (`--no-browser`, or the browser could not be
-    /// started: `browser_error` says why).
-    fn show_url(&self, _url: &Url, _browser_error: Option<&str>) {}
-    /// The device code to enter, and where.
-    fn show_device_code(&self, _prompt: &DeviceCodePrompt) {}
-    /// Waiting for the user (a spinner's message).
-    fn waiting(&self, _message: &str) {}
-    /// The wait is over (successfully or not).
-    fn finished(&self) {}
-    /// Something the user should know (e.g. an unreadable cache file was set aside).
-    fn notice(&self, _message: &str) {}
-    /// The ID token just received shows the identity provider's clock and this computer's
-    /// more than five minutes apart; the sign-in or refresh was kept. Once per token received.
-    /// The default passes the sentence to [`SignInUi::notice`].
-    fn clock_skew(&self, skew: &ClockSkew) {
-        self.notice(&skew.to_string());
-    }
-}
-
-/// A [`SignInUi`] that shows nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoUi;
-
-impl SignInUi for NoUi {}
-
-/// Where the builder keeps tokens.
-#[derive(Debug, Clone)]
-enum CacheChoice {
-    Default,
-    File(PathBuf),
-    Memory,
-}
-
-/// Builds a [`DelegatedCredential`]; see [`DelegatedCredential::builder`].
-pub struct DelegatedCredentialBuilder {
-    tenant: Option<String>,
-    client_id: Option<String>,
-    authority: Option<String>,
-    cloud: Cloud,
-    scopes: Vec<Scope>,
-    cache: CacheChoice,
-    cache_store: Option<CacheStore>,
-    browser: Arc<dyn Browser>,
-    ui: Arc<dyn SignInUi>,
-    open_browser: bool,
-    response_mode: ResponseMode,
-    login_hint: Option<String>,
-    domain_hint: Option<String>,
-    port: u16,
-    redirect_host: RedirectHost,
-    timeout: Duration,
-    allow_interactive: bool,
-    device_code_sign_in: bool,
-    clock: Arc<dyn Clock>,
-    lock_timeout: Duration,
-}
-
-impl std::fmt::Debug for DelegatedCredentialBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DelegatedCredentialBuilder")
-            .field("tenant", &self.tenant)
-            .field("client_id", &self.client_id)
-            .field("authority", &self.authority)
-            .field("cloud", &self.cloud)
-            .field("cache", &self.cache)
-            .field("cache_store", &self.cache_store)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for DelegatedCredentialBuilder {
-    fn default() -> Self {
-        Self {
-            tenant: None,
-            client_id: None,
-            authority: None,
-            cloud: Cloud::default(),
-            scopes: Vec::new(),
-            cache: CacheChoice::Default,
-            cache_store: None,
-            browser: Arc::new(SystemBrowser),
-            ui: Arc::new(NoUi),
-            open_browser: true,
-            response_mode: ResponseMode::default(),
-            login_hint: None,
-            domain_hint: None,
-            port: 0,
-            redirect_host: RedirectHost::default(),
-            timeout: Duration::from_secs(300),
-            allow_interactive: true,
-            device_code_sign_in: false,
-            clock: Arc::new(SystemClock),
-            lock_timeout: super::cache::DEFAULT_LOCK_TIMEOUT,
-        }
-    }
-}
-
-impl DelegatedCredentialBuilder {
-    /// Everything a [`Config`] holds: tenant, client id, authority, cloud, default scopes,
-    /// cache file.
-    pub fn from_config(config: &Config) -> Self {
-        Self {
-            tenant: Some(config.tenant.as_str().to_owned()),
-            client_id: Some(config.client_id.as_str().to_owned()),
-            authority: Some(config.authority.to_string()),
-            cloud: config.cloud,
-            scopes: config.scopes.clone(),
-            cache: CacheChoice::File(config.cache_path.clone()),
-            cache_store: Some(config.cache_store),
-            ..Self::default()
-        }
-    }
-
-    /// The tenant: GUID, verified domain, or `organizations` (the default).
-    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
-        self.tenant = Some(tenant.into());
-        self
-    }
-
-    /// The application (client) id of your public client registration (required).
-    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = Some(client_id.into());
-        self
-    }
-
-    /// The identity provider host (default `https://login.microsoftonline.com`).
-    pub fn authority(mut self, authority: impl Into<String>) -> Self {
-        self.authority = Some(authority.into());
-        self
-    }
-
-    /// The national cloud whose Microsoft Graph the tokens are for (default
-    /// [`Cloud::Public`]). It decides the Graph resource cached tokens are matched by (a token
-    /// for one Graph is never served for another, even at a shared sign-in host) and, for
-    /// [`Cloud::UsGovDod`], that scopes are sent qualified with the DoD Graph resource. It does
-    /// not set the authority: see [`authority`](DelegatedCredentialBuilder::authority).
-    pub fn cloud(mut self, cloud: Cloud) -> Self {
-        self.cloud = cloud;
-        self
-    }
-
-    /// The scopes used when a caller asks for none (default `PrintJob.ReadWriteBasic`).
-    pub fn default_scopes(mut self, scopes: Vec<Scope>) -> Self {
-        self.scopes = scopes;
-        self
-    }
-
-    /// Where to keep tokens: [`CacheStore::Auto`] (the default, unless [`cache_path`] alone
-    /// asked for a file) uses the platform's secret store when it answers, else the file;
-    /// [`CacheStore::SecretStore`] requires the secret store; [`CacheStore::File`] the file.
-    /// The cache path still names the item, the lock file and the change marker.
-    ///
-    /// [`cache_path`]: DelegatedCredentialBuilder::cache_path
-    pub fn cache_store(mut self, store: CacheStore) -> Self {
-        self.cache_store = Some(store);
-        self
-    }
-
-    /// Keep tokens in this file (default: the platform cache directory). Without
-    /// [`cache_store`](DelegatedCredentialBuilder::cache_store), the file itself is the store.
-    pub fn cache_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.cache = CacheChoice::File(path.into());
-        self
-    }
-
-    /// Keep tokens in memory only (gone when the credential is dropped).
-    pub fn in_memory_cache(mut self) -> Self {
-        self.cache = CacheChoice::Memory;
-        self
-    }
-
-    /// How the sign-in page is opened (default: `$BROWSER`, else the system browser).
-    pub fn browser(mut self, browser: Arc<dyn Browser>) -> Self {
-        self.browser = browser;
-        self
-    }
-
-    /// Whether to open a browser at all; `false` hands the URL to [`SignInUi::show_url`].
-    pub fn open_browser(mut self, open: bool) -> Self {
-        self.open_browser = open;
-        self
-    }
-
-    /// How progress, URLs and device codes are shown (default: not at all).
-    pub fn ui(mut self, ui: Arc<dyn SignInUi>) -> Self {
-        self.ui = ui;
-        self
-    }
-
-    /// `form_post` (default) or `query`. `form_post` is replaced by `query` when the provider's
-    /// discovery document lists its response modes without `form_post`.
-    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
-        self.response_mode = mode;
-        self
-    }
-
-    /// The account to sign in as (and to pick from the cache).
-    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
-        self.login_hint = Some(hint.into());
-        self
-    }
-
-    /// A domain hint that skips home-realm discovery.
-    pub fn domain_hint(mut self, hint: impl Into<String>) -> Self {
-        self.domain_hint = Some(hint.into());
-        self
-    }
-
-    /// The loopback port (default 0: any free port).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// `localhost` (default) or `127.0.0.1` in the redirect URI.
-    pub fn redirect_host(mut self, host: RedirectHost) -> Self {
-        self.redirect_host = host;
-        self
-    }
-
-    /// How long to wait for the browser (default 5 minutes).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Whether [`DelegatedCredential::token`] may open a browser (default true).
-    pub fn allow_interactive(mut self, allow: bool) -> Self {
-        self.allow_interactive = allow;
-        self
-    }
-
-    /// Whether an interactive sign-in that [`DelegatedCredential::token`] needs uses the
-    /// device code flow instead of the browser and the loopback listener (default false): for
-    /// a machine where no browser can be opened, such as an SSH session, as `az` does. A
-    /// claims challenge still goes through the browser (the device code request carries no
-    /// claims). [`DelegatedCredential::login`] is always the browser;
-    /// [`DelegatedCredential::login_device_code`] always the code.
-    pub fn sign_in_with_device_code(mut self, yes: bool) -> Self {
-        self.device_code_sign_in = yes;
-        self
-    }
-
-    /// How long to wait for another process holding the token cache's lock (default 30 s)
-    /// before failing with an error that names the lock file.
-    pub fn cache_lock_timeout(mut self, timeout: Duration) -> Self {
-        self.lock_timeout = timeout;
-        self
-    }
-
-    /// The clock that decides token expiry (tests move it).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Validates the settings.
-    pub fn build(self) -> Result<DelegatedCredential, crate::Error> {
-        let tenant = match &self.tenant {
-            Some(t) => TenantId::new(t.as_str())?,
-            None => TenantId::organizations(),
-        };
-        let client_id = config::require_client_id(self.client_id.as_deref())?;
-        let authority = config::parse_endpoint(
-            "authority",
-            self.authority
-                .as_deref()
-                .unwrap_or(config::Cloud::Public.authority_host()),
-        )?;
-        let scopes = if self.scopes.is_empty() {
-            default_scopes()
-        } else {
-            self.scopes.clone()
-        };
-        let cache = match (&self.cache, self.cache_store) {
-            (CacheChoice::Memory, _) => TokenCache::in_memory(),
-            (CacheChoice::Default, store) => {
-                TokenCache::with_store(config::default_cache_path()?, store.unwrap_or_default())
-            }
-            (CacheChoice::File(p), store) => {
-                TokenCache::with_store(p, store.unwrap_or(CacheStore::File))
-            }
-        }
-        .with_lock_timeout(self.lock_timeout);
-        let http = token::http_client()?;
-        Ok(DelegatedCredential {
-            inner: Arc::new(Inner {
-                cache_scope: CacheScope {
-                    environment: environment_of(&authority),
-                    client_id: client_id.as_str().to_owned(),
-                    tenant: tenant.as_str().to_owned(),
-                    graph: GraphResource::new(
-                        self.cloud.graph_resource(),
-                        self.cloud.short_scope_resource(),
-                    ),
-                },
-                tenant,
-                client_id,
-                authority_host: authority,
-                scopes,
-                cache,
-                http,
-                discovered: tokio::sync::OnceCell::new(),
-                options: self,
-            }),
-        })
-    }
-}
 
 /// The account's object id (`oid`, from the ID token), when the cache holds one that is a
 /// GUID (a `sub` fallback is a pairwise id, not the object id Graph's `createdBy.id` carries).
@@ -346,8 +26,16 @@ fn user_id(account: &AccountEntry) -> Option<String> {
     Some(account.local_account_id.clone()).filter(|id| crate::ids::is_guid(id))
 }
 
-fn default_scopes() -> Vec<Scope> {
-    PURPOSE.least_privileged().into_iter().collect()
+/// What `build()` checked and made: everything a credential needs but its discovery state.
+pub(crate) struct Settings {
+    pub(crate) tenant: TenantId,
+    pub(crate) client_id: ClientId,
+    pub(crate) authority_host: Url,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) cache: TokenCache,
+    pub(crate) cache_scope: CacheScope,
+    pub(crate) http: reqwest::Client,
+    pub(crate) options: SignInOptions,
 }
 
 struct Inner {
@@ -359,7 +47,7 @@ struct Inner {
     cache_scope: CacheScope,
     http: reqwest::Client,
     discovered: tokio::sync::OnceCell<Authority>,
-    options: DelegatedCredentialBuilder,
+    options: SignInOptions,
 }
 
 /// A signed-in account and what the cache holds for it (for `printjob status`).
@@ -410,14 +98,31 @@ impl std::fmt::Debug for DelegatedCredential {
 }
 
 impl DelegatedCredential {
-    /// A builder; `client_id` is required, everything else has a default.
-    pub fn builder() -> DelegatedCredentialBuilder {
-        DelegatedCredentialBuilder::default()
-    }
-
-    /// A builder holding everything a resolved [`Config`] says.
-    pub fn builder_from(config: &Config) -> DelegatedCredentialBuilder {
-        DelegatedCredentialBuilder::from_config(config)
+    /// The credential for checked settings (see `builder.rs`).
+    pub(crate) fn new(settings: Settings) -> Self {
+        let Settings {
+            tenant,
+            client_id,
+            authority_host,
+            scopes,
+            cache,
+            cache_scope,
+            http,
+            options,
+        } = settings;
+        Self {
+            inner: Arc::new(Inner {
+                tenant,
+                client_id,
+                authority_host,
+                scopes,
+                cache,
+                cache_scope,
+                http,
+                discovered: tokio::sync::OnceCell::new(),
+                options,
+            }),
+        }
     }
 
     /// The tenant in use.
@@ -1048,6 +753,9 @@ impl TokenSource for DelegatedCredential {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::builder::default_scopes;
+    use crate::auth::cache::GraphResource;
+    use crate::clock::{Clock, SystemClock};
 
     #[test]
     fn builder_without_client_id_explains_registration() {

@@ -9,6 +9,7 @@
 
 pub(crate) mod access_token;
 pub(crate) mod authority;
+pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod cae;
 pub(crate) mod credential;
@@ -17,6 +18,7 @@ pub(crate) mod id_token;
 pub(crate) mod interactive;
 pub(crate) mod jwt;
 pub(crate) mod loopback;
+pub(crate) mod options;
 pub(crate) mod provider;
 pub(crate) mod source;
 pub(crate) mod token;

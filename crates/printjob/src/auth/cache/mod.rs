@@ -24,6 +24,7 @@ use file::*;
 use secret_store::{marker_path, store_error, touch_marker};
 
 use super::AuthError;
+use crate::config::CacheStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,44 +39,6 @@ enum Location {
     Memory(Arc<tokio::sync::Mutex<CacheData>>),
     /// The secret store when it answers (`auto`: else the file), decided on first use.
     Secret(Arc<SecretLocation>),
-}
-
-/// Where a token cache keeps its document: the setting (`auto`, `secret-service`, `file`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CacheStore {
-    /// The platform's secret store when one answers within a few seconds, else the file
-    /// (with a notice saying why).
-    #[default]
-    Auto,
-    /// The platform's secret store (Secret Service on Linux, the Keychain on macOS), or an
-    /// [`AuthError::SecretStoreUnavailable`] error.
-    SecretStore,
-    /// The plain file (mode 0600 on Unix).
-    File,
-}
-
-impl CacheStore {
-    /// Parses `auto`, `secret-service` (also `keyring`, `secret-store`, `keychain`) or `file`,
-    /// ignoring case.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "auto" => Some(CacheStore::Auto),
-            "secret-service" | "secretservice" | "secret-store" | "keyring" | "keychain" => {
-                Some(CacheStore::SecretStore)
-            }
-            "file" | "plain" => Some(CacheStore::File),
-            _ => None,
-        }
-    }
-
-    /// The setting's canonical value: `auto`, `secret-service` or `file`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheStore::Auto => "auto",
-            CacheStore::SecretStore => "secret-service",
-            CacheStore::File => "file",
-        }
-    }
 }
 
 /// Where a token cache keeps its document, once decided (see [`TokenCache::location`]).
