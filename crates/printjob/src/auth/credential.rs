@@ -139,9 +139,7 @@ impl DelegatedCredential {
     /// Where the token cache is kept: the secret store or the file (for `auto`, the first
     /// call asks the secret store, a few seconds at most).
     pub async fn cache_location(&self) -> Result<CacheLocation, AuthError> {
-        let location = self.inner.cache.location().await;
-        self.report_notices();
-        location
+        self.inner.cache.location().await
     }
 
     fn scopes_or_default(&self, scopes: &[Scope]) -> Vec<Scope> {
@@ -250,9 +248,10 @@ impl DelegatedCredential {
         }
     }
 
-    fn report_notices(&self) {
-        for notice in self.inner.cache.take_notices() {
-            self.inner.options.ui.notice(&notice);
+    /// Passes what the cache said about its document on to the person.
+    fn tell(&self, notices: &[String]) {
+        for notice in notices {
+            self.inner.options.ui.notice(notice);
         }
     }
 
@@ -341,7 +340,7 @@ impl DelegatedCredential {
         let use_cached = !request.force_refresh && request.claims.is_none();
         if use_cached {
             let snapshot = self.inner.cache.read().await?;
-            self.report_notices();
+            self.tell(snapshot.notices());
             if let Ok(account) = self.pick_account(&snapshot) {
                 if let Some(token) = self.cached_acceptable(&snapshot, &account, scopes, request) {
                     tracing::debug!("using the cached access token");
@@ -350,7 +349,7 @@ impl DelegatedCredential {
             }
         }
         let mut guard = self.inner.cache.lock().await?;
-        self.report_notices();
+        self.tell(guard.notices());
         let account = self.pick_account(guard.data())?;
         if use_cached {
             if let Some(token) = self.cached_acceptable(guard.data(), &account, scopes, request) {
@@ -502,7 +501,7 @@ impl DelegatedCredential {
     async fn store(&self, set: &TokenSet, grant_type: &str) -> Result<GrantedToken, AuthError> {
         let scope = self.write_scope().await?;
         let mut guard = self.inner.cache.lock().await?;
-        self.report_notices();
+        self.tell(guard.notices());
         let account = guard
             .data_mut()
             .store(&scope, set, self.now(), Some(grant_type));
@@ -606,6 +605,7 @@ impl DelegatedCredential {
     /// `upn`. `None` when nobody is signed in or the provider sent no ID token.
     pub async fn signed_in_user(&self) -> Result<Option<SignedInUser>, AuthError> {
         let data = self.inner.cache.read().await?;
+        self.tell(data.notices());
         let Ok(account) = self.pick_account(&data) else {
             return Ok(None);
         };
@@ -653,38 +653,21 @@ impl DelegatedCredential {
 
     /// The accounts signed in with this client at this authority, most recently used first.
     pub async fn accounts(&self) -> Result<Vec<AccountEntry>, AuthError> {
-        let data = self.inner.cache.read().await;
-        self.report_notices();
-        let data = data?;
+        let data = self.inner.cache.read().await?;
+        self.tell(data.notices());
         Ok(data.accounts(&self.inner.cache_scope))
     }
 
     /// What the cache holds for each account (scopes and expiry of its access tokens).
     pub async fn status(&self) -> Result<Vec<AccountStatus>, AuthError> {
-        let data = self.inner.cache.read().await;
-        self.report_notices();
-        let data = data?;
+        let data = self.inner.cache.read().await?;
+        self.tell(data.notices());
         let scope = &self.inner.cache_scope;
         Ok(data
             .accounts(scope)
             .into_iter()
             .map(|account| AccountStatus {
-                access_tokens: data
-                    .access_tokens
-                    .values()
-                    .filter(|e| {
-                        e.home_account_id == account.home_account_id
-                            && e.environment == account.environment
-                            && e.client_id == scope.client_id
-                            && e.is_for(&scope.graph)
-                    })
-                    .map(|e| {
-                        (
-                            Scope::parse_list(&e.target),
-                            e.expires_on.trim().parse().unwrap_or(0),
-                        )
-                    })
-                    .collect(),
+                access_tokens: data.access_token_scopes(&account, scope),
                 has_refresh_token: data.refresh_token(&account, scope).is_some(),
                 account,
             })
@@ -694,10 +677,9 @@ impl DelegatedCredential {
     /// Forgets an account's tokens (this cache only; the browser session stays signed in).
     pub async fn sign_out(&self, account: &AccountEntry) -> Result<(), AuthError> {
         let mut guard = self.inner.cache.lock().await?;
+        self.tell(guard.notices());
         guard.data_mut().remove_account(account);
-        let saved = guard.save().await;
-        self.report_notices();
-        saved
+        guard.save().await
     }
 
     /// Forgets every account of this client and authority.
@@ -707,9 +689,8 @@ impl DelegatedCredential {
         for account in &accounts {
             guard.data_mut().remove_account(account);
         }
-        let saved = guard.save().await;
-        self.report_notices();
-        saved.map(|()| accounts.len())
+        self.tell(guard.notices());
+        guard.save().await.map(|()| accounts.len())
     }
 }
 

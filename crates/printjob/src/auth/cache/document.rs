@@ -614,6 +614,30 @@ impl CacheData {
         })
     }
 
+    /// The account's access tokens for this client and Graph resource, each as (granted scopes,
+    /// expiry in Unix seconds): the status view, so no caller reads the sections itself.
+    pub fn access_token_scopes(
+        &self,
+        account: &AccountEntry,
+        scope: &CacheScope,
+    ) -> Vec<(Vec<Scope>, i64)> {
+        self.access_tokens
+            .values()
+            .filter(|e| {
+                e.home_account_id == account.home_account_id
+                    && e.environment == account.environment
+                    && e.client_id == scope.client_id
+                    && e.is_for(&scope.graph)
+            })
+            .map(|e| {
+                (
+                    Scope::parse_list(&e.target),
+                    e.expires_on.trim().parse().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
     /// The account's ID token for this client.
     pub fn id_token(&self, account: &AccountEntry, scope: &CacheScope) -> Option<&IdTokenEntry> {
         self.id_tokens.values().find(|e| {

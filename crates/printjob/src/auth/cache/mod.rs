@@ -201,8 +201,9 @@ impl TokenCache {
             .cloned()
     }
 
-    /// Takes the reports gathered so far (e.g. a corrupt file that was set aside).
-    pub fn take_notices(&self) -> Vec<String> {
+    /// The reports gathered by the call that is returning (e.g. a corrupt file that was set
+    /// aside), handed back with its result.
+    fn drain_notices(&self) -> Vec<String> {
         self.notices
             .lock()
             .map(|mut n| std::mem::take(&mut *n))
@@ -234,7 +235,18 @@ impl TokenCache {
     /// file. A write by another process makes a new file (rename) or changes its size or
     /// times, so it is seen on the next call. Within the window, the file is read and its
     /// bytes compared with the kept ones (not parsed again when equal).
-    pub async fn read(&self) -> Result<Arc<CacheData>, AuthError> {
+    ///
+    /// What the person should be told (a file set aside, entries skipped, each once per
+    /// process) comes back with the document: [`Noticed::notices`].
+    pub async fn read(&self) -> Result<Noticed<Arc<CacheData>>, AuthError> {
+        let value = self.read_data().await?;
+        Ok(Noticed {
+            value,
+            notices: self.drain_notices(),
+        })
+    }
+
+    async fn read_data(&self) -> Result<Arc<CacheData>, AuthError> {
         match &self.location {
             Location::Memory(m) => Ok(Arc::new(m.lock().await.clone())),
             Location::File(path) => self.read_file(path).await,
@@ -272,7 +284,7 @@ impl TokenCache {
             return Ok(data);
         }
         if s.path.exists() {
-            drop(self.lock().await?);
+            drop(self.lock_held().await?);
         }
         let read = read_stamped(marker.clone()).await?;
         if let Some(read) = read.as_ref().filter(|r| !r.bytes.is_empty()) {
@@ -428,14 +440,22 @@ impl TokenCache {
 
     /// Takes the exclusive lock (waiting for other processes, at most the lock timeout) and
     /// reads the current document. Hold the guard across read-refresh-write;
-    /// [`CacheGuard::save`] writes it back.
+    /// [`CacheGuard::save`] writes it back; [`CacheGuard::notices`] says what the person should
+    /// be told about what was read.
     pub async fn lock(&self) -> Result<CacheGuard, AuthError> {
+        let mut guard = self.lock_held().await?;
+        guard.notices = self.drain_notices();
+        Ok(guard)
+    }
+
+    async fn lock_held(&self) -> Result<CacheGuard, AuthError> {
         match &self.location {
             Location::Memory(m) => {
                 let guard = m.clone().lock_owned().await;
                 Ok(CacheGuard {
                     data: guard.clone(),
                     held: Held::Memory(guard),
+                    notices: Vec::new(),
                 })
             }
             Location::File(path) => self.lock_plain(path).await,
@@ -461,6 +481,7 @@ impl TokenCache {
         Ok(CacheGuard {
             data: loaded.data,
             held: Held::File { path, _lock: lock },
+            notices: Vec::new(),
         })
     }
 
@@ -487,6 +508,7 @@ impl TokenCache {
                 item: s.item.clone(),
                 _lock: lock,
             },
+            notices: Vec::new(),
         };
         let (path, notices) = (s.path.clone(), self.notices.clone());
         let plain = blocking(move || read_plain_for_migration(&path, &notices)).await?;
@@ -554,6 +576,31 @@ enum Held {
 pub struct CacheGuard {
     data: CacheData,
     held: Held,
+    notices: Vec<String>,
+}
+
+/// A result of the cache and what the person should be told about it (a file set aside,
+/// entries that could not be read): the cache hands its notices back with its results rather
+/// than keeping them to be asked for. Dereferences to the result.
+#[derive(Debug)]
+pub struct Noticed<T> {
+    value: T,
+    notices: Vec<String>,
+}
+
+impl<T> Noticed<T> {
+    /// The sentences for the person, each given once per process.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+}
+
+impl<T> std::ops::Deref for Noticed<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
 }
 
 impl std::fmt::Debug for CacheGuard {
@@ -565,6 +612,11 @@ impl std::fmt::Debug for CacheGuard {
 }
 
 impl CacheGuard {
+    /// What the person should be told about the document as read (each once per process).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
     /// The document as read under the lock.
     pub fn data(&self) -> &CacheData {
         &self.data
@@ -900,6 +952,7 @@ mod tests {
         let cache = TokenCache::file(&path);
         let guard = cache.lock().await.unwrap();
         assert!(guard.data().accounts.is_empty());
+        let notices = guard.notices().to_vec();
         drop(guard);
         let aside: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -911,7 +964,6 @@ mod tests {
             std::fs::read(dir.path().join(&aside[0])).unwrap(),
             b"{\"AccessToken\": {oops"
         );
-        let notices = cache.take_notices();
         assert!(notices[0].contains("was not valid JSON"), "{notices:?}");
     }
 
@@ -949,9 +1001,9 @@ mod tests {
         assert_eq!(read.refresh_tokens.len(), 1);
         let guard = cache.lock().await.unwrap();
         assert_eq!(guard.data().accounts.len(), 1);
+        let notices: Vec<String> = read.notices().iter().chain(guard.notices()).cloned().collect();
         drop(guard);
-        let notices = cache.take_notices();
-        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert_eq!(notices.len(), 1, "given once, with the read: {notices:?}");
         assert!(
             notices[0].contains("1 entry printjob cannot read (1 in AccessToken: missing field"),
             "{notices:?}"
@@ -991,7 +1043,7 @@ mod tests {
         std::fs::write(&path, MSAL_CACHE).unwrap();
         let cache = TokenCache::file(&path);
         let mut guard = cache.lock().await.unwrap();
-        assert!(cache.take_notices().is_empty(), "not malformed");
+        assert!(guard.notices().is_empty(), "not malformed");
         let data = guard.data().clone();
         let account = data.accounts(&scope()).pop().expect("the MSAL account");
         let wanted = Scope::parse_list("PrintJob.ReadWriteBasic");
@@ -1103,12 +1155,14 @@ mod tests {
 
     /// Stores an access token `at` for the test account through `cache`'s lock, as another
     /// process would.
-    async fn write_token(cache: &TokenCache, at: &str) {
+    /// Stores a token under the lock; returns what the cache said about the document it read.
+    async fn write_token(cache: &TokenCache, at: &str) -> Vec<String> {
         let mut guard = cache.lock().await.unwrap();
         guard
             .data_mut()
             .store(&scope(), &token_set(at, Some("rt"), 3600), 0, None);
         guard.save().await.unwrap();
+        guard.notices().to_vec()
     }
 
     fn access_secret(data: &CacheData) -> String {
@@ -1199,10 +1253,10 @@ mod tests {
                 fallback: None
             }
         );
-        write_token(&cache, "at-file").await;
+        let notices = write_token(&cache, "at-file").await;
         assert!(path.is_file());
         assert!(!marker_path(&path).exists());
-        assert!(cache.take_notices().is_empty());
+        assert!(notices.is_empty(), "{notices:?}");
     }
 
     #[test]
