@@ -4,7 +4,8 @@
 use super::authority::environment_of;
 use super::cache::{CacheScope, GraphResource, TokenCache, DEFAULT_LOCK_TIMEOUT};
 use super::credential::{DelegatedCredential, Settings};
-use super::interactive::{Browser, ResponseMode};
+use super::browser::Browser;
+use super::interactive::ResponseMode;
 use super::loopback::RedirectHost;
 use super::options::{SignInOptions, SignInUi};
 use super::token;

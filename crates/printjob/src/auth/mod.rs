@@ -9,6 +9,7 @@
 
 pub(crate) mod access_token;
 pub(crate) mod authority;
+pub(crate) mod browser;
 pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod cae;

@@ -3,7 +3,8 @@
 //! ([`SignInUi`]; the library never prints).
 
 use super::id_token::ClockSkew;
-use super::interactive::{Browser, ResponseMode, SystemBrowser};
+use super::browser::{Browser, SystemBrowser};
+use super::interactive::ResponseMode;
 use super::loopback::RedirectHost;
 use super::token::DeviceCodePrompt;
 use crate::clock::{Clock, SystemClock};
