@@ -31,11 +31,11 @@ mod secret;
 pub mod test_support;
 
 // Signing in: the credential, its builder and what it asks of the caller.
+pub use auth::browser::{Browser, SystemBrowser};
 pub use auth::builder::DelegatedCredentialBuilder;
 pub use auth::cache::{AccountEntry, CacheLocation};
 pub use auth::credential::AccountStatus;
 pub use auth::id_token::{ClockSkew, SignedInUser};
-pub use auth::browser::{Browser, SystemBrowser};
 pub use auth::interactive::ResponseMode;
 pub use auth::loopback::RedirectHost;
 pub use auth::options::{NoUi, SignInUi};

@@ -2,9 +2,9 @@
 //! hands the credential its settings and [`SignInOptions`] (the builder itself is not kept).
 
 use super::authority::environment_of;
+use super::browser::Browser;
 use super::cache::{CacheScope, GraphResource, TokenCache, DEFAULT_LOCK_TIMEOUT};
 use super::credential::{DelegatedCredential, Settings};
-use super::browser::Browser;
 use super::interactive::ResponseMode;
 use super::loopback::RedirectHost;
 use super::options::{SignInOptions, SignInUi};

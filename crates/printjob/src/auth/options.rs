@@ -2,8 +2,8 @@
 //! builder and never changed after) and the sign-in UI the library talks to the person through
 //! ([`SignInUi`]; the library never prints).
 
-use super::id_token::ClockSkew;
 use super::browser::{Browser, SystemBrowser};
+use super::id_token::ClockSkew;
 use super::interactive::ResponseMode;
 use super::loopback::RedirectHost;
 use super::token::DeviceCodePrompt;

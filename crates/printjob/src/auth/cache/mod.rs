@@ -1001,7 +1001,12 @@ mod tests {
         assert_eq!(read.refresh_tokens.len(), 1);
         let guard = cache.lock().await.unwrap();
         assert_eq!(guard.data().accounts.len(), 1);
-        let notices: Vec<String> = read.notices().iter().chain(guard.notices()).cloned().collect();
+        let notices: Vec<String> = read
+            .notices()
+            .iter()
+            .chain(guard.notices())
+            .cloned()
+            .collect();
         drop(guard);
         assert_eq!(notices.len(), 1, "given once, with the read: {notices:?}");
         assert!(
