@@ -17,11 +17,17 @@
 
 mod document;
 mod file;
+mod fs;
+mod memory;
+mod persistence;
 mod secret_store;
 
 pub use document::*;
-use file::*;
-use secret_store::{marker_path, store_error, touch_marker};
+use file::FilePersistence;
+use memory::MemoryPersistence;
+pub use persistence::CacheLocation;
+use persistence::{Held, Locked, Persistence, Shared};
+use secret_store::SecretStorePersistence;
 
 use super::AuthError;
 use crate::config::CacheStore;
@@ -33,68 +39,18 @@ use std::sync::Arc;
 /// `CrossPlatLock` also gives up after a bounded wait).
 pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-#[derive(Debug, Clone)]
-enum Location {
-    File(PathBuf),
-    Memory(Arc<tokio::sync::Mutex<CacheData>>),
-    /// The secret store when it answers (`auto`: else the file), decided on first use.
-    Secret(Arc<SecretLocation>),
-}
-
-/// Where a token cache keeps its document, once decided (see [`TokenCache::location`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CacheLocation {
-    /// The plain file.
-    File {
-        /// The file.
-        path: PathBuf,
-        /// Why the file and not the secret store, when `auto` looked for one and none answered
-        /// (said by `status`-like reports and after sign-in, not on every use: a machine without
-        /// a session bus, such as an SSH session, keeps the file for good).
-        fallback: Option<String>,
-    },
-    /// One secret in the platform's secret store.
-    SecretStore {
-        /// The store, for people (`the Secret Service (D-Bus)`).
-        store: &'static str,
-        /// The path the item is named by (no file is written there).
-        path: PathBuf,
-        /// The change marker file (no secret in it).
-        marker: PathBuf,
-    },
-    /// This process's memory.
-    Memory,
-}
-
-/// A cache in the secret store: the path names the item, and the lock file and the change
-/// marker sit next to it; the plain file there is moved in on first use.
-#[derive(Debug)]
-struct SecretLocation {
-    path: PathBuf,
-    wanted: CacheStore,
-    item: secret_store::ItemId,
-    /// `None`: the secret store; `Some(reason)`: the file (`auto`, nothing answered).
-    resolved: tokio::sync::OnceCell<Option<String>>,
-}
-
-/// A token cache: a file (shared between processes) or memory (this process only).
+/// A token cache: its document kept by one [`Persistence`] (a file shared between processes,
+/// the secret store, or memory), read, locked, re-read and saved here without asking which.
 #[derive(Debug, Clone)]
 pub struct TokenCache {
-    location: Location,
-    notices: CacheNotices,
-    /// Warnings already given, so each is given once per process.
-    warned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
-    lock_timeout: std::time::Duration,
-    /// The parsed file as last read, with its stamp (file caches only).
-    memo: Arc<std::sync::Mutex<Option<Memo>>>,
-    /// How many times the file was parsed (tests check that an unchanged file is not).
-    parses: Arc<std::sync::atomic::AtomicU64>,
+    persistence: Arc<dyn Persistence>,
+    shared: Shared,
 }
 
 impl TokenCache {
     /// A cache in this file (created on first write, with its directory).
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Self::at(Location::File(path.into()))
+        Self::over(FilePersistence::new(path.into()))
     }
 
     /// A cache whose document is kept as `store` says: the secret store (named by `path`, with
@@ -104,124 +60,41 @@ impl TokenCache {
         match store {
             CacheStore::File => Self::file(path),
             CacheStore::Auto | CacheStore::SecretStore => {
-                Self::at(Location::Secret(Arc::new(SecretLocation {
-                    item: secret_store::ItemId::of(&path),
-                    path,
-                    wanted: store,
-                    resolved: tokio::sync::OnceCell::new(),
-                })))
+                Self::over(SecretStorePersistence::new(path, store))
             }
         }
     }
 
     /// A cache that lives as long as this value (and its clones).
     pub fn in_memory() -> Self {
-        Self::at(Location::Memory(Arc::default()))
+        Self::over(MemoryPersistence::default())
     }
 
-    fn at(location: Location) -> Self {
+    fn over(persistence: impl Persistence + 'static) -> Self {
         Self {
-            location,
-            notices: CacheNotices::default(),
-            warned: Arc::default(),
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            memo: Arc::default(),
-            parses: Arc::default(),
+            persistence: Arc::new(persistence),
+            shared: Shared::new(DEFAULT_LOCK_TIMEOUT),
         }
     }
 
     /// How long [`TokenCache::lock`] waits for another process (default
     /// [`DEFAULT_LOCK_TIMEOUT`]).
     pub fn with_lock_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.lock_timeout = timeout;
+        self.shared.lock_timeout = timeout;
         self
     }
 
     /// The file, for a file cache; for a secret store cache, the path naming it (its lock
     /// file and change marker sit next to it).
     pub fn path(&self) -> Option<&Path> {
-        match &self.location {
-            Location::File(p) => Some(p),
-            Location::Secret(s) => Some(&s.path),
-            Location::Memory(_) => None,
-        }
+        self.persistence.path()
     }
 
     /// Where the document is kept. For `auto`, the first call decides (asking the secret
     /// store, at most a few seconds); an explicit secret store that does not answer is an
     /// [`AuthError::SecretStoreUnavailable`].
     pub async fn location(&self) -> Result<CacheLocation, AuthError> {
-        Ok(match &self.location {
-            Location::File(path) => CacheLocation::File {
-                path: path.clone(),
-                fallback: None,
-            },
-            Location::Memory(_) => CacheLocation::Memory,
-            Location::Secret(s) => match self.fallback_reason(s).await? {
-                None => CacheLocation::SecretStore {
-                    store: secret_store::name(),
-                    path: s.path.clone(),
-                    marker: marker_path(&s.path),
-                },
-                Some(reason) => CacheLocation::File {
-                    path: s.path.clone(),
-                    fallback: Some(reason),
-                },
-            },
-        })
-    }
-
-    /// Whether this cache uses the secret store (asked once; `auto` falls back to the file).
-    async fn in_secret_store(&self, s: &SecretLocation) -> Result<bool, AuthError> {
-        Ok(self.fallback_reason(s).await?.is_none())
-    }
-
-    /// `None` when this cache uses the secret store; why not when `auto` fell back to the file.
-    /// The fallback is logged, not reported as a notice: on a machine without a session bus
-    /// (SSH, containers, CI) it is the normal state, and a warning on every command would only
-    /// teach people to ignore warnings. [`TokenCache::location`] carries the reason, for the
-    /// sign-in report and the status (as gh says "saved in plain text" once, at sign-in).
-    async fn fallback_reason(&self, s: &SecretLocation) -> Result<Option<String>, AuthError> {
-        s.resolved
-            .get_or_try_init(|| async {
-                match secret_store::probe().await {
-                    Ok(()) => Ok(None),
-                    Err(reason) if s.wanted == CacheStore::Auto => {
-                        let reason = format!("no secret store answered ({}: {reason})", secret_store::name());
-                        tracing::debug!(path = %s.path.display(), "{reason}; the token cache is the plain file");
-                        Ok(Some(reason))
-                    }
-                    Err(reason) => Err(AuthError::SecretStoreUnavailable {
-                        store: secret_store::name().to_owned(),
-                        reason,
-                    }),
-                }
-            })
-            .await
-            .cloned()
-    }
-
-    /// The reports gathered by the call that is returning (e.g. a corrupt file that was set
-    /// aside), handed back with its result.
-    fn drain_notices(&self) -> Vec<String> {
-        self.notices
-            .lock()
-            .map(|mut n| std::mem::take(&mut *n))
-            .unwrap_or_default()
-    }
-
-    fn notify(&self, message: String) {
-        let first = self
-            .warned
-            .lock()
-            .map(|mut w| w.insert(message.clone()))
-            .unwrap_or(true);
-        if first {
-            tracing::warn!("{message}");
-            if let Ok(mut n) = self.notices.lock() {
-                n.push(message);
-            }
-        }
+        self.persistence.location().await
     }
 
     /// A snapshot without taking the lock (writes are atomic, so it is always a whole
@@ -234,178 +107,23 @@ impl TokenCache {
     /// file is older than `RACY_WINDOW`, the kept document is returned without reading the
     /// file. A write by another process makes a new file (rename) or changes its size or
     /// times, so it is seen on the next call. Within the window, the file is read and its
-    /// bytes compared with the kept ones (not parsed again when equal).
+    /// bytes compared with the kept ones (not parsed again when equal). A secret store cache
+    /// does the same with its change marker.
     ///
     /// What the person should be told (a file set aside, entries skipped, each once per
     /// process) comes back with the document: [`Noticed::notices`].
     pub async fn read(&self) -> Result<Noticed<Arc<CacheData>>, AuthError> {
-        let value = self.read_data().await?;
+        let value = self.persistence.load(&self.shared).await?;
         Ok(Noticed {
             value,
-            notices: self.drain_notices(),
+            notices: self.shared.drain_notices(),
         })
     }
 
-    async fn read_data(&self) -> Result<Arc<CacheData>, AuthError> {
-        match &self.location {
-            Location::Memory(m) => Ok(Arc::new(m.lock().await.clone())),
-            Location::File(path) => self.read_file(path).await,
-            Location::Secret(s) => {
-                if self.in_secret_store(s).await? {
-                    self.read_secret(s).await
-                } else {
-                    self.read_file(&s.path).await
-                }
-            }
-        }
-    }
-
-    async fn read_file(&self, path: &Path) -> Result<Arc<CacheData>, AuthError> {
-        // Two `stat` calls on a local file are cheaper than handing the work to the
-        // blocking pool (a thread wake-up); reading and parsing still go there.
-        if let Some(data) = self.unchanged(path)? {
-            return Ok(data);
-        }
-        let loaded = read_stamped(path.to_owned()).await?;
-        let Some(read) = loaded else {
-            self.forget();
-            return Ok(Arc::new(CacheData::default()));
-        };
-        self.remember(path, read)
-    }
-
-    /// The secret store's document: the kept one while the change marker is unchanged (its
-    /// stamp, and within the racy window also its random value); else fetched and kept with
-    /// the marker as read before fetching (so a write in between is seen by the next call). A
-    /// plain cache file found there is first moved in (under the lock).
-    async fn read_secret(&self, s: &SecretLocation) -> Result<Arc<CacheData>, AuthError> {
-        let marker = marker_path(&s.path);
-        if let Some(data) = self.unchanged(&marker)? {
-            return Ok(data);
-        }
-        if s.path.exists() {
-            drop(self.lock_held().await?);
-        }
-        let read = read_stamped(marker.clone()).await?;
-        if let Some(read) = read.as_ref().filter(|r| !r.bytes.is_empty()) {
-            if let Some(data) = self.kept_for(read) {
-                return Ok(data);
-            }
-        }
-        let bytes = secret_store::load(&s.item)
-            .await
-            .map_err(|e| store_error("read", &e))?
-            .unwrap_or_default();
-        self.parses
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let loaded = parse(&bytes).unwrap_or_default();
-        check_schema(&s.path, &loaded.data)?;
-        self.report_skipped(&loaded);
-        let data = Arc::new(loaded.data);
-        match read.filter(|r| !r.bytes.is_empty()) {
-            Some(read) => self.keep(read, &data),
-            None => self.forget(),
-        }
-        Ok(data)
-    }
-
-    /// The kept document when `read` (the marker) has the kept stamp and the kept bytes (a
-    /// marker within the racy window); its settledness is updated. A different stamp means
-    /// another writer, even with the same bytes: msal-extensions only touches its signal file.
-    fn kept_for(&self, read: &ReadFile) -> Option<Arc<CacheData>> {
-        let mut memo = self.memo.lock().ok()?;
-        let kept = memo
-            .as_mut()
-            .filter(|m| m.stamp == read.stamp && m.bytes == read.bytes)?;
-        kept.settled = read.settled;
-        Some(kept.data.clone())
-    }
-
-    /// The kept document, when the file's stamp says it has not changed since it was read.
-    fn unchanged(&self, path: &Path) -> Result<Option<Arc<CacheData>>, AuthError> {
-        let Some(kept) = self
-            .memo
-            .lock()
-            .ok()
-            .and_then(|m| m.as_ref().filter(|m| m.settled).map(|m| m.stamp))
-        else {
-            return Ok(None);
-        };
-        check_location(path)?;
-        let Ok(meta) = std::fs::metadata(path) else {
-            return Ok(None);
-        };
-        if FileStamp::of(&meta) != kept {
-            return Ok(None);
-        }
-        Ok(self.memo.lock().ok().and_then(|m| {
-            m.as_ref()
-                .filter(|m| m.stamp == kept)
-                .map(|m| m.data.clone())
-        }))
-    }
-
-    fn forget(&self) {
-        if let Ok(mut memo) = self.memo.lock() {
-            *memo = None;
-        }
-    }
-
-    /// Parses `bytes` (unless they are the kept ones) and keeps the result with its stamp.
-    fn remember(&self, path: &Path, read: ReadFile) -> Result<Arc<CacheData>, AuthError> {
-        if let Ok(mut memo) = self.memo.lock() {
-            if let Some(kept) = memo.as_mut().filter(|m| m.bytes == read.bytes) {
-                kept.stamp = read.stamp;
-                kept.settled = read.settled;
-                return Ok(kept.data.clone());
-            }
-        }
-        self.parses
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let loaded = match parse(&read.bytes) {
-            Ok(loaded) => loaded,
-            Err(_) => {
-                self.forget();
-                return Ok(Arc::new(CacheData::default()));
-            }
-        };
-        check_schema(path, &loaded.data)?;
-        self.report_skipped(&loaded);
-        let data = Arc::new(loaded.data);
-        self.keep(read, &data);
-        Ok(data)
-    }
-
-    /// Keeps `data` as the document that `read` (the file's, or the change marker's) stands for.
-    fn keep(&self, read: ReadFile, data: &Arc<CacheData>) {
-        let ReadFile {
-            stamp,
-            settled,
-            bytes,
-        } = read;
-        if let Ok(mut memo) = self.memo.lock() {
-            *memo = Some(Memo {
-                stamp,
-                settled,
-                bytes,
-                data: data.clone(),
-            });
-        }
-    }
-
-    /// How many times the file was parsed by [`TokenCache::read`].
+    /// How many times a document was parsed by [`TokenCache::read`].
     #[cfg(test)]
     fn parses(&self) -> u64 {
-        self.parses.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn report_skipped(&self, loaded: &Loaded) {
-        if let (Some(path), Some(message)) = (self.path(), loaded.skipped_message()) {
-            self.notify(format!(
-                "the token cache {} has {message}; they were skipped and the rest of the cache is used",
-                path.display()
-            ));
-        }
+        self.shared.parses()
     }
 
     /// Checks, before a sign-in, that the cache can be written: its directory can be created,
@@ -413,29 +131,7 @@ impl TokenCache {
     /// be opened for writing. So the tokens of a sign-in are never lost after the browser said
     /// "Signed in".
     pub async fn check_writable(&self) -> Result<(), AuthError> {
-        let (path, file) = match &self.location {
-            Location::Memory(_) => return Ok(()),
-            Location::File(path) => (path.clone(), true),
-            Location::Secret(s) => (s.path.clone(), !self.in_secret_store(s).await?),
-        };
-        blocking(move || {
-            ensure_dir(&path)?;
-            check_location(&path)?;
-            let dir = parent_dir(&path);
-            tempfile::Builder::new()
-                .prefix(".token_cache")
-                .suffix(".probe")
-                .tempfile_in(dir)
-                .map_err(|e| io_error("create a file next to", &path, &e))?;
-            if file && path.exists() {
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(|e| io_error("write", &path, &e))?;
-            }
-            Ok(())
-        })
-        .await
+        self.persistence.check_writable().await
     }
 
     /// Takes the exclusive lock (waiting for other processes, at most the lock timeout) and
@@ -443,139 +139,20 @@ impl TokenCache {
     /// [`CacheGuard::save`] writes it back; [`CacheGuard::notices`] says what the person should
     /// be told about what was read.
     pub async fn lock(&self) -> Result<CacheGuard, AuthError> {
-        let mut guard = self.lock_held().await?;
-        guard.notices = self.drain_notices();
-        Ok(guard)
-    }
-
-    async fn lock_held(&self) -> Result<CacheGuard, AuthError> {
-        match &self.location {
-            Location::Memory(m) => {
-                let guard = m.clone().lock_owned().await;
-                Ok(CacheGuard {
-                    data: guard.clone(),
-                    held: Held::Memory(guard),
-                    notices: Vec::new(),
-                })
-            }
-            Location::File(path) => self.lock_plain(path).await,
-            Location::Secret(s) => {
-                if self.in_secret_store(s).await? {
-                    self.lock_secret(s).await
-                } else {
-                    self.lock_plain(&s.path).await
-                }
-            }
-        }
-    }
-
-    async fn lock_plain(&self, path: &Path) -> Result<CacheGuard, AuthError> {
-        let path = path.to_owned();
-        let notices = self.notices.clone();
-        let timeout = self.lock_timeout;
-        let (lock, loaded) = {
-            let path = path.clone();
-            blocking(move || lock_file(&path, &notices, timeout)).await?
-        };
-        self.report_skipped(&loaded);
+        let Locked { data, held } = self.persistence.lock(&self.shared).await?;
         Ok(CacheGuard {
-            data: loaded.data,
-            held: Held::File { path, _lock: lock },
-            notices: Vec::new(),
+            data,
+            held,
+            notices: self.shared.drain_notices(),
         })
     }
-
-    /// Takes the lock file, fetches the secret, and moves a plain cache file found at the
-    /// path in (its entries added to the stored ones, which win; then the file is zeroed and
-    /// removed, with a notice).
-    async fn lock_secret(&self, s: &SecretLocation) -> Result<CacheGuard, AuthError> {
-        let (path, timeout) = (s.path.clone(), self.lock_timeout);
-        let lock = blocking(move || {
-            ensure_dir(&path)?;
-            check_location(&path)?;
-            let lock_file = lock_path(&path);
-            let mut lock = open_lock_file(&lock_file)
-                .map_err(|e| io_error("open the lock file of", &path, &e))?;
-            acquire(&mut lock, &lock_file, timeout)?;
-            Ok(lock)
-        })
-        .await?;
-        let mut data = self.load_secret_locked(s).await?;
-        let mut guard = CacheGuard {
-            data: CacheData::default(),
-            held: Held::Secret {
-                path: s.path.clone(),
-                item: s.item.clone(),
-                _lock: lock,
-            },
-            notices: Vec::new(),
-        };
-        let (path, notices) = (s.path.clone(), self.notices.clone());
-        let plain = blocking(move || read_plain_for_migration(&path, &notices)).await?;
-        if let Some(plain) = plain {
-            check_schema(&s.path, &plain.data)?;
-            data.absorb(plain.data);
-            guard.data = data;
-            guard.save().await?;
-            let path = s.path.clone();
-            blocking(move || remove_zeroed(&path)).await?;
-            self.notify(format!(
-                "the token cache file {} was moved into {} and removed",
-                s.path.display(),
-                secret_store::name()
-            ));
-        } else {
-            guard.data = data;
-        }
-        Ok(guard)
-    }
-
-    /// The stored document, read under the lock; one printjob cannot read is set aside (the
-    /// item renamed `….corrupt-<unix time>`) and reported, never overwritten.
-    async fn load_secret_locked(&self, s: &SecretLocation) -> Result<CacheData, AuthError> {
-        let bytes = secret_store::load(&s.item)
-            .await
-            .map_err(|e| store_error("read", &e))?
-            .unwrap_or_default();
-        let loaded = match parse(&bytes) {
-            Ok(loaded) => loaded,
-            Err(_) => {
-                let aside = secret_store::ItemId::of(&aside_name(&s.path));
-                secret_store::rename(&s.item, &aside)
-                    .await
-                    .map_err(|e| store_error("set aside", &e))?;
-                self.notify(format!(
-                    "the token cache in {} was not a token cache document; it was kept under the name {} and you may need to sign in again",
-                    secret_store::name(),
-                    aside.as_str()
-                ));
-                return Ok(CacheData::default());
-            }
-        };
-        check_schema(&s.path, &loaded.data)?;
-        self.report_skipped(&loaded);
-        Ok(loaded.data)
-    }
-}
-
-enum Held {
-    File {
-        path: PathBuf,
-        _lock: std::fs::File,
-    },
-    Memory(tokio::sync::OwnedMutexGuard<CacheData>),
-    Secret {
-        path: PathBuf,
-        item: secret_store::ItemId,
-        _lock: std::fs::File,
-    },
 }
 
 /// The locked cache: read it, change it, [`save`](CacheGuard::save) it; dropping it releases
 /// the lock.
 pub struct CacheGuard {
     data: CacheData,
-    held: Held,
+    held: Box<dyn Held>,
     notices: Vec<String>,
 }
 
@@ -631,37 +208,14 @@ impl CacheGuard {
     /// replaced (or, when the document holds nothing any more, the item deleted) and then the
     /// change marker is given a new value.
     pub async fn save(&mut self) -> Result<(), AuthError> {
-        match &mut self.held {
-            Held::Memory(guard) => {
-                **guard = self.data.clone();
-                Ok(())
-            }
-            Held::File { path, .. } => {
-                let (path, data) = (path.clone(), self.data.clone());
-                blocking(move || write_atomically(&path, &data)).await
-            }
-            Held::Secret { path, item, .. } => {
-                if self.data.holds_no_credentials() {
-                    secret_store::delete(item)
-                        .await
-                        .map_err(|e| store_error("delete", &e))?;
-                } else {
-                    let text = serde_json::to_vec(&self.data).map_err(|e| {
-                        AuthError::Cache(format!("cannot encode the token cache: {e}"))
-                    })?;
-                    secret_store::save(item, &text)
-                        .await
-                        .map_err(|e| store_error("write", &e))?;
-                }
-                let path = path.clone();
-                blocking(move || touch_marker(&path)).await
-            }
-        }
+        self.held.save(&self.data).await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::fs::*;
+    use super::secret_store::{marker_path, touch_marker};
     use super::*;
     use crate::auth::token::TokenSet;
     use crate::ids::Scope;
