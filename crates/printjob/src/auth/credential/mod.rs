@@ -9,8 +9,6 @@ use super::cache::{
     realm_of_token_endpoint, AccountEntry, CacheData, CacheLocation, CacheScope, TokenCache,
 };
 use super::id_token::{ClockSkew, SignedInUser};
-use super::interactive::{AuthorizationParams, PendingAuthorization, ResponseMode};
-use super::loopback::{LoopbackListener, LoopbackOptions};
 use super::options::SignInOptions;
 use super::token::{needs_interaction, TokenClient, TokenSet};
 use super::{AuthError, GrantedToken, TokenRequest, TokenSource};
@@ -19,6 +17,10 @@ use crate::permissions::{acceptable_scopes, PURPOSE};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use url::Url;
+
+mod authorization_code;
+mod device_code;
+mod refresh;
 
 /// The account's object id (`oid`, from the ID token), when the cache holds one that is a
 /// GUID (a `sub` fallback is a pairwise id, not the object id Graph's `createdBy.id` carries).
@@ -278,166 +280,6 @@ impl DelegatedCredential {
         })
     }
 
-    fn cached(
-        &self,
-        data: &CacheData,
-        account: &AccountEntry,
-        scopes: &[Scope],
-    ) -> Option<GrantedToken> {
-        let entry = data.access_token(account, &self.inner.cache_scope, scopes, self.now())?;
-        Some(GrantedToken {
-            access_token: entry.secret.clone(),
-            expires_on: entry.expires_on.trim().parse().unwrap_or(0),
-            scopes: Scope::parse_list(&entry.target),
-            username: Some(account.username.clone()).filter(|u| !u.is_empty()),
-            user_id: user_id(account),
-        })
-    }
-
-    /// A fresh cached token for `scopes`, or for any scope set the request also accepts.
-    fn cached_acceptable(
-        &self,
-        data: &CacheData,
-        account: &AccountEntry,
-        scopes: &[Scope],
-        request: &TokenRequest,
-    ) -> Option<GrantedToken> {
-        std::iter::once(scopes)
-            .chain(request.acceptable.iter().map(Vec::as_slice))
-            .find_map(|set| self.cached(data, account, set))
-    }
-
-    /// The scopes a refresh asks for: `scopes`, unless the account never held a token for them
-    /// but held one (fresh or expired) for a set the request accepts; then that set. So an
-    /// administrator signed in with `.All` scopes is not asked to consent to the Basic ones.
-    fn refresh_scopes(
-        &self,
-        data: &CacheData,
-        account: &AccountEntry,
-        scopes: &[Scope],
-        request: &TokenRequest,
-    ) -> Vec<Scope> {
-        let ever_held = |set: &[Scope]| {
-            data.access_token(account, &self.inner.cache_scope, set, i64::MIN)
-                .is_some()
-        };
-        if request.acceptable.is_empty() || ever_held(scopes) {
-            return scopes.to_vec();
-        }
-        request
-            .acceptable
-            .iter()
-            .find(|set| ever_held(set))
-            .cloned()
-            .unwrap_or_else(|| scopes.to_vec())
-    }
-
-    async fn silent(
-        &self,
-        scopes: &[Scope],
-        request: &TokenRequest,
-    ) -> Result<GrantedToken, AuthError> {
-        let use_cached = !request.force_refresh && request.claims.is_none();
-        if use_cached {
-            let snapshot = self.inner.cache.read().await?;
-            self.tell(snapshot.notices());
-            if let Ok(account) = self.pick_account(&snapshot) {
-                if let Some(token) = self.cached_acceptable(&snapshot, &account, scopes, request) {
-                    tracing::debug!("using the cached access token");
-                    return Ok(token);
-                }
-            }
-        }
-        let mut guard = self.inner.cache.lock().await?;
-        self.tell(guard.notices());
-        let account = self.pick_account(guard.data())?;
-        if use_cached {
-            if let Some(token) = self.cached_acceptable(guard.data(), &account, scopes, request) {
-                tracing::debug!("another process refreshed the token meanwhile");
-                return Ok(token);
-            }
-        }
-        // MSAL's rule: when the token is merely due for an early refresh (`refresh_in`) and the
-        // refresh fails, the cached token, still valid, is returned.
-        let due = if use_cached {
-            self.due_for_refresh(guard.data(), &account, scopes)
-        } else {
-            None
-        };
-        let refresh_scopes = self.refresh_scopes(guard.data(), &account, scopes, request);
-        let refreshed = self
-            .redeem_refresh_token(guard.data(), &account, &refresh_scopes, request)
-            .await;
-        let set = match (refreshed, due) {
-            (Ok(set), _) => set,
-            (Err(e), Some(token)) => {
-                tracing::debug!(
-                    "the early refresh (refresh_in) failed ({e}); using the cached access token, still valid"
-                );
-                return Ok(token);
-            }
-            (Err(e), None) => return Err(e),
-        };
-        let scope = self.write_scope().await?;
-        let stored = guard.data_mut().store(&scope, &set, self.now(), None);
-        guard.save().await?;
-        Ok(self.granted(&set, &stored))
-    }
-
-    /// The cached access token that is past its `refresh_on` but not near its expiry.
-    fn due_for_refresh(
-        &self,
-        data: &CacheData,
-        account: &AccountEntry,
-        scopes: &[Scope],
-    ) -> Option<GrantedToken> {
-        let entry = data.access_token_ignoring_refresh_on(
-            account,
-            &self.inner.cache_scope,
-            scopes,
-            self.now(),
-        )?;
-        Some(GrantedToken {
-            access_token: entry.secret.clone(),
-            expires_on: entry.expires_on.trim().parse().unwrap_or(0),
-            scopes: Scope::parse_list(&entry.target),
-            username: Some(account.username.clone()).filter(|u| !u.is_empty()),
-            user_id: user_id(account),
-        })
-    }
-
-    async fn redeem_refresh_token(
-        &self,
-        data: &CacheData,
-        account: &AccountEntry,
-        scopes: &[Scope],
-        request: &TokenRequest,
-    ) -> Result<TokenSet, AuthError> {
-        let refresh_token = data
-            .refresh_token(account, &self.inner.cache_scope)
-            .map(|e| e.secret.clone())
-            .ok_or_else(|| AuthError::InteractionRequired {
-                reason: format!("no refresh token is cached for {}", display_name(account)),
-            })?;
-        let client = self.token_client().await?;
-        let set = client
-            .refresh(
-                &refresh_token,
-                &self.wire_scopes(scopes),
-                request.claims.as_deref(),
-            )
-            .await?;
-        let authority = self.authority().await?;
-        let skew = super::id_token::validate_refreshed(
-            set.id_token.as_ref(),
-            authority,
-            &self.inner.client_id,
-            self.now(),
-        )?;
-        self.report_clock_skew(skew);
-        Ok(set)
-    }
-
     fn report_clock_skew(&self, skew: Option<ClockSkew>) {
         if let Some(skew) = skew {
             tracing::warn!(
@@ -509,97 +351,6 @@ impl DelegatedCredential {
         Ok(self.granted(set, &account))
     }
 
-    /// Signs in interactively in the browser (authorization code + PKCE through the loopback
-    /// listener), whatever the cache holds, and stores the tokens.
-    pub async fn login(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
-        let scopes = self.scopes_or_default(scopes);
-        self.interactive(&scopes, None).await
-    }
-
-    async fn interactive(
-        &self,
-        scopes: &[Scope],
-        claims: Option<&str>,
-    ) -> Result<GrantedToken, AuthError> {
-        let options = &self.inner.options;
-        if options.device_code_sign_in && claims.is_none() {
-            return self.login_device_code(scopes).await;
-        }
-        let authority = self.authority().await?.clone();
-        // Before the browser opens: a sign-in whose tokens cannot be saved is lost.
-        self.inner.cache.check_writable().await?;
-        let listener = LoopbackListener::bind(&LoopbackOptions {
-            port: options.port,
-            host: options.redirect_host,
-            timeout: options.timeout,
-            ..LoopbackOptions::default()
-        })?;
-        let scopes = &self.wire_scopes(scopes);
-        let mut params = AuthorizationParams::new(
-            authority.authorization_endpoint.clone(),
-            self.inner.client_id.clone(),
-            listener.redirect_uri(),
-            scopes.to_vec(),
-        );
-        params.response_mode = response_mode_for(options.response_mode, &authority);
-        params.login_hint = options.login_hint.clone();
-        params.domain_hint = options.domain_hint.clone();
-        params.claims = claims.map(str::to_owned);
-        let pending = PendingAuthorization::new(params);
-        self.present(pending.url());
-        options
-            .ui
-            .waiting("waiting for you to sign in in the browser");
-        let (state, mode) = (pending.state().to_owned(), pending.response_mode());
-        let redirect = listener.wait(&state, mode).await;
-        options.ui.finished();
-        let redirect = redirect?;
-        super::interactive::check_response_issuer(
-            redirect.iss.as_deref(),
-            &authority.issuer,
-            authority.authorization_response_iss_parameter_supported,
-        )?;
-        let grant = pending.finish(redirect)?;
-        let client = self.token_client().await?;
-        let set = client
-            .exchange_code(
-                &grant.code,
-                &grant.verifier,
-                &grant.redirect_uri,
-                scopes,
-                claims,
-            )
-            .await?;
-        self.validate_id_token(&set, &authority, Some(&grant.nonce))?;
-        self.store(&set, "authorization_code").await
-    }
-
-    /// OpenID Connect Core §3.1.3.7 on the code flow's ID token, which is required: an OpenID
-    /// provider must return one for a request with the `openid` scope.
-    fn validate_id_token(
-        &self,
-        set: &TokenSet,
-        authority: &Authority,
-        nonce: Option<&str>,
-    ) -> Result<(), AuthError> {
-        let token = set.id_token.as_ref().ok_or_else(|| {
-            AuthError::IdToken(
-                "the identity provider returned no ID token for an OpenID Connect sign-in, so the signed-in user cannot be known; check the authority URL".into(),
-            )
-        })?;
-        let valid = super::id_token::validate(
-            token,
-            &super::id_token::Expected {
-                issuer: &authority.issuer,
-                client_id: self.inner.client_id.as_str(),
-                nonce,
-                now: self.now(),
-            },
-        )?;
-        self.report_clock_skew(valid.clock_skew);
-        Ok(())
-    }
-
     /// The signed-in user of the account this credential uses, as its ID token (validated when
     /// it was received) names them: `oid` for Graph's `createdBy/id`, `preferred_username`,
     /// `upn`. `None` when nobody is signed in or the provider sent no ID token.
@@ -612,43 +363,6 @@ impl DelegatedCredential {
         Ok(data
             .id_token(&account, &self.inner.cache_scope)
             .and_then(|e| super::id_token::read_user(&e.secret)))
-    }
-
-    fn present(&self, url: &Url) {
-        let options = &self.inner.options;
-        if !options.open_browser {
-            options.ui.show_url(url, None);
-            return;
-        }
-        match options.browser.open(url) {
-            Ok(()) => options.ui.browser_opened(url),
-            Err(e) => options.ui.show_url(url, Some(&e)),
-        }
-    }
-
-    /// Signs in with the device code flow (for machines without a browser): shows the code
-    /// through [`SignInUi::show_device_code`] and polls until the user finishes.
-    pub async fn login_device_code(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
-        let scopes = self.wire_scopes(&self.scopes_or_default(scopes));
-        let client = self.token_client().await?;
-        self.inner.cache.check_writable().await?;
-        let flow = client.start_device_code(&scopes).await?;
-        let ui = &self.inner.options.ui;
-        ui.show_device_code(flow.prompt());
-        ui.waiting("waiting for you to enter the code");
-        let result = client.poll_device_code(flow).await;
-        ui.finished();
-        let set = result?;
-        let authority = self.authority().await?;
-        let skew = super::id_token::validate_refreshed(
-            set.id_token.as_ref(),
-            authority,
-            &self.inner.client_id,
-            self.now(),
-        )?;
-        self.report_clock_skew(skew);
-        self.store(&set, "urn:ietf:params:oauth:grant-type:device_code")
-            .await
     }
 
     /// The accounts signed in with this client at this authority, most recently used first.
@@ -700,22 +414,6 @@ fn display_name(account: &AccountEntry) -> String {
     } else {
         account.username.clone()
     }
-}
-
-/// The response mode to request: the configured one, except that `form_post` becomes `query`
-/// when the provider's discovery document lists its response modes without `form_post` (a
-/// standards-compliant provider that cannot POST to the redirect URI; PKCE still protects the
-/// code). A provider that lists nothing is asked for what was configured.
-fn response_mode_for(configured: ResponseMode, authority: &Authority) -> ResponseMode {
-    let lacks_form_post = authority
-        .response_modes_supported
-        .as_ref()
-        .is_some_and(|modes| !modes.iter().any(|m| m == "form_post"));
-    if configured == ResponseMode::FormPost && lacks_form_post {
-        tracing::debug!("the provider does not list form_post; asking for response_mode=query");
-        return ResponseMode::Query;
-    }
-    configured
 }
 
 impl TokenSource for DelegatedCredential {
