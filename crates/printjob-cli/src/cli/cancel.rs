@@ -541,19 +541,7 @@ pub fn detail(report: &JobReport) -> String {
             graph_text(error, remedy.is_none())
         }
         JobOutcome::Forbidden { reason, error } => {
-            let ids: Vec<String> = [
-                error
-                    .request_id
-                    .as_deref()
-                    .map(|id| format!("request-id {id}")),
-                error
-                    .client_request_id
-                    .as_deref()
-                    .map(|id| format!("client-request-id {id}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+            let ids = super::output::support_ids(error);
             format!("{} ({} {})", reason, error.code, ids.join(", "))
         }
         JobOutcome::WouldCancel { state: Some(state) } => format!("the job is {state}"),

@@ -61,19 +61,7 @@ pub fn graph_text(error: &GraphError, with_hint: bool) -> String {
     if let Some(hint) = error.hint.as_deref().filter(|_| with_hint) {
         text.push_str(&format!("; {}", trim_stop(hint)));
     }
-    let ids: Vec<String> = [
-        error
-            .request_id
-            .as_deref()
-            .map(|id| format!("request-id {id}")),
-        error
-            .client_request_id
-            .as_deref()
-            .map(|id| format!("client-request-id {id}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let ids = support_ids(error);
     if !ids.is_empty() {
         text.push_str(&format!(" ({})", ids.join(", ")));
     }
@@ -406,6 +394,23 @@ fn json_terminal_safe(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The ids support asks for (`request-id …`, `client-request-id …`), those the error carries.
+pub fn support_ids(error: &GraphError) -> Vec<String> {
+    [
+        error
+            .request_id
+            .as_deref()
+            .map(|id| format!("request-id {id}")),
+        error
+            .client_request_id
+            .as_deref()
+            .map(|id| format!("client-request-id {id}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]
