@@ -25,9 +25,14 @@ mod outcome;
 mod pace;
 mod report;
 mod select;
+mod tenant;
 
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 pub use select::{list_jobs, SelectedJobs, SelectionNote};
+pub use tenant::{
+    check_all_printers_access, run_all_printers, AllPrintersRequest, PrinterSection,
+    TenantProgress, TenantProgressFn, TenantReport, TENANT_SCHEMA_VERSION,
+};
 
 use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
