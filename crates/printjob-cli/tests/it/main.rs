@@ -24,5 +24,6 @@ mod progress;
 mod reliability;
 mod report;
 mod signin;
+mod tenant;
 mod terminal;
 mod tls;
