@@ -24,6 +24,7 @@ mod batch;
 mod outcome;
 mod pace;
 mod report;
+mod requeue;
 mod select;
 mod tenant;
 
