@@ -389,10 +389,7 @@ fn print_tenant_report(report: &TenantReport) {
         println!("Printer {name}");
         if let Some(error) = &section.error {
             let remedy = error.remedy().as_ref().and_then(advice);
-            println!(
-                "  jobs not listed: {}",
-                graph_text(error, remedy.is_none())
-            );
+            println!("  jobs not listed: {}", graph_text(error, remedy.is_none()));
             if let Some(remedy) = remedy {
                 println!("  {remedy}");
             }
@@ -448,7 +445,11 @@ fn totals_words(t: &Totals, dry_run: bool) -> String {
             parts.push(format!("{n} {what}"));
         }
     }
-    format!("{}: {}", count(t.requested, "job", "jobs"), parts.join(", "))
+    format!(
+        "{}: {}",
+        count(t.requested, "job", "jobs"),
+        parts.join(", ")
+    )
 }
 
 /// How the command ends: a dry run that could read every target succeeds (a job already

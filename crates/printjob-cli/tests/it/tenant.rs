@@ -75,7 +75,14 @@ async fn all_printers_owner_cancels_exactly_that_users_jobs_on_every_printer_and
     let out = printjob(
         &emulator,
         &dir,
-        &["cancel", "--all-printers", "--owner", MEGAN, "--yes", "--json"],
+        &[
+            "cancel",
+            "--all-printers",
+            "--owner",
+            MEGAN,
+            "--yes",
+            "--json",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     for ((printer, id, owner, was), (_, _, _, now)) in before.iter().zip(jobs(&emulator, &seed)) {
@@ -116,7 +123,14 @@ async fn all_printers_reports_a_printer_whose_listing_is_refused_and_the_others_
     let out = printjob(
         &emulator,
         &dir,
-        &["cancel", "--all-printers", "--owner", MEGAN, "--yes", "--json"],
+        &[
+            "cancel",
+            "--all-printers",
+            "--owner",
+            MEGAN,
+            "--yes",
+            "--json",
+        ],
     );
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(state(&emulator, LOBBY_PRINTER, "107"), Some(State::Pending));
@@ -174,8 +188,16 @@ async fn all_printers_without_printer_read_all_is_refused_before_any_graph_reque
         Some(crate::harness::exit_code(ErrorKind::Permission)),
         "{err}"
     );
-    assert!(err.contains("printjob login --scope Printer.Read.All"), "{err}");
-    assert_eq!(graph_requests(&emulator), before, "{:?}", emulator.counters());
+    assert!(
+        err.contains("printjob login --scope Printer.Read.All"),
+        "{err}"
+    );
+    assert_eq!(
+        graph_requests(&emulator),
+        before,
+        "{:?}",
+        emulator.counters()
+    );
     assert_eq!(jobs(&emulator, &seed), jobs_before);
 }
 
@@ -198,7 +220,12 @@ async fn all_printers_without_an_all_job_permission_is_refused_before_any_graph_
     );
     assert!(err.contains("PrintJob.ReadWriteBasic.All"), "{err}");
     assert!(err.contains("printjob login --scope"), "{err}");
-    assert_eq!(graph_requests(&emulator), before, "{:?}", emulator.counters());
+    assert_eq!(
+        graph_requests(&emulator),
+        before,
+        "{:?}",
+        emulator.counters()
+    );
     assert_eq!(state(&emulator, LOBBY_PRINTER, "101"), Some(State::Pending));
 }
 

@@ -143,7 +143,11 @@ mod tests {
         queue.park([first(1), first(2)], secs(3), t0);
         assert!(queue.take_due(t0 + Duration::from_millis(2_999)).is_empty());
         assert_eq!(queue.next_due(), Some(t0 + secs(3)));
-        let due: Vec<u32> = queue.take_due(t0 + secs(3)).into_iter().map(|t| t.job).collect();
+        let due: Vec<u32> = queue
+            .take_due(t0 + secs(3))
+            .into_iter()
+            .map(|t| t.job)
+            .collect();
         assert_eq!(due, [1, 2]);
         assert!(queue.is_empty());
     }

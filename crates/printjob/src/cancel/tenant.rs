@@ -17,8 +17,8 @@
 use super::{run, CancelReport, CancelRequest, JobReport, JobSelection, Progress, Totals};
 use crate::error::{Error, ErrorKind, Remedy};
 use crate::graph::model::PrintJobProcessingState;
-use crate::graph::scopes::{all_users_form, job_visibility, JobVisibility, Operation};
 use crate::graph::scopes::PRINTER_SCOPES;
+use crate::graph::scopes::{all_users_form, job_visibility, JobVisibility, Operation};
 use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrinterId, Scope};
 use serde::{Deserialize, Serialize};
@@ -326,7 +326,11 @@ mod tests {
     fn the_grand_total_adds_every_printers_totals_and_counts_refused_printers() {
         let report = tenant_report(
             false,
-            vec![section("p1", 3, false), section("p2", 0, true), section("p3", 2, false)],
+            vec![
+                section("p1", 3, false),
+                section("p2", 0, true),
+                section("p3", 2, false),
+            ],
         );
         assert_eq!(report.schema_version, 2);
         assert_eq!(report.totals.requested, 5);
