@@ -14,7 +14,7 @@
 //! listing pipelined with its cancels). One pool and one pace across printers is the next step
 //! (issue 22, item 2 wiring).
 
-use super::{run, CancelReport, CancelRequest, JobReport, JobSelection, Progress, Totals};
+use super::report::{CancelReport, JobReport, Totals};
 use crate::error::{Error, ErrorKind, Remedy};
 use crate::graph::model::PrintJobProcessingState;
 use crate::graph::scopes::PRINTER_SCOPES;
@@ -56,17 +56,6 @@ impl Default for AllPrintersRequest {
     }
 }
 
-impl CancelRequest {
-    /// Every job in the default states on every printer of the tenant, `owner`'s only when
-    /// given ([`run_all_printers`]).
-    pub fn all_printers(owner: Option<String>) -> AllPrintersRequest {
-        AllPrintersRequest {
-            owner,
-            ..AllPrintersRequest::default()
-        }
-    }
-}
-
 /// The result of an all-printers run, grouped by printer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,7 +92,23 @@ pub struct PrinterSection {
 }
 
 impl PrinterSection {
-    fn from_report(printer_id: PrinterId, display_name: String, report: CancelReport) -> Self {
+    /// A printer whose jobs could not be listed: Graph's error, no results.
+    pub(super) fn refused(printer_id: PrinterId, display_name: String, error: GraphError) -> Self {
+        Self {
+            printer_id,
+            display_name,
+            results: Vec::new(),
+            totals: Totals::default(),
+            left_out: BTreeMap::new(),
+            error: Some(error),
+        }
+    }
+
+    pub(super) fn from_report(
+        printer_id: PrinterId,
+        display_name: String,
+        report: CancelReport,
+    ) -> Self {
         Self {
             printer_id,
             display_name,
@@ -141,30 +146,6 @@ impl TenantReport {
         }
     }
 }
-
-/// Progress of an all-printers run.
-#[derive(Debug)]
-pub enum TenantProgress<'a> {
-    /// The printers are listed.
-    Printers {
-        /// How many.
-        total: usize,
-    },
-    /// The jobs of this printer (0-based `index` of `total`) are being listed and cancelled.
-    Printer {
-        /// Its place in the listing.
-        index: usize,
-        /// The printer.
-        printer_id: &'a PrinterId,
-        /// Its display name.
-        display_name: &'a str,
-    },
-    /// Progress within the current printer.
-    Jobs(Progress<'a>),
-}
-
-/// The progress callback type of [`run_all_printers`].
-pub type TenantProgressFn<'a> = dyn Fn(TenantProgress<'_>) + Send + Sync + 'a;
 
 /// Refuses, before any Graph request, a token that cannot list the printers
 /// (`print-list-printers.md`: `Printer.Read.All`, `Printer.ReadWrite.All`,
@@ -218,58 +199,8 @@ pub async fn check_all_printers_access(client: &PrintClient) -> Result<(), Error
     ))
 }
 
-/// Cancels the selected jobs on every printer the signed-in user can list, and reports them
-/// grouped by printer. `Err` before any Graph request when the token lacks the permissions
-/// ([`check_all_printers_access`]), when the printers cannot be listed, or when the token
-/// source fails; a printer whose jobs cannot be listed gets a section with Graph's error.
-pub async fn run_all_printers(
-    client: &PrintClient,
-    request: &AllPrintersRequest,
-    progress: &TenantProgressFn<'_>,
-) -> Result<TenantReport, Error> {
-    check_all_printers_access(client).await?;
-    let printers = client.printer_names().await?;
-    progress(TenantProgress::Printers {
-        total: printers.len(),
-    });
-    let mut sections = Vec::with_capacity(printers.len());
-    for (index, printer) in printers.into_iter().enumerate() {
-        let printer_id = PrinterId::new(printer.id)?;
-        progress(TenantProgress::Printer {
-            index,
-            printer_id: &printer_id,
-            display_name: &printer.display_name,
-        });
-        let one = CancelRequest {
-            selection: JobSelection::All {
-                states: request.states.clone(),
-                mine: false,
-                owner: request.owner.clone(),
-            },
-            concurrency: request.concurrency,
-            use_batch: request.use_batch,
-            dry_run: request.dry_run,
-            ..CancelRequest::all(PrintTarget::Printer(printer_id.clone()))
-        };
-        let on_jobs = |p: Progress<'_>| progress(TenantProgress::Jobs(p));
-        let section = match run(client, &one, &on_jobs).await {
-            Ok(report) => PrinterSection::from_report(printer_id, printer.display_name, report),
-            Err(Error::Graph(error)) => PrinterSection {
-                printer_id,
-                display_name: printer.display_name,
-                results: Vec::new(),
-                totals: Totals::default(),
-                left_out: BTreeMap::new(),
-                error: Some(error),
-            },
-            Err(other) => return Err(other),
-        };
-        sections.push(section);
-    }
-    Ok(tenant_report(request.dry_run, sections))
-}
-
-fn tenant_report(dry_run: bool, printers: Vec<PrinterSection>) -> TenantReport {
+/// The report of `printers`, with the grand totals.
+pub(super) fn tenant_report(dry_run: bool, printers: Vec<PrinterSection>) -> TenantReport {
     let mut totals = Totals::default();
     for s in &printers {
         let t = &s.totals;
@@ -302,7 +233,7 @@ mod tests {
             results: (0..canceled)
                 .map(|n| {
                     let job = crate::ids::PrintJobId::new(n.to_string()).unwrap();
-                    JobReport::new(job, super::super::JobOutcome::Canceled)
+                    JobReport::new(job, super::super::report::JobOutcome::Canceled)
                 })
                 .collect(),
             totals: Totals {
