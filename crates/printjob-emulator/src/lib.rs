@@ -264,7 +264,7 @@ impl Emulator {
         lifetime_secs: i64,
     ) -> Option<String> {
         let user = self.state.directory().user_by_upn(upn)?.clone();
-        Some(identity::tokens::user_access_token(
+        Some(identity::mint::user_access_token(
             &self.state,
             &user,
             seed::PUBLIC_CLIENT_ID,
@@ -276,13 +276,13 @@ impl Emulator {
     /// Signs an app-only Graph token (`roles`, no `scp`) for the seeded daemon client.
     pub fn mint_app_token(&self, roles: &[&str]) -> String {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-        identity::tokens::app_access_token(
+        identity::mint::app_access_token(
             &self.state,
             self.state.cloud.graph_resource(),
             seed::CONTOSO_TENANT,
             seed::DAEMON_CLIENT_ID,
             &roles,
-            identity::tokens::ACCESS_TOKEN_LIFETIME_SECS,
+            identity::mint::ACCESS_TOKEN_LIFETIME_SECS,
         )
     }
 

@@ -1,11 +1,11 @@
 //! `printjob completions SHELL` and `printjob man`: shell completions (clap_complete) and a man
-//! page in roff (clap_mangen), both generated from the command definition in [`super::Cli`], so
-//! they cannot drift from the flags the binary accepts. Both write to standard output, as
+//! page in roff (clap_mangen), both generated from the command definition (`super::Cli`, which the
+//! dispatcher hands down as a [`clap::Command`]), so they cannot drift from the flags the binary
+//! accepts. Both write to standard output, as
 //! `rustup completions` and `gh completion` do; README.md's install section shows where to put
 //! them.
 
-use super::Cli;
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 use printjob::{Error, ErrorKind};
 
@@ -21,19 +21,17 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {}
 
-/// The completion script for `shell`.
-pub fn completion_script(shell: Shell) -> Result<String, Error> {
-    let mut command = Cli::command();
+/// The completion script for `shell` of the command line `command`.
+pub fn completion_script(shell: Shell, mut command: clap::Command) -> Result<String, Error> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "printjob", &mut script);
     String::from_utf8(script).map_err(|e| internal("the completion script", &e))
 }
 
-/// The man page `printjob(1)` in roff: the synopsis, the global options, then a section per
+/// The man page `printjob(1)` of the command line `command`, in roff: the synopsis, the global options, then a section per
 /// subcommand (`PRINTJOB LOGIN`…) with its own synopsis and options. One page, rather than
 /// clap_mangen's list of `printjob-login(1)`… pages that nobody installs.
-pub fn man_page() -> Result<String, Error> {
-    let command = Cli::command();
+pub fn man_page(command: clap::Command) -> Result<String, Error> {
     let man = clap_mangen::Man::new(command.clone());
     let mut roff = Vec::new();
     let rendered = (|| -> std::io::Result<()> {
@@ -208,25 +206,27 @@ fn internal(what: &str, e: &dyn std::fmt::Display) -> Error {
     Error::other(ErrorKind::Internal, format!("cannot generate {what}: {e}"))
 }
 
-/// Runs `printjob completions SHELL`.
-pub fn completions(args: CompletionsArgs) -> Result<(), Error> {
-    super::output::write_stdout(&completion_script(args.shell)?, false);
+/// Runs `printjob completions SHELL` for the command line `command`.
+pub fn completions(args: CompletionsArgs, command: clap::Command) -> Result<(), Error> {
+    super::output::write_stdout(&completion_script(args.shell, command)?, false);
     Ok(())
 }
 
-/// Runs `printjob man`.
-pub fn man(_args: ManArgs) -> Result<(), Error> {
-    super::output::write_stdout(&man_page()?, false);
+/// Runs `printjob man` for the command line `command`.
+pub fn man(_args: ManArgs, command: clap::Command) -> Result<(), Error> {
+    super::output::write_stdout(&man_page(command)?, false);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Cli;
+    use clap::CommandFactory;
 
     #[test]
     fn man_page_has_a_section_for_every_subcommand_of_the_definition() {
-        let man = man_page().unwrap();
+        let man = man_page(Cli::command()).unwrap();
         let command = Cli::command();
         let names: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
         assert!(
@@ -253,7 +253,7 @@ mod tests {
             Shell::PowerShell,
             Shell::Elvish,
         ] {
-            let script = completion_script(shell).unwrap();
+            let script = completion_script(shell, Cli::command()).unwrap();
             assert!(script.contains("printjob"), "{shell}");
             assert!(
                 script.contains("completions"),

@@ -4,8 +4,8 @@
 //! loopback listener, PKCE, the token exchange, a token cache (in a temporary directory), the
 //! Graph client and the cancel workflow. Only the identity provider and Graph are local.
 
+use super::global::GlobalArgs;
 use super::output::{print_table, Column};
-use super::GlobalArgs;
 use clap::Args;
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobSelection};
 use printjob::model::{PrintJob, PrintJobProcessingState};
@@ -54,7 +54,7 @@ impl Browser for RobotBrowser {
 
 /// The sign-in UI of an unattended demo: it opens no browser, so it says neither that one
 /// opened nor that it waits for the user; its spinner says what happens.
-struct UnattendedUi(Arc<super::signin::CliUi>);
+struct UnattendedUi(Arc<super::signin_ui::CliUi>);
 
 impl SignInUi for UnattendedUi {
     fn browser_opened(&self, _url: &Url) {}
@@ -119,9 +119,9 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
         .cache_path(home.path().join("token_cache.json"))
         .browser(browser)
         .ui(if auto {
-            Arc::new(UnattendedUi(super::signin::CliUi::for_output(false))) as Arc<dyn SignInUi>
+            Arc::new(UnattendedUi(super::signin_ui::CliUi::for_output(false))) as Arc<dyn SignInUi>
         } else {
-            super::signin::CliUi::for_output(false)
+            super::signin_ui::CliUi::for_output(false)
         })
         .timeout(Duration::from_secs(if auto { 60 } else { 300 }))
         .build()?;

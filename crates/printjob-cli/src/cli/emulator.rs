@@ -1,6 +1,6 @@
 //! `printjob emulator` and `printjob demo`.
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use clap::Args;
 use printjob::{Error, ErrorKind};
 use printjob_emulator::faults::FaultConfig;

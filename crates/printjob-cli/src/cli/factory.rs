@@ -3,8 +3,8 @@
 //! Graph client. A command takes the factory and asks for what it needs; no command reads the
 //! environment or builds a credential by itself.
 
-use super::signin::CliUi;
-use super::GlobalArgs;
+use super::global::GlobalArgs;
+use super::signin_ui::CliUi;
 use printjob::{Config, ConfigInputs, DelegatedCredential, DelegatedCredentialBuilder};
 use printjob::{Error, PrintClient};
 use std::io::IsTerminal;
@@ -94,7 +94,7 @@ impl Factory {
         let credential = self
             .credential_builder(&config, self.ui())?
             .allow_interactive(std::io::stdin().is_terminal())
-            .sign_in_with_device_code(super::signin::no_browser_here().is_some())
+            .sign_in_with_device_code(super::headless::no_browser_here().is_some())
             .build()?;
         Ok((config, credential))
     }

@@ -3,7 +3,7 @@
 //! still prints the sign-in URL for a browser elsewhere.
 //!
 //! The decision reads the environment through a function it is given, so that it is tested
-//! without touching the process environment.
+//! without touching the process environment; [`no_browser_here`] gives it this process's.
 
 /// The operating system family the rules differ by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,13 @@ pub fn fallback_notice(reason: &str) -> String {
         "No browser can be opened here ({reason}), so sign-in uses a device code instead. \
          To sign in with a browser on another machine, run `printjob login --no-browser`."
     )
+}
+
+/// Why no browser can be opened on this machine (no display and no `$BROWSER`, an SSH
+/// session), if that is so: sign-in then uses a device code, as `az login` does.
+pub fn no_browser_here() -> Option<&'static str> {
+    let os = Os::current();
+    no_browser_reason(os, |name| std::env::var(name).ok())
 }
 
 #[cfg(test)]

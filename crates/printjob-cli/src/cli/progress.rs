@@ -1,5 +1,5 @@
 //! Progress where people wait: a spinner while a listing runs (and, through
-//! [`super::signin::CliUi`], while the browser sign-in is pending), the bar of a bulk cancel.
+//! [`super::signin_ui::CliUi`], while the browser sign-in is pending), the bar of a bulk cancel.
 //! Shown only on a terminal and never with `--json`, so that scripts and logs see none of it.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -14,7 +14,7 @@ const TICK: Duration = Duration::from_millis(120);
 /// Whether progress is shown: standard error is a terminal, the output is not `--json` and
 /// `-q` was not given.
 pub fn enabled(json: bool) -> bool {
-    !json && !super::quiet() && std::io::stderr().is_terminal()
+    !json && !super::output::quiet() && std::io::stderr().is_terminal()
 }
 
 /// A spinner with a message on standard error, drawn at once; cleared when dropped.

@@ -1,20 +1,17 @@
-//! `printjob login`, `status`, `token`, `logout`, and [`credential`] for the other commands.
+//! `printjob login`, `status`, `token` and `logout` (the other commands get their credential from
+//! [`super::factory::Factory`]).
 
 use super::factory::Factory;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use printjob::CacheLocation;
 use printjob::Config;
-use printjob::DeviceCodePrompt;
 use printjob::GrantedToken;
 use printjob::RedirectHost;
 use printjob::ResponseMode;
 use printjob::{AccountStatus, SignInUi};
 use printjob::{Error, ErrorKind, Scope};
 use serde::Serialize;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use url::Url;
 
 /// The redirect URI host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,83 +105,6 @@ pub struct LogoutArgs {
     pub account: Option<String>,
 }
 
-/// Shows sign-in progress on stderr: a spinner on a terminal, plain lines otherwise.
-pub struct CliUi {
-    tty: bool,
-    spinner: Mutex<Option<ProgressBar>>,
-}
-
-impl CliUi {
-    /// The sign-in UI of a command (and of `printjob demo`): no spinner with `--json` or off a
-    /// terminal.
-    pub fn for_output(json: bool) -> Arc<Self> {
-        Arc::new(Self {
-            tty: super::progress::enabled(json),
-            spinner: Mutex::new(None),
-        })
-    }
-}
-
-impl SignInUi for CliUi {
-    fn browser_opened(&self, url: &Url) {
-        // the URL every time (as gh and az print it): a person can copy it into another browser
-        eprintln!("Opened the sign-in page in your browser. If it did not appear, open this URL:");
-        eprintln!("{url}");
-    }
-
-    fn show_url(&self, url: &Url, browser_error: Option<&str>) {
-        if let Some(e) = browser_error {
-            eprintln!("Could not open a browser: {e}");
-        }
-        eprintln!("Open this URL in a browser to sign in:");
-        eprintln!("{url}");
-    }
-
-    fn show_device_code(&self, prompt: &DeviceCodePrompt) {
-        match &prompt.message {
-            Some(message) => eprintln!("{message}"),
-            None => eprintln!(
-                "To sign in, open {} and enter the code {}",
-                prompt.verification_uri, prompt.user_code
-            ),
-        }
-    }
-
-    fn waiting(&self, message: &str) {
-        if !self.tty {
-            super::note(&format!("{message}…"));
-            return;
-        }
-        let bar = ProgressBar::new_spinner();
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} (Ctrl-C to cancel)") {
-            bar.set_style(style);
-        }
-        bar.set_message(message.to_owned());
-        bar.tick();
-        bar.enable_steady_tick(Duration::from_millis(120));
-        if let Ok(mut slot) = self.spinner.lock() {
-            *slot = Some(bar);
-        }
-    }
-
-    fn finished(&self) {
-        if let Some(bar) = self.spinner.lock().ok().and_then(|mut s| s.take()) {
-            bar.finish_and_clear();
-        }
-    }
-
-    fn notice(&self, message: &str) {
-        eprintln!("warning: {message}");
-    }
-}
-
-/// Why no browser can be opened on this machine (no display and no `$BROWSER`, an SSH
-/// session), if that is so: sign-in then uses a device code, as `az login` does.
-pub fn no_browser_here() -> Option<&'static str> {
-    let os = super::headless::Os::current();
-    super::headless::no_browser_reason(os, |name| std::env::var(name).ok())
-}
-
 /// The version of the JSON documents `login`, `logout` and `token --json` print; it changes
 /// only when a key is renamed or removed (docs/configuration.md, "JSON output").
 pub const SCHEMA_VERSION: u32 = 1;
@@ -258,9 +178,9 @@ fn use_device_code(args: &LoginArgs) -> bool {
     if args.no_browser {
         return false;
     }
-    match no_browser_here() {
+    match super::headless::no_browser_here() {
         Some(reason) => {
-            super::note(&super::headless::fallback_notice(reason));
+            super::output::note(&super::headless::fallback_notice(reason));
             true
         }
         None => false,
@@ -465,7 +385,7 @@ pub async fn token(factory: &Factory, args: TokenArgs) -> Result<(), Error> {
     let mut b = factory
         .credential_builder(&config, factory.ui())?
         .allow_interactive(args.interactive)
-        .sign_in_with_device_code(no_browser_here().is_some());
+        .sign_in_with_device_code(super::headless::no_browser_here().is_some());
     if let Some(hint) = &args.login_hint {
         b = b.login_hint(hint);
     }

@@ -7,10 +7,11 @@
 use super::super::directory::{Client, User};
 use super::super::state::{EmulatorState, Shared};
 use super::errors::AadError;
+use super::request::{cookie, parse_params, TenantPath};
 use super::store::{
     random_token, AuthorizeRequest, CodeGrant, DeviceStatus, Flow, FlowKind, ResponseMode,
 };
-use super::{cookie, pages, parse_params, scopes, TenantPath};
+use super::{pages, scopes};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -63,7 +64,7 @@ fn validate_trusted(
     segment: &str,
     q: &HashMap<String, String>,
 ) -> Result<Trusted, AadError> {
-    let tenant = super::resolve_tenant(state, segment)?;
+    let tenant = super::request::resolve_tenant(state, segment)?;
     let client_id = q
         .get("client_id")
         .ok_or_else(|| AadError::missing("client_id"))?;

@@ -3,10 +3,11 @@
 
 use super::super::state::Shared;
 use super::errors::AadError;
+use super::request::{is_form, parse_params, resolve_tenant};
 use super::store::{
     random_token, DeviceGrant, DeviceStatus, Flow, FlowKind, DEVICE_CODE_LIFETIME_SECS,
 };
-use super::{is_form, pages, parse_params, resolve_tenant, scopes};
+use super::{pages, scopes};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;

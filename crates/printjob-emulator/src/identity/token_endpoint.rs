@@ -4,11 +4,12 @@
 use super::super::directory::{Client, User};
 use super::super::state::{EmulatorState, Shared};
 use super::errors::AadError;
+use super::mint::{self, ACCESS_TOKEN_LIFETIME_SECS};
+use super::request::{is_form, parse_params, resolve_tenant, TenantPath};
+use super::scopes;
 use super::store::{
     CodeError, DeviceStatus, RefreshError, RefreshRecord, DEVICE_CODE_LIFETIME_SECS,
 };
-use super::tokens::{self, ACCESS_TOKEN_LIFETIME_SECS};
-use super::{is_form, parse_params, resolve_tenant, scopes, TenantPath};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -323,7 +324,7 @@ struct Issue<'a> {
 
 fn issue_tokens(state: &EmulatorState, issue: &Issue<'_>) -> serde_json::Value {
     let scp = scopes::scp_claim(issue.scopes);
-    let access = tokens::user_access_token(
+    let access = mint::user_access_token(
         state,
         issue.user,
         issue.client_id,
@@ -356,11 +357,11 @@ fn issue_tokens(state: &EmulatorState, issue: &Issue<'_>) -> serde_json::Value {
     }
     if issue.scopes.iter().any(|s| s == "openid") {
         let profile = issue.scopes.iter().any(|s| s == "profile");
-        let id = tokens::id_token(state, issue.user, issue.client_id, issue.nonce, profile);
+        let id = mint::id_token(state, issue.user, issue.client_id, issue.nonce, profile);
         body["id_token"] = id.into();
     }
     if issue.client_info {
-        body["client_info"] = tokens::client_info(issue.user).into();
+        body["client_info"] = mint::client_info(issue.user).into();
     }
     body
 }
@@ -506,7 +507,7 @@ fn client_credentials(
         TenantPath::Specific { id, .. } => id.clone(),
         TenantPath::Multi(_) => client.tenant_id.clone(),
     };
-    let access = tokens::app_access_token(
+    let access = mint::app_access_token(
         state,
         &resource,
         &tenant_id,

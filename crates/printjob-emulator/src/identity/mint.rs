@@ -1,4 +1,5 @@
-//! Building and signing the tokens the emulator issues. The token endpoint and
+//! Minting: building and signing the tokens the emulator issues (access, ID, `client_info`).
+//! The token endpoint ([`super::token_endpoint`]) and
 //! [`Emulator::mint_user_token`](crate::Emulator::mint_user_token) share this code.
 
 use super::super::directory::User;
