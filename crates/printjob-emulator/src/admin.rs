@@ -18,11 +18,11 @@ pub(super) fn routes() -> Router<Shared> {
 }
 
 async fn counters(State(state): State<Shared>) -> Json<serde_json::Value> {
-    Json(serde_json::json!(state.counters.snapshot()))
+    Json(serde_json::json!(state.counter_snapshot()))
 }
 
 async fn reset_counters(State(state): State<Shared>) -> StatusCode {
-    state.counters.reset();
+    state.reset_counters();
     StatusCode::NO_CONTENT
 }
 

@@ -39,6 +39,7 @@ use state::{EmulatorState, Shared};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
+use throttle::{Throttle, ThrottleCounters, ThrottleSpec};
 use tokio::sync::watch;
 
 /// Configures and starts an [`Emulator`].
@@ -52,6 +53,7 @@ pub struct EmulatorBuilder {
     device_code_interval: Option<u64>,
     tls: bool,
     cloud: Cloud,
+    throttle: Option<ThrottleSpec>,
 }
 
 impl EmulatorBuilder {
@@ -101,6 +103,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Throttles Graph like a token bucket per application and tenant (`--throttle
+    /// 100/s,burst=200`; see [`mod@throttle`]): every Graph request takes a token, each request
+    /// inside a `$batch` one, and a request that finds none is answered `429` with a
+    /// whole-second `Retry-After` (inside a batch: an inner `429`, and the batch `424`).
+    pub fn throttle(mut self, spec: ThrottleSpec) -> Self {
+        self.throttle = Some(spec);
+        self
+    }
+
     /// Serves HTTPS with a certificate from a CA generated at start ([`Emulator::ca_pem`]);
     /// URLs become `https://127.0.0.1:{port}`.
     pub fn tls(mut self, tls: bool) -> Self {
@@ -137,6 +148,7 @@ impl EmulatorBuilder {
             cloud: self.cloud,
             faults: Faults::new(self.faults, self.rng_seed),
             counters: faults::Counters::default(),
+            throttle: self.throttle.map(Throttle::new),
         });
         let router = router(state.clone());
         let (shutdown, rx) = watch::channel(false);
@@ -206,9 +218,16 @@ impl Emulator {
         &self.state
     }
 
-    /// Requests served per route (`POST /{tenant}/oauth2/v2.0/token`, …) and events.
+    /// Requests served per route (`POST /{tenant}/oauth2/v2.0/token`, …) and events; with a
+    /// throttle, also `throttle:accepted` and `throttle:throttled`.
     pub fn counters(&self) -> BTreeMap<String, u64> {
-        self.state.counters.snapshot()
+        self.state.counter_snapshot()
+    }
+
+    /// The throttle's accepted and throttled requests (`None` without
+    /// [`EmulatorBuilder::throttle`]).
+    pub fn throttle_counters(&self) -> Option<ThrottleCounters> {
+        self.state.throttle.as_ref().map(Throttle::counters)
     }
 
     /// Replaces the fault settings.

@@ -5,8 +5,15 @@ use super::faults::{Counters, Faults};
 use super::graph::store::PrintStore;
 use super::identity::store::IdentityStore;
 use super::jwt::SigningKeys;
+use super::throttle::Throttle;
 use printjob::{Clock, Cloud, OffsetClock};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// The counter key of the requests the throttle accepted (with `--throttle`).
+pub const THROTTLE_ACCEPTED: &str = "throttle:accepted";
+/// The counter key of the requests the throttle refused with `429`.
+pub const THROTTLE_THROTTLED: &str = "throttle:throttled";
 
 /// Shared state behind every route.
 #[derive(Debug)]
@@ -29,6 +36,8 @@ pub struct EmulatorState {
     pub faults: Faults,
     /// Request counters.
     pub counters: Counters,
+    /// The token buckets every Graph request takes from (`--throttle`); none: unthrottled.
+    pub throttle: Option<Throttle>,
 }
 
 /// The state as routes hold it.
@@ -48,6 +57,28 @@ impl EmulatorState {
     /// Locks the identity store.
     pub fn identity(&self) -> MutexGuard<'_, IdentityStore> {
         self.identity.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The request counters, with the throttle's (`throttle:accepted`,
+    /// `throttle:throttled`) when there is one: what `/_emulator/counters` and
+    /// `Emulator::counters` show.
+    pub fn counter_snapshot(&self) -> BTreeMap<String, u64> {
+        let mut snapshot = self.counters.snapshot();
+        if let Some(throttle) = &self.throttle {
+            let counted = throttle.counters();
+            snapshot.insert(THROTTLE_ACCEPTED.into(), counted.accepted);
+            snapshot.insert(THROTTLE_THROTTLED.into(), counted.throttled);
+        }
+        snapshot
+    }
+
+    /// Sets every counter back to zero, the throttle's included (its buckets keep their
+    /// tokens).
+    pub fn reset_counters(&self) {
+        self.counters.reset();
+        if let Some(throttle) = &self.throttle {
+            throttle.reset_counters();
+        }
     }
 
     /// Locks the print store.

@@ -236,6 +236,12 @@ impl Throttle {
             throttled: self.throttled.load(Ordering::Relaxed),
         }
     }
+
+    /// Sets the counters back to zero; the buckets keep their tokens.
+    pub fn reset_counters(&self) {
+        self.accepted.store(0, Ordering::Relaxed);
+        self.throttled.store(0, Ordering::Relaxed);
+    }
 }
 
 /// Whole seconds until a bucket holding `tokens` (< 1) holds one, rounded up, at least 1.

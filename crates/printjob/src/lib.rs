@@ -24,6 +24,7 @@ mod graph;
 mod http;
 mod ids;
 mod secret;
+mod stop;
 // Internals this workspace's tests and benches drive (see test_support.rs); not public API.
 #[cfg(feature = "test-support")]
 #[doc(hidden)]

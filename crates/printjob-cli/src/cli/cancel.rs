@@ -284,11 +284,20 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
             None => return Err(Error::other(ErrorKind::Usage, "nothing was cancelled")),
         }
     }
-    let report = run_with_progress(&client, &request, global.json).await?;
+    // From here the first Ctrl-C stops the cancel and the report still prints (exit 130).
+    let (stop, bulk) = super::interrupt::bulk_cancel();
+    let request = request.stop_on(stop);
+    let report = run_with_progress(&client, &request, global.json).await;
+    drop(bulk);
+    let report = report?;
     if global.json {
         print_json(&report)?;
     } else {
         print_report(&report);
+    }
+    if report.interrupted {
+        // `super::main` says it was interrupted and exits 130.
+        return Ok(());
     }
     match error_kind(&report) {
         None => Ok(()),
@@ -596,7 +605,33 @@ async fn run_with_progress(
         Progress::Finished(_) => bar.inc(1),
         _ => {}
     };
-    let report = cancel::run(client, request, &on_progress).await;
+    let run = cancel::run(client, request, &on_progress);
+    let stopping = async {
+        if let Some(stop) = &request.stop {
+            stop.stopped().await;
+            let message = format!(
+                "stopping: waiting up to {} s for answers already sent…",
+                request.grace.as_secs()
+            );
+            if show && !bar.is_hidden() {
+                // Without the bar's graphic, so that the line fits 80 columns.
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {pos}/{len} jobs {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar.set_message(message);
+            } else if super::progress::enabled(false) {
+                // On its own line, after the `^C` the terminal echoed.
+                eprintln!("\n{message}");
+            }
+        }
+        // Only the run ends the wait.
+        std::future::pending::<Result<CancelReport, Error>>().await
+    };
+    let report = tokio::select! {
+        report = run => report,
+        report = stopping => report,
+    };
     super::progress::stop_showing_waits_on(&bar);
     bar.finish_and_clear();
     report
@@ -606,7 +641,16 @@ fn print_report(report: &CancelReport) {
     let rows: Vec<Vec<String>> = report
         .results
         .iter()
-        .map(|r| vec![r.job_id.to_string(), outcome_words(&r.outcome), detail(r)])
+        .map(|r| {
+            let detail = match &r.outcome {
+                JobOutcome::Unknown { .. } => format!(
+                    "may or may not be canceled; check with `{}`",
+                    jobs_command(&report.target)
+                ),
+                _ => detail(r),
+            };
+            vec![r.job_id.to_string(), outcome_words(&r.outcome), detail]
+        })
         .collect();
     if !rows.is_empty() {
         print_table(
@@ -627,6 +671,14 @@ fn print_report(report: &CancelReport) {
     }
 }
 
+/// The command that lists the target's jobs.
+fn jobs_command(target: &PrintTarget) -> String {
+    match target {
+        PrintTarget::Printer(id) => format!("printjob jobs {id}"),
+        PrintTarget::Share(id) => format!("printjob jobs {id} --share"),
+    }
+}
+
 /// An outcome in plain words: `canceled`, `already finished`, `would cancel`, …
 pub fn outcome_words(outcome: &JobOutcome) -> String {
     match outcome {
@@ -636,6 +688,8 @@ pub fn outcome_words(outcome: &JobOutcome) -> String {
         JobOutcome::Forbidden { .. } => "forbidden",
         JobOutcome::Failed { .. } => "failed",
         JobOutcome::WouldCancel { .. } => "would cancel",
+        JobOutcome::Unknown { .. } => "no answer",
+        JobOutcome::NotSent => "not sent",
     }
     .to_owned()
 }
@@ -667,6 +721,8 @@ pub fn detail(report: &JobReport) -> String {
             format!("{} ({} {})", reason, error.code, ids.join(", "))
         }
         JobOutcome::WouldCancel { state: Some(state) } => format!("the job is {state}"),
+        JobOutcome::Unknown { .. } => "may or may not be canceled".to_string(),
+        JobOutcome::NotSent => "interrupted before its cancel was sent".to_string(),
         _ => String::new(),
     };
     if let Some(remedy) = remedy {
@@ -712,13 +768,20 @@ fn summary(report: &CancelReport) -> String {
         (t.forbidden, "forbidden"),
         (t.failed, "failed"),
         (t.wait_timed_out, "not final by the wait deadline"),
+        (t.unknown, "no answer (may or may not be canceled)"),
+        (t.not_sent, "not sent"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }
     }
+    let interrupted = if report.interrupted {
+        "interrupted (Ctrl-C): "
+    } else {
+        ""
+    };
     format!(
-        "{} on {}: {}",
+        "{interrupted}{} on {}: {}",
         count(t.requested, "job", "jobs"),
         report.target,
         parts.join(", ")

@@ -5,6 +5,7 @@ use clap::Args;
 use printjob::{Error, ErrorKind};
 use printjob_emulator::faults::FaultConfig;
 use printjob_emulator::seed::Seed;
+use printjob_emulator::throttle::ThrottleSpec;
 use printjob_emulator::Emulator;
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +22,10 @@ pub struct EmulatorArgs {
     /// Faults to inject, e.g. 429=0.1,503=0.05,drop=0.02,latency=200ms,retry-after=1
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
+    /// Throttle Graph with a token bucket per application and tenant, e.g. 100/s,burst=200
+    /// or 600/m (requests over it get 429 with Retry-After; see docs/emulator.md)
+    #[arg(long, value_name = "RATE")]
+    pub throttle: Option<String>,
     /// Serve https with a certificate from a CA generated at start; its PEM is written to
     /// --ca-file (default: a new private directory under the temporary directory)
     #[arg(long)]
@@ -63,6 +68,10 @@ pub async fn emulator(global: &GlobalArgs, args: EmulatorArgs) -> Result<(), Err
     if let Some(spec) = &args.faults {
         builder =
             builder.faults(FaultConfig::parse(spec).map_err(|e| usage(format!("--faults: {e}")))?);
+    }
+    if let Some(spec) = &args.throttle {
+        builder = builder
+            .throttle(ThrottleSpec::parse(spec).map_err(|e| usage(format!("--throttle: {e}")))?);
     }
     // A start fails, in practice, on a --port that cannot be bound (taken, or privileged): a
     // mistake in the command, exit 2 (the message says which step failed).

@@ -43,6 +43,7 @@ pub mod exit;
 pub mod factory;
 pub mod global;
 pub mod headless;
+pub mod interrupt;
 pub mod logging;
 pub mod output;
 pub mod progress;
@@ -228,6 +229,14 @@ pub fn main() -> ExitCode {
         eprintln!("interrupted (Ctrl-C)");
         return ExitCode::from(INTERRUPTED);
     };
+    if interrupt::stopped_a_bulk_cancel() {
+        // The report is printed; a failure that kept it from being made is said.
+        if let Err(e) = &result {
+            output::print_error(e);
+        }
+        eprintln!("interrupted (Ctrl-C): the report says which jobs were cancelled");
+        return ExitCode::from(INTERRUPTED);
+    }
     // A reader that went away (`| head`) is not an error: the operation's own exit code stands.
     // Any other failure to write stdout (a full disk) is reported, exit 1, unless the operation
     // failed with its own code.
@@ -292,21 +301,31 @@ fn explain_conflict(mut e: clap::Error) -> clap::Error {
     e
 }
 
-/// Runs the command; `None` when Ctrl-C stopped it (every command but the emulator's).
+/// Runs the command; `None` when Ctrl-C stopped it (every command but the emulator's). The
+/// first Ctrl-C during a bulk cancel stops the cancel instead, which then prints its report
+/// ([`interrupt`]); a second one ends the command.
 async fn run_interruptible(cli: Cli) -> Option<Result<(), Error>> {
     if cli.command.stops_on_interrupt() {
         return Some(run(cli).await);
     }
     // Listening starts before the command does, so no Ctrl-C falls to the default handler.
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
     if futures::poll!(&mut ctrl_c).is_ready() {
         return None;
     }
-    tokio::select! {
-        biased;
-        _ = &mut ctrl_c => None,
-        result = run(cli) => Some(result),
+    let command = run(cli);
+    tokio::pin!(command);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut ctrl_c => {
+                if !interrupt::stop_bulk_cancel() {
+                    return None;
+                }
+                ctrl_c = Box::pin(tokio::signal::ctrl_c());
+            }
+            result = &mut command => return Some(result),
+        }
     }
 }
 

@@ -767,7 +767,7 @@ async fn wait_reports_the_final_state() {
 // ---- report schema -------------------------------------------------------------------------
 
 /// Checks a report against the schema in docs/cancel.md.
-fn assert_matches_documented_schema(json: &serde_json::Value) {
+pub(crate) fn assert_matches_documented_schema(json: &serde_json::Value) {
     assert_eq!(json["schemaVersion"], 1);
     assert!(matches!(
         json["target"]["kind"].as_str(),
@@ -775,6 +775,7 @@ fn assert_matches_documented_schema(json: &serde_json::Value) {
     ));
     assert!(json["target"]["id"].is_string());
     assert!(json["dryRun"].is_boolean());
+    assert!(json["interrupted"].is_boolean());
     for key in [
         "requested",
         "canceled",
@@ -783,6 +784,8 @@ fn assert_matches_documented_schema(json: &serde_json::Value) {
         "forbidden",
         "failed",
         "wouldCancel",
+        "unknown",
+        "notSent",
         "waitTimedOut",
     ] {
         assert!(json["totals"][key].is_u64(), "totals.{key} in {json}");
@@ -792,7 +795,8 @@ fn assert_matches_documented_schema(json: &serde_json::Value) {
         match result["outcome"].as_str().expect("outcome") {
             "canceled" => {}
             "alreadyFinished" => assert!(result["state"].is_string()),
-            "wouldCancel" => {}
+            "wouldCancel" | "notSent" => {}
+            "unknown" => assert!(result["reason"].is_string()),
             "forbidden" => {
                 assert!(result["reason"].is_string());
                 assert_error_object(&result["error"]);

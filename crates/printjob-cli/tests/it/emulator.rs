@@ -75,3 +75,88 @@ fn emulator_prints_the_users_printers_and_shares_of_its_seed_file() {
     assert!(text.contains(LOBBY_PRINTER), "{text}");
     assert!(text.contains(LOBBY_SHARE), "{text}");
 }
+
+/// `printjob emulator --throttle`: Graph requests beyond the bucket get `429` with the
+/// whole seconds until a token is back, and the counters show what the throttle decided.
+// graph-conformance: ET1
+#[tokio::test]
+async fn emulator_throttle_flag_throttles_graph_and_counts_what_it_refused() {
+    let crate::harness::EmulatorProcess {
+        mut child, base, ..
+    } = crate::harness::spawn_emulator(
+        std::process::Command::new(crate::harness::printjob_bin()).args([
+            "emulator",
+            "--port",
+            "0",
+            "--throttle",
+            "6/m,burst=1",
+        ]),
+    );
+    let base = base.expect("the listening line");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let token: serde_json::Value = http
+        .post(format!("{base}/{}/oauth2/v2.0/token", seed::CONTOSO_TENANT))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", seed::DAEMON_CLIENT_ID),
+            ("client_secret", seed::DAEMON_CLIENT_SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["access_token"]
+        .as_str()
+        .expect("an app token")
+        .to_owned();
+    let printer = format!("{base}/v1.0/print/printers/{LOBBY_PRINTER}");
+    let first = http
+        .get(&printer)
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    let second = http
+        .get(&printer)
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    let counters: serde_json::Value = http
+        .get(format!("{base}/_emulator/counters"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(first.status(), reqwest::StatusCode::OK);
+    assert_eq!(second.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        second
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("10"),
+        "one token in ten seconds"
+    );
+    assert_eq!(counters["throttle:accepted"], 1);
+    assert_eq!(counters["throttle:throttled"], 1);
+}
+
+#[test]
+fn emulator_refuses_a_throttle_it_cannot_read_with_a_usage_error_naming_the_part() {
+    let out = std::process::Command::new(crate::harness::printjob_bin())
+        .args(["emulator", "--throttle", "100/h"])
+        .output()
+        .expect("run printjob");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--throttle"), "{stderr}");
+    assert!(stderr.contains("\"h\" is not s or m"), "{stderr}");
+}

@@ -17,6 +17,7 @@ mod flags;
 mod harness;
 mod headless;
 mod hostile;
+mod interrupt;
 mod keyring;
 mod loopback;
 mod names;

@@ -1,6 +1,6 @@
 //! Integration tests: the command line as a person meets it, in a real pseudo-terminal
 //! (`rexpect`): what the sign-in says about the browser, a spinner that names a retry's wait,
-//! tables at 80 columns, Ctrl-C during a sign-in.
+//! tables at 80 columns, Ctrl-C during a sign-in and during a bulk cancel.
 #![cfg(unix)]
 
 use crate::harness::{emulator_env, example_bin, printjob_bin};
@@ -167,4 +167,64 @@ async fn a_cancel_report_fits_80_columns_and_shortens_only_its_detail() {
         "{shown}"
     );
     assert_eq!(exit_code(&mut p), 7, "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_cancel_all_says_it_is_stopping_prints_the_report_and_exits_130() {
+    use crate::interrupt::{emulator_with_jobs, slow_batches};
+    use printjob::model::PrintJobProcessingState as State;
+    let emulator = emulator_with_jobs(100).await;
+    let home = tempfile::tempdir().unwrap();
+    login(&emulator, home.path());
+    emulator.set_faults(slow_batches(1500));
+    let mut p = on_a_terminal(
+        &emulator,
+        home.path(),
+        &[
+            "cancel",
+            LOBBY_PRINTER,
+            "--all",
+            "--yes",
+            "--concurrency",
+            "2",
+        ],
+        &[],
+    );
+    // Ctrl-C once the first two batches (40 jobs) are in flight.
+    let started = std::time::Instant::now();
+    while emulator
+        .counters()
+        .get("POST /v1.0/$batch")
+        .copied()
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    p.send_control('c').unwrap();
+    p.exp_string("stopping: waiting up to 10 s for answers already sent")
+        .unwrap();
+    let shown = utf8(&p.exp_eof().unwrap());
+    let canceled: Vec<String> = shown
+        .lines()
+        .map(|l| l.rsplit("\u{1b}[2K").next().unwrap_or(l))
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let id = words.next()?;
+            (words.next() == Some("canceled")).then(|| id.to_string())
+        })
+        .collect();
+    let in_the_service: Vec<String> = (1..=100)
+        .map(|n| n.to_string())
+        .filter(|id| emulator.state().print().job_state(LOBBY_PRINTER, id) == Some(State::Canceled))
+        .collect();
+    assert_eq!(canceled, in_the_service, "{shown}");
+    assert_eq!(canceled.len(), 40, "{shown}");
+    assert!(
+        shown.contains("interrupted (Ctrl-C): 100 jobs on printer"),
+        "{shown}"
+    );
+    assert!(shown.contains("40 canceled, 60 not sent"), "{shown}");
+    assert_eq!(exit_code(&mut p), 130, "{shown}");
 }

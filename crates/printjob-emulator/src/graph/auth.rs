@@ -15,6 +15,8 @@ const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub struct Caller {
     /// Tenant GUID.
     pub tid: String,
+    /// The calling application's client id (`azp`; empty when the token has none).
+    pub app_id: String,
     /// Object id of the user (or service principal).
     pub oid: String,
     /// The user's principal name (delegated tokens).
@@ -253,6 +255,7 @@ pub fn authenticate(
     let user = directory.user(&claims.oid);
     Ok(Caller {
         tid: claims.tid.clone(),
+        app_id: claims.azp.clone().unwrap_or_default(),
         oid: claims.oid.clone(),
         upn: claims
             .preferred_username

@@ -6,6 +6,7 @@ use super::error::{error_body, GraphFailure, RequestIds};
 use super::query;
 use super::store::{printer_model, share_model, CancelRefused, JobRecord, Owner};
 use crate::state::EmulatorState;
+use crate::throttle::ThrottleKey;
 use axum::http::{Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use printjob::is_guid;
@@ -302,9 +303,34 @@ pub fn execute(state: &EmulatorState, call: &Call, ids: &RequestIds) -> Reply {
     }
 }
 
+/// graph-conformance: ET1 — with `--throttle`, every authenticated Graph request takes one
+/// token from its application's bucket in its tenant, a request inside a `$batch` included
+/// (the batch runs each through here, in order; the envelope takes none). An empty bucket
+/// refuses it `429 TooManyRequests` with a whole-second `Retry-After`: `concepts/throttling.md`
+/// — "When throttling occurs, Microsoft Graph returns HTTP status code 429 (Too many
+/// requests), and the requests fail. A suggested wait time is returned in the response header
+/// of the failed request." Inside a batch, that inner `429` makes the batch `424` (E14).
+fn take_throttle_token(state: &EmulatorState, caller: &Caller) -> Result<(), GraphFailure> {
+    let Some(throttle) = &state.throttle else {
+        return Ok(());
+    };
+    let key = ThrottleKey::new(caller.app_id.as_str(), caller.tid.as_str());
+    throttle
+        .admit(&key, std::time::Instant::now())
+        .map_err(|wait| {
+            GraphFailure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests. Retry after the interval in the Retry-After header.",
+            )
+            .with_header("retry-after", wait.header_value())
+        })
+}
+
 fn run(state: &EmulatorState, call: &Call) -> Result<Reply, GraphFailure> {
     let op = parse_op(&call.method, &call.path)?;
     let caller = auth::authenticate(state, call.authorization.as_deref())?;
+    take_throttle_token(state, &caller)?;
     check_query_options(call)?;
     check_documented_options(&op, call)?;
     match op {

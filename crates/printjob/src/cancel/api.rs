@@ -28,7 +28,7 @@ impl PrintClient {
     /// service) is checked with a `GET`: a job found `canceled` counts as success.
     pub async fn cancel_job(&self, target: &PrintTarget, job: &PrintJobId) -> Result<(), Error> {
         let printer = self.cancel_printer(target).await?;
-        let tried = Tried::single(self, &printer, target, job).await?;
+        let tried = Tried::single(self, &printer, target, job, None).await?;
         Ok(settle(self, target, job, tried).await?)
     }
 
@@ -52,7 +52,7 @@ impl PrintClient {
         jobs: &[PrintJobId],
     ) -> Result<Vec<JobCancel>, Error> {
         let printer = self.cancel_printer(target).await?;
-        let tried = send_batch(self, &printer, target, jobs).await?;
+        let tried = send_batch(self, &printer, target, jobs, None).await?;
         let mut out = Vec::with_capacity(jobs.len());
         for (job, tried) in jobs.iter().zip(tried) {
             let result = settle(self, target, job, tried).await;

@@ -25,17 +25,22 @@ use crate::graph::scopes::Operation;
 use crate::graph::target::printer_cancel_path;
 use crate::graph::{GraphError, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId, Scope};
+use crate::stop::{self, Interrupt};
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Cancels up to [`MAX_BATCH`] jobs of `target` on `printer` in one `$batch` round (its
 /// re-sends included), without the post-failure check (the caller makes it, once); results in
 /// the order of `jobs`. `Err` only when no request could be made at all (token, invalid input).
+/// After `interrupt`'s stop no job is re-sent (the pending ones fail [`codes::NOT_RESENT`]);
+/// after its abandon the answer in flight is given up ([`codes::NO_ANSWER`]); the answers
+/// already read are kept.
 pub(crate) async fn send_batch(
     client: &PrintClient,
     printer: &PrinterId,
     target: &PrintTarget,
     jobs: &[PrintJobId],
+    interrupt: Option<&Interrupt>,
 ) -> Result<Vec<Tried>, Error> {
     if jobs.len() > MAX_BATCH {
         return Err(Error::other(
@@ -48,8 +53,13 @@ pub(crate) async fn send_batch(
     }
     let options = client.options();
     let mut round = BatchRound::new(printer, target, jobs);
+    round.interrupt = interrupt.cloned();
     let mut retry = options.retry.start();
     while !round.pending.is_empty() {
+        if round.sends > 0 && stop::is_stopped(interrupt) {
+            round.stop_resending();
+            break;
+        }
         let started = Instant::now();
         let sent = round.send(client).await?;
         retry.record_attempt(started.elapsed());
@@ -64,7 +74,10 @@ pub(crate) async fn send_batch(
                 fresh_token: true,
             } => continue,
             Sent::Resend { after, .. } => match retry.next_delay(after, options.jitter.next()) {
-                Ok(delay) => options.sleeper.sleep(delay).await,
+                Ok(delay) => {
+                    // A stop during the wait ends it (the loop's top sends nothing more).
+                    stop::sleep_unless_stopped(options.sleeper.sleep(delay), interrupt).await;
+                }
                 Err(stop) => round.give_up(&stop.to_string()),
             },
         }
@@ -117,6 +130,8 @@ pub(crate) struct BatchRound {
     maybe_delivered: HashSet<usize>,
     /// The token request of the next send, after inner `401`s ([`Self::take_reauthentication`]).
     next_token: Option<TokenRequest>,
+    /// The bulk cancel's stop (no re-send after it), if it can be stopped.
+    interrupt: Option<Interrupt>,
 }
 
 impl BatchRound {
@@ -134,6 +149,7 @@ impl BatchRound {
             reauthenticated: false,
             maybe_delivered: HashSet::new(),
             next_token: None,
+            interrupt: None,
         }
     }
 
@@ -148,7 +164,13 @@ impl BatchRound {
         self.sends += 1;
         let first = self.next_token.take();
         let answer = match client
-            .batch(operation.clone(), &request, Operation::CancelJob, first)
+            .batch(
+                operation.clone(),
+                &request,
+                Operation::CancelJob,
+                first,
+                self.interrupt.as_ref(),
+            )
             .await
         {
             Ok(answer) => answer,
@@ -333,6 +355,22 @@ impl BatchRound {
         }
     }
 
+    /// The work was told to stop: the pending jobs are not sent again, each failing
+    /// [`codes::NOT_RESENT`] with its last answer (or the lack of one) in the message.
+    fn stop_resending(&mut self) {
+        for index in std::mem::take(&mut self.pending) {
+            let error = self.last_errors.remove(&index).unwrap_or_else(|| {
+                GraphError::transport(
+                    &self.operation(index),
+                    codes::INVALID_RESPONSE,
+                    "the batch response had no answer for this job",
+                )
+            });
+            self.results
+                .insert(index, Err(error.with_attempts(self.sends).not_resent()));
+        }
+    }
+
     /// Retries ran out: the pending jobs keep their last transient error.
     fn give_up(&mut self, why: &str) {
         for index in std::mem::take(&mut self.pending) {
@@ -365,9 +403,22 @@ async fn cancel_singly(
         jobs = round.pending.len(),
         "Graph refused the $batch request; cancelling its jobs one request each"
     );
+    let interrupt = round.interrupt.clone();
     for index in std::mem::take(&mut round.pending) {
         let job = round.jobs[index].clone();
-        let mut tried = Tried::single(client, &round.printer, &round.target, &job).await?;
+        if stop::is_stopped(interrupt.as_ref()) {
+            let error = refused.clone().with_attempts(round.sends);
+            round.results.insert(index, Err(error.not_resent()));
+            continue;
+        }
+        let mut tried = Tried::single(
+            client,
+            &round.printer,
+            &round.target,
+            &job,
+            interrupt.as_ref(),
+        )
+        .await?;
         tried.result = tried.result.map_err(|error| {
             error.with_hint(format!(
                 "sent on its own after Graph refused the batch ({}: {})",

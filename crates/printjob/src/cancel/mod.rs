@@ -6,6 +6,13 @@
 //! say why (already finished, not found, someone else's), or for `--dry-run`. A share is
 //! resolved to its printer once per run (cancel is documented on the printers path only).
 //!
+//! A run can be told to stop ([`CancelRequest::stop_on`], the command line's Ctrl-C): it then
+//! sends no new request (no next chunk, no next listing page, no retry, no `--wait` poll),
+//! waits at most [`CancelRequest::grace`] for the answers already in flight, and reports every
+//! job it knows of: `canceled` only where the service confirmed it, `unknown` where a cancel
+//! was sent and its answer never came, `notSent` where none was sent
+//! ([`CancelReport::interrupted`]).
+//!
 //! ```no_run
 //! # async fn demo(client: printjob::PrintClient) -> Result<(), printjob::Error> {
 //! use printjob::cancel::{run, CancelRequest};
@@ -28,6 +35,7 @@ mod requeue;
 mod select;
 mod tenant;
 
+pub use crate::stop::{StopSignal, Stopper};
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 pub use select::{list_jobs, SelectedJobs, SelectionNote};
 pub use tenant::{
@@ -40,8 +48,9 @@ use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
 use crate::graph::{JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
+use crate::stop::Interrupt;
 use batch::send_batch;
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 use outcome::{outcome_of, Tried};
 use select::Selector;
 use std::collections::{BTreeMap, HashSet};
@@ -107,7 +116,15 @@ pub struct CancelRequest {
     pub wait: Option<WaitOptions>,
     /// Resolve and pre-check only; send no cancel.
     pub dry_run: bool,
+    /// Tells the run to stop (see the module documentation). Default none.
+    pub stop: Option<StopSignal>,
+    /// After a stop, how long the answers already in flight are awaited before their jobs are
+    /// reported `unknown`. Default [`DEFAULT_GRACE`] (10 s).
+    pub grace: Duration,
 }
+
+/// How long a stopped run waits for the answers already in flight: 10 s.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 impl CancelRequest {
     /// Cancel these jobs.
@@ -137,7 +154,27 @@ impl CancelRequest {
             use_batch: true,
             wait: None,
             dry_run: false,
+            stop: None,
+            grace: DEFAULT_GRACE,
         }
+    }
+
+    /// The request, stopped by `signal`: once it stops, no new request is sent, the answers
+    /// in flight are awaited for [`CancelRequest::grace`], and the report is returned with
+    /// [`CancelReport::interrupted`] set.
+    pub fn stop_on(mut self, signal: StopSignal) -> Self {
+        self.stop = Some(signal);
+        self
+    }
+
+    /// The request, waiting `grace` for the answers in flight after a stop.
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(StopSignal::is_stopped)
     }
 }
 
@@ -343,12 +380,23 @@ async fn finish(
     outcomes: Outcomes<'_, '_>,
 ) -> Result<CancelReport, Error> {
     let mut results: Vec<JobReport> = outcomes.done.into_values().collect();
-    if let (Some(wait), false) = (request.wait, request.dry_run) {
-        wait_until_final(client, request, &mut results, wait).await;
+    if let (Some(wait), false, false) = (request.wait, request.dry_run, request.is_stopped()) {
+        // A stop during the wait ends it: the polls in flight are dropped.
+        let waiting = wait_until_final(client, request, &mut results, wait);
+        match &request.stop {
+            Some(stop) => {
+                tokio::select! {
+                    () = waiting => {}
+                    () = stop.stopped() => {}
+                }
+            }
+            None => waiting.await,
+        }
     }
     Ok(
         CancelReport::new(request.target.clone(), request.dry_run, results)
-            .with_left_out(outcomes.left_out),
+            .with_left_out(outcomes.left_out)
+            .with_interrupted(request.is_stopped()),
     )
 }
 
@@ -365,7 +413,9 @@ async fn resolve(
             selected_states(request),
         );
         let (mut candidates, mut left_out) = (Vec::new(), LeftOut::new());
-        while let Some(page) = pages.try_next().await? {
+        // A stop ends the listing: the jobs listed so far are reported.
+        while let Some(page) = next_unless_stopped(&mut pages, request.stop.as_ref()).await {
+            let page = page?;
             candidates.extend(page.candidates);
             add_left_out(&mut left_out, page.left_out);
         }
@@ -387,6 +437,24 @@ async fn resolve(
             Ok((candidates, LeftOut::new()))
         }
         JobSelection::All { .. } => Ok((Vec::new(), LeftOut::new())),
+    }
+}
+
+/// The next item of `items`, or `None` at its end or once `stop` has stopped.
+async fn next_unless_stopped<S: Stream + Unpin>(
+    items: &mut S,
+    stop: Option<&StopSignal>,
+) -> Option<S::Item> {
+    let Some(stop) = stop else {
+        return items.next().await;
+    };
+    if stop.is_stopped() {
+        return None;
+    }
+    tokio::select! {
+        biased;
+        () = stop.stopped() => None,
+        item = items.next() => item,
     }
 }
 
@@ -485,11 +553,22 @@ async fn cancel_pool(
     let target = &request.target;
     let concurrency = request.concurrency.max(1);
     let batch_size = if request.use_batch { MAX_BATCH } else { 1 };
+    // After a stop: the grace period's end gives up the answers still awaited.
+    let abandon = Stopper::new();
+    let interrupt = request.stop.clone().map(|stop| Interrupt {
+        stop,
+        abandon: abandon.signal(),
+    });
+    let interrupt = interrupt.as_ref();
     let mut printer: Option<PrinterId> = None;
     let mut buffer: std::collections::VecDeque<Candidate> = Default::default();
     let mut total = 0usize;
     let mut listing_done = false;
     let mut listing_error: Option<Error> = None;
+    let mut stopping: Option<Stopping> = None;
+    // The jobs of each chunk in flight, by chunk number: those of a chunk still unanswered
+    // when the stop's last deadline passes are reported `unknown`.
+    let mut sent: BTreeMap<usize, Vec<Candidate>> = BTreeMap::new();
     let mut in_flight = FuturesUnordered::new();
     // Debug-level timeline (issue 13's profile): when each page arrives and each chunk is
     // sent and answered, in ms since the start.
@@ -497,7 +576,32 @@ async fn cancel_pool(
     let ms = move || started.elapsed().as_secs_f64() * 1000.0;
     let (mut page_no, mut chunk_no) = (0usize, 0usize);
     loop {
-        while in_flight.len() < concurrency
+        if stopping.is_none() && request.is_stopped() {
+            stopping = Some(Stopping::Grace(tokio::time::Instant::now() + request.grace));
+            tracing::debug!(
+                at_ms = ms(),
+                in_flight = in_flight.len(),
+                "bulk cancel: stopped; no new request, waiting for the answers in flight"
+            );
+            if !listing {
+                // Explicit ids: every one of them is reported (their one page is at hand).
+                while let Some(Ok(page)) = pages.next().await {
+                    buffer.extend(page.candidates);
+                }
+            } else if !listing_done {
+                // The jobs listed so far are all that will be reported.
+                (outcomes.progress)(Progress::Resolved { total });
+            }
+            listing_done = true;
+            for candidate in buffer.drain(..) {
+                outcomes.record(
+                    candidate.index,
+                    JobReport::new(candidate.id, JobOutcome::NotSent),
+                );
+            }
+        }
+        while stopping.is_none()
+            && in_flight.len() < concurrency
             && (buffer.len() >= batch_size || (listing_done && !buffer.is_empty()))
         {
             let on = match &printer {
@@ -508,6 +612,9 @@ async fn cancel_pool(
                     p
                 }
             };
+            if request.is_stopped() {
+                break;
+            }
             let chunk: Vec<Candidate> = buffer.drain(..buffer.len().min(batch_size)).collect();
             let n = chunk_no;
             chunk_no += 1;
@@ -518,20 +625,42 @@ async fn cancel_pool(
                 in_flight = in_flight.len(),
                 "bulk cancel: chunk sent"
             );
+            sent.insert(n, chunk.clone());
             in_flight.push(async move {
-                let results = send_chunk(client, &on, target, &chunk).await;
+                let results = send_chunk(client, &on, target, &chunk, interrupt).await;
                 tracing::debug!(at_ms = ms(), chunk = n, "bulk cancel: chunk answered");
-                (chunk, results)
+                (n, chunk, results)
             });
         }
-        if listing_done && buffer.is_empty() && in_flight.is_empty() {
+        let finished = match stopping {
+            Some(_) => in_flight.is_empty(),
+            None => listing_done && buffer.is_empty() && in_flight.is_empty(),
+        };
+        if finished {
             break;
         }
-        // Biased, the listing first: the next page's request is sent before the chunks just
-        // queued, so the sequential listing (the floor of the run) is never behind them.
+        let deadline = stopping.map(Stopping::deadline);
+        // Biased: the stop first; then the listing, so that the next page's request is sent
+        // before the chunks just queued and the sequential listing (the floor of the run) is
+        // never behind them.
         tokio::select! {
             biased;
-            page = pages.next(), if !listing_done => match page {
+            () = stopped(interrupt), if stopping.is_none() => {}
+            () = sleep_until(deadline), if stopping.is_some() => match stopping {
+                Some(Stopping::Grace(_)) => {
+                    tracing::debug!(at_ms = ms(), in_flight = in_flight.len(), "bulk cancel: grace period over");
+                    abandon.stop();
+                    stopping = Some(Stopping::Abandoned(tokio::time::Instant::now() + ABANDON_MARGIN));
+                }
+                _ => {
+                    // Every request obeys the abandon; this is the backstop.
+                    for candidate in std::mem::take(&mut sent).into_values().flatten() {
+                        outcomes.record(candidate.index, JobReport::new(candidate.id, no_answer()));
+                    }
+                    break;
+                }
+            },
+            page = pages.next(), if !listing_done && stopping.is_none() => match page {
                 Some(Ok(Listed { candidates: jobs, left_out })) => {
                     tracing::debug!(at_ms = ms(), page = page_no, jobs = jobs.len(), "bulk cancel: page of jobs received");
                     page_no += 1;
@@ -551,9 +680,10 @@ async fn cancel_pool(
                     }
                 }
             },
-            Some((chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
+            Some((n, chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
+                sent.remove(&n);
                 for (candidate, result) in chunk.into_iter().zip(results?) {
-                    let outcome = outcome_of(client, target, &candidate.id, result).await;
+                    let outcome = outcome_of(client, target, &candidate.id, result, interrupt).await;
                     outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
                 }
             }
@@ -577,20 +707,65 @@ async fn cancel_pool(
     }
 }
 
+/// Where a stopped pool is: waiting for the answers in flight until the grace period ends,
+/// then (the answers given up) until the backstop.
+#[derive(Debug, Clone, Copy)]
+enum Stopping {
+    Grace(tokio::time::Instant),
+    Abandoned(tokio::time::Instant),
+}
+
+impl Stopping {
+    fn deadline(self) -> tokio::time::Instant {
+        match self {
+            Stopping::Grace(at) | Stopping::Abandoned(at) => at,
+        }
+    }
+}
+
+/// How long after the grace period the pool waits for requests to give up their answers
+/// (they do at once; this bounds a bug, not a wait).
+const ABANDON_MARGIN: Duration = Duration::from_millis(500);
+
+/// Completes when `interrupt` stops; never without one.
+async fn stopped(interrupt: Option<&Interrupt>) {
+    match interrupt {
+        Some(interrupt) => interrupt.stop.stopped().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `deadline`; never without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The outcome of a job whose cancel was sent and whose answer never came.
+fn no_answer() -> JobOutcome {
+    JobOutcome::Unknown {
+        reason: "sent, but no answer came before the grace period after the stop ended".into(),
+        error: None,
+    }
+}
+
 /// Cancels one chunk: a single request for one job, else one `$batch`.
 async fn send_chunk(
     client: &PrintClient,
     printer: &PrinterId,
     target: &PrintTarget,
     chunk: &[Candidate],
+    interrupt: Option<&Interrupt>,
 ) -> Result<Vec<Tried>, Error> {
     if let [only] = chunk {
         return Ok(vec![
-            Tried::single(client, printer, target, &only.id).await?,
+            Tried::single(client, printer, target, &only.id, interrupt).await?,
         ]);
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-    send_batch(client, printer, target, &ids).await
+    send_batch(client, printer, target, &ids, interrupt).await
 }
 
 /// Reads each job's state; finished, missing and forbidden jobs are reported right away.
@@ -601,6 +776,8 @@ async fn pre_check(
     outcomes: &mut Outcomes<'_, '_>,
 ) -> Result<Vec<Candidate>, Error> {
     let target = &request.target;
+    let mut unchecked: BTreeMap<usize, PrintJobId> =
+        candidates.iter().map(|c| (c.index, c.id.clone())).collect();
     let mut checks = stream::iter(candidates)
         .map(|c| async move {
             let found = client.job(target, &c.id).await;
@@ -608,7 +785,10 @@ async fn pre_check(
         })
         .buffer_unordered(request.concurrency.max(1));
     let mut keep = Vec::new();
-    while let Some((mut candidate, found)) = checks.next().await {
+    while let Some((mut candidate, found)) =
+        next_unless_stopped(&mut checks, request.stop.as_ref()).await
+    {
+        unchecked.remove(&candidate.index);
         match found {
             Ok(job) if job.status.state.is_terminal() => {
                 let outcome = JobOutcome::AlreadyFinished {
@@ -627,6 +807,12 @@ async fn pre_check(
                 );
             }
             Err(other) => return Err(other),
+        }
+    }
+    // Stopped: the jobs not read yet are not acted on.
+    if request.is_stopped() {
+        for (index, id) in unchecked {
+            outcomes.record(index, JobReport::new(id, JobOutcome::NotSent));
         }
     }
     keep.sort_by_key(|c| c.index);
@@ -685,6 +871,7 @@ async fn poll_job(
 mod tests {
     use super::*;
     use crate::ids::PrinterId;
+    use futures::stream::TryStreamExt;
 
     #[test]
     fn all_selects_every_cancelable_state_by_default_stopped_included() {

@@ -13,10 +13,12 @@
 
 use super::report::JobOutcome;
 use crate::error::Error;
+use crate::graph::error::codes;
 use crate::graph::model::PrintJobProcessingState;
 use crate::graph::operations::invalid;
 use crate::graph::{GraphError, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
+use crate::stop::{self, Interrupt};
 
 /// The one answer that says a cancel was done: `204 No Content` (`printjob-cancel.md`).
 pub(crate) const CANCELLED: u16 = 204;
@@ -34,15 +36,20 @@ pub(crate) struct Tried {
 impl Tried {
     /// One cancel sent as its own request (`POST …/cancel`, its retries included), without
     /// the post-failure check (the caller makes it, once). `Err` only when no request could be
-    /// made (token, invalid input).
+    /// made (token, invalid input). After `interrupt`'s stop it is not re-sent, after its
+    /// abandon its answer is not awaited.
     pub(crate) async fn single(
         client: &PrintClient,
         printer: &PrinterId,
         target: &PrintTarget,
         job: &PrintJobId,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Self, Error> {
         let operation = operation(job, target);
-        match client.cancel_request(operation.clone(), printer, job).await {
+        match client
+            .cancel_request(operation.clone(), printer, job, interrupt)
+            .await
+        {
             Ok(answer) => Ok(Tried {
                 result: expect_cancelled(&operation, answer.status),
                 retried: answer.attempts > 1,
@@ -92,22 +99,57 @@ enum AfterFailure {
 
 /// A cancel as sent, as the report's outcome: a failure is read once ([`after_failure`]), so
 /// that a job that was finished is reported as such and a retried cancel that did cancel is a
-/// success.
+/// success. After `interrupt`'s stop the read is not made ([`unchecked_outcome`]).
 pub(crate) async fn outcome_of(
     client: &PrintClient,
     target: &PrintTarget,
     job: &PrintJobId,
     tried: Tried,
+    interrupt: Option<&Interrupt>,
 ) -> JobOutcome {
     let error = match tried.result {
         Ok(()) => return JobOutcome::Canceled,
         Err(error) => error,
     };
-    match after_failure(client, target, job, error, tried.retried).await {
+    if error.is_unanswered_after_stop() || stop::is_stopped(interrupt) {
+        return unchecked_outcome(error, tried.retried);
+    }
+    let read = after_failure(client, target, job, error.clone(), tried.retried);
+    let checked = match interrupt {
+        None => read.await,
+        Some(interrupt) => tokio::select! {
+            biased;
+            checked = read => checked,
+            () = interrupt.stop.stopped() => return unchecked_outcome(error, tried.retried),
+        },
+    };
+    match checked {
         AfterFailure::CanceledByUs => JobOutcome::Canceled,
         AfterFailure::Finished { state, .. } => JobOutcome::AlreadyFinished { state },
         AfterFailure::Failed(error) => JobOutcome::from_error(error),
     }
+}
+
+/// A failed cancel's outcome without reading the job (the run was stopped): `unknown` when its
+/// request was not sent again or not answered, or when it was sent more than once and the
+/// error leaves open whether an earlier send took effect; otherwise the error.
+fn unchecked_outcome(error: GraphError, retried: bool) -> JobOutcome {
+    if error.is_unanswered_after_stop() {
+        let kept = error.code == codes::NOT_RESENT;
+        return JobOutcome::Unknown {
+            reason: error.message.clone(),
+            error: kept.then_some(error),
+        };
+    }
+    if retried && !error_says_all(&error) {
+        return JobOutcome::Unknown {
+            reason: "its cancel was sent more than once and then failed; the job was not read \
+                     after the stop to see whether an earlier send took effect"
+                .into(),
+            error: Some(error),
+        };
+    }
+    JobOutcome::from_error(error)
 }
 
 /// A cancel as sent, as the client's result (`PrintClient::cancel_job`, `cancel_batch`): only a

@@ -32,6 +32,12 @@ pub struct CancelReport {
     /// no job was left out, and for jobs named by id. (Additive: [`SCHEMA_VERSION`] stays 1.)
     #[serde(default)]
     pub left_out: BTreeMap<String, usize>,
+    /// The run was told to stop (Ctrl-C on the command line) before it ended: the jobs it had
+    /// not sent are `notSent`, those sent but unanswered `unknown`, and an `--all` listing may
+    /// not have been read to its end. Always present in JSON. (Additive: [`SCHEMA_VERSION`]
+    /// stays 1.)
+    #[serde(default)]
+    pub interrupted: bool,
     /// Why a selection by creator picked nothing, when the service's rules can explain it
     /// (absent otherwise; additive, schema version 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,6 +96,19 @@ pub enum JobOutcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         state: Option<PrintJobProcessingState>,
     },
+    /// The run was stopped after this job's cancel was sent and before the service confirmed
+    /// or refused it: it may or may not be cancelled. Never counted as cancelled or failed.
+    /// (Additive, as every new outcome: [`SCHEMA_VERSION`] stays 1.)
+    Unknown {
+        /// Why the answer is missing: no answer before the grace period ended, a retry that
+        /// was not sent after the stop, a failure that was not checked after the stop.
+        reason: String,
+        /// The last answer the service gave for it, when there was one (e.g. a `429`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<GraphError>,
+    },
+    /// The run was stopped before this job's cancel was sent: it is as it was.
+    NotSent,
 }
 
 impl JobOutcome {
@@ -112,7 +131,7 @@ impl JobOutcome {
     }
 
     /// The JSON tag: `canceled`, `alreadyFinished`, `notFound`, `forbidden`, `failed`,
-    /// `wouldCancel`.
+    /// `wouldCancel`, `unknown`, `notSent`.
     pub fn name(&self) -> &'static str {
         match self {
             JobOutcome::Canceled => "canceled",
@@ -121,6 +140,8 @@ impl JobOutcome {
             JobOutcome::Forbidden { .. } => "forbidden",
             JobOutcome::Failed { .. } => "failed",
             JobOutcome::WouldCancel { .. } => "wouldCancel",
+            JobOutcome::Unknown { .. } => "unknown",
+            JobOutcome::NotSent => "notSent",
         }
     }
 }
@@ -183,6 +204,10 @@ impl JobReport {
             JobOutcome::Failed { error } => format!("failed: {error}"),
             JobOutcome::WouldCancel { state: Some(state) } => format!("would cancel ({state})"),
             JobOutcome::WouldCancel { state: None } => "would cancel".to_string(),
+            JobOutcome::Unknown { reason, .. } => {
+                format!("unknown: may or may not be canceled ({reason})")
+            }
+            JobOutcome::NotSent => "not sent: interrupted before its cancel was sent".to_string(),
         };
         if self.wait_timed_out {
             let last = self
@@ -223,6 +248,12 @@ pub struct Totals {
     pub failed: usize,
     /// `wouldCancel` (dry run).
     pub would_cancel: usize,
+    /// `unknown` (sent, unanswered when the run was stopped). Additive: `0` when absent.
+    #[serde(default)]
+    pub unknown: usize,
+    /// `notSent` (the run was stopped before they were sent). Additive: `0` when absent.
+    #[serde(default)]
+    pub not_sent: usize,
     /// With `--wait`: cancelled jobs still not final at the deadline.
     pub wait_timed_out: usize,
 }
@@ -242,6 +273,8 @@ impl Totals {
                 JobOutcome::Forbidden { .. } => &mut totals.forbidden,
                 JobOutcome::Failed { .. } => &mut totals.failed,
                 JobOutcome::WouldCancel { .. } => &mut totals.would_cancel,
+                JobOutcome::Unknown { .. } => &mut totals.unknown,
+                JobOutcome::NotSent => &mut totals.not_sent,
             };
             *slot += 1;
             totals.wait_timed_out += usize::from(r.wait_timed_out);
@@ -260,8 +293,15 @@ impl CancelReport {
             totals: Totals::count(&results),
             results,
             left_out: BTreeMap::new(),
+            interrupted: false,
             note: None,
         }
+    }
+
+    /// The report of a run that was told to stop (`interrupted`).
+    pub fn with_interrupted(mut self, interrupted: bool) -> Self {
+        self.interrupted = interrupted;
+        self
     }
 
     /// The report with the jobs the state selection left out, counted by state.
@@ -421,6 +461,63 @@ mod tests {
         assert_eq!(report.error_kind(), None, "left-out jobs are not failures");
         let back: CancelReport = serde_json::from_value(json).unwrap();
         assert_eq!(back, report);
+    }
+
+    #[test]
+    fn an_interrupted_report_names_unknown_and_not_sent_jobs_and_counts_them() {
+        let unknown = JobOutcome::Unknown {
+            reason: "sent, but no answer came".into(),
+            error: None,
+        };
+        let report = CancelReport::new(
+            target(),
+            false,
+            vec![
+                job("1", JobOutcome::Canceled),
+                job("2", unknown),
+                job("3", JobOutcome::NotSent),
+            ],
+        )
+        .with_interrupted(true);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["schemaVersion"], 1);
+        assert_eq!(json["interrupted"], true);
+        assert_eq!(
+            json["results"][1],
+            serde_json::json!({"jobId": "2", "outcome": "unknown", "reason": "sent, but no answer came"})
+        );
+        assert_eq!(
+            json["results"][2],
+            serde_json::json!({"jobId": "3", "outcome": "notSent"})
+        );
+        let totals = &json["totals"];
+        assert_eq!(
+            (totals["canceled"].as_u64(), totals["unknown"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            (totals["notSent"].as_u64(), totals["failed"].as_u64()),
+            (Some(1), Some(0))
+        );
+        assert!(!report.results[1].succeeded() && !report.results[2].succeeded());
+        assert_eq!(report.error_kind(), Some(ErrorKind::PartialFailure));
+        assert!(report.results[1]
+            .describe()
+            .contains("may or may not be canceled"));
+        let back: CancelReport = serde_json::from_value(json).unwrap();
+        assert_eq!(back, report);
+    }
+
+    #[test]
+    fn a_report_written_before_interruptions_existed_still_reads() {
+        let mut json = serde_json::to_value(CancelReport::new(target(), false, vec![])).unwrap();
+        json.as_object_mut().unwrap().remove("interrupted");
+        let totals = json["totals"].as_object_mut().unwrap();
+        totals.remove("unknown");
+        totals.remove("notSent");
+        let report: CancelReport = serde_json::from_value(json).unwrap();
+        assert!(!report.interrupted);
+        assert_eq!(report.totals, Totals::default());
     }
 
     #[test]

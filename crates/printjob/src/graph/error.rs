@@ -32,6 +32,12 @@ pub mod codes {
     pub const TIMEOUT: &str = "timeout";
     /// printjob: the service answered something that is not what Graph documents.
     pub const INVALID_RESPONSE: &str = "invalidResponse";
+    /// printjob: a retry was due, but the work had been told to stop, so the request was not
+    /// sent again (whether its earlier sends took effect is unknown).
+    pub const NOT_RESENT: &str = "notResent";
+    /// printjob: the request was sent, but no answer came before the grace period that
+    /// followed a stop ended (whether it took effect is unknown).
+    pub const NO_ANSWER: &str = "noAnswer";
 }
 
 /// A failed Microsoft Graph call: what was attempted, Graph's `code` and `message`, the HTTP
@@ -236,6 +242,29 @@ impl GraphError {
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = u16::try_from(attempts).unwrap_or(u16::MAX);
         self
+    }
+
+    /// This failure, after the work was told to stop: the request is not sent again
+    /// ([`codes::NOT_RESENT`]); the message keeps the last answer, the ids stay.
+    pub(crate) fn not_resent(self) -> Self {
+        let last = match self.status {
+            Some(status) => format!("{status} {}: {}", self.code, self.message),
+            None => format!("{}: {}", self.code, self.message),
+        };
+        Self {
+            status: None,
+            code: codes::NOT_RESENT.to_string(),
+            message: format!("not sent again after the stop (last answer: {last})"),
+            hint: None,
+            fix: None,
+            ..self
+        }
+    }
+
+    /// Whether the request's effect is unknown because the work was told to stop: it was not
+    /// sent again ([`codes::NOT_RESENT`]) or its answer never came ([`codes::NO_ANSWER`]).
+    pub fn is_unanswered_after_stop(&self) -> bool {
+        self.status.is_none() && (self.code == codes::NOT_RESENT || self.code == codes::NO_ANSWER)
     }
 
     /// Sets the `client-request-id` when the response did not echo it.

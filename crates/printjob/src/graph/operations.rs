@@ -16,6 +16,7 @@ use super::PrintClient;
 use crate::auth::TokenRequest;
 use crate::error::{Error, ErrorKind};
 use crate::ids::{PrintJobId, PrinterId, PrinterShareId};
+use crate::stop::Interrupt;
 use futures::stream::BoxStream;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -219,15 +220,18 @@ impl PrintClient {
     /// retries included): the answer, whatever its `2xx`, or the typed error. Whether the job
     /// counts as cancelled (only `204 No Content`) and whether a failure is checked by reading
     /// the job are the cancel workflow's (`cancel/outcome.rs`), as is `operation` (what the
-    /// request is for, in messages).
+    /// request is for, in messages). After `interrupt`'s stop no retry is sent; after its
+    /// abandon the answer is given up.
     pub(crate) async fn cancel_request(
         &self,
         operation: String,
         printer: &PrinterId,
         job: &PrintJobId,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Answer, Error> {
         let call = Call {
             access: Operation::CancelJob,
+            interrupt: interrupt.cloned(),
             ..Call::jobs(
                 operation,
                 Method::POST,
@@ -241,13 +245,15 @@ impl PrintClient {
     /// included): the answer (a `2xx`, or a `424` carrying the inner answers) or the typed
     /// error. `first` is the token request of the first send (`None`: the usual one for
     /// `access`; a batch whose inner requests were answered `401` is sent again with a fresh
-    /// token). Reading the inner answers is the caller's.
+    /// token). Reading the inner answers is the caller's. After `interrupt`'s stop no retry is
+    /// sent; after its abandon the answer is given up.
     pub(crate) async fn batch(
         &self,
         operation: String,
         request: &BatchRequest,
         access: Operation,
         first: Option<TokenRequest>,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Answer, Error> {
         let call = Call {
             operation,
@@ -257,6 +263,7 @@ impl PrintClient {
             resource: Resource::Jobs,
             access,
             batch: true,
+            interrupt: interrupt.cloned(),
         };
         let first = first.unwrap_or_else(|| self.token_request(call.access));
         self.execute_with(&call, first).await

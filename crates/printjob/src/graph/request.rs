@@ -9,6 +9,7 @@ use super::PrintClient;
 use crate::auth::{claims, GrantedToken, TokenRequest};
 use crate::error::Error;
 use crate::ids::Scope;
+use crate::stop::{self, Interrupt};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::Method;
 use std::time::{Duration, SystemTime};
@@ -28,6 +29,9 @@ pub(crate) struct Call {
     /// A `POST /$batch`: a `424` answer carries the inner answers and is returned like a `200`
     /// (`decision::batch_answer_carries_responses`).
     pub batch: bool,
+    /// A bulk cancel's stop: once stopped, no retry is sent; once abandoned, the awaited
+    /// answer is given up ([`codes::NOT_RESENT`], [`codes::NO_ANSWER`]).
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Call {
@@ -46,6 +50,7 @@ impl Call {
                 Operation::ReadJobs
             },
             batch: false,
+            interrupt: None,
         }
     }
 }
@@ -106,19 +111,41 @@ impl PrintClient {
             challenged: first.claims.is_some(),
             next: first,
         };
+        let interrupt = call.interrupt.as_ref();
         loop {
-            let token = self.token(&auth.next).await?;
             let started = std::time::Instant::now();
-            let attempt = self
-                .attempt_within(call, &token, &client_request_id, retry.remaining())
-                .await;
+            let sent = stop::unless_abandoned(
+                async {
+                    let token = self.token(&auth.next).await?;
+                    Ok::<_, Error>(
+                        self.attempt_within(call, &token, &client_request_id, retry.remaining())
+                            .await,
+                    )
+                },
+                interrupt,
+            )
+            .await;
             retry.record_attempt(started.elapsed());
+            let Some(attempt) = sent else {
+                let error = GraphError::transport(
+                    &call.operation,
+                    codes::NO_ANSWER,
+                    "sent, but no answer came before the grace period after the stop ended",
+                );
+                return Err(finish(error, &retry, &client_request_id));
+            };
+            let attempt = attempt?;
             let failure = match attempt {
                 Attempt::Done(mut answer) => {
                     answer.attempts = retry.attempts();
                     return Ok(answer);
                 }
                 Attempt::Fail(error) => return Err(finish(error, &retry, &client_request_id)),
+                Attempt::Reauthenticate(_, error) | Attempt::Retry(_, error)
+                    if stop::is_stopped(interrupt) =>
+                {
+                    return Err(finish(error.not_resent(), &retry, &client_request_id));
+                }
                 Attempt::Reauthenticate(claims, error) => {
                     if !auth.reauthenticate(claims) {
                         return Err(finish(error, &retry, &client_request_id));
@@ -127,8 +154,14 @@ impl PrintClient {
                 }
                 Attempt::Retry(after, error) => (after, error),
             };
-            self.wait_or_give_up(&mut retry, failure, &call.url, &client_request_id)
-                .await?;
+            self.wait_or_give_up(
+                &mut retry,
+                failure,
+                &call.url,
+                &client_request_id,
+                interrupt,
+            )
+            .await?;
             auth.next.force_refresh = false;
             auth.next.claims = None;
         }
@@ -140,6 +173,7 @@ impl PrintClient {
         (after, error): (Option<Duration>, GraphError),
         url: &Url,
         client_request_id: &str,
+        interrupt: Option<&Interrupt>,
     ) -> Result<(), Error> {
         match retry.next_delay(after, self.inner.options.jitter.next()) {
             Ok(delay) => {
@@ -154,7 +188,10 @@ impl PrintClient {
                     attempt = retry.attempts(),
                     "retrying a Graph request"
                 );
-                self.inner.options.sleeper.sleep(delay).await;
+                let sleep = self.inner.options.sleeper.sleep(delay);
+                if stop::sleep_unless_stopped(sleep, interrupt).await {
+                    return Err(finish(error.not_resent(), retry, client_request_id));
+                }
                 Ok(())
             }
             Err(stop) => Err(gave_up(error, &stop, retry, client_request_id).into()),
