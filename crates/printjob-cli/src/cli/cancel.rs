@@ -331,11 +331,23 @@ async fn cancel_all_printers(factory: &Factory, args: CancelArgs) -> Result<(), 
     };
     let clients = factory.print_clients()?;
     cancel::check_all_printers_access(&clients.lookup).await?;
-    let report = run_all_printers_with_progress(&clients.client, &request, global.json).await?;
+    // From here the first Ctrl-C stops the run and the report still prints (exit 130).
+    let (stop, bulk) = super::interrupt::bulk_cancel();
+    let request = AllPrintersRequest {
+        stop: Some(stop),
+        ..request
+    };
+    let report = run_all_printers_with_progress(&clients.client, &request, global.json).await;
+    drop(bulk);
+    let report = report?;
     if global.json {
         print_json(&report)?;
     } else {
         print_tenant_report(&report);
+    }
+    if report.interrupted {
+        // `super::main` says it was interrupted and exits 130.
+        return Ok(());
     }
     match report.error_kind() {
         None => Ok(()),
@@ -429,8 +441,13 @@ fn print_tenant_report(report: &TenantReport) {
         0 => String::new(),
         n => format!(" ({} not listed)", count(n, "printer", "printers")),
     };
+    let interrupted = if report.interrupted {
+        "interrupted (Ctrl-C), printers after the last section not taken; "
+    } else {
+        ""
+    };
     println!(
-        "Total on {printers}{refused}: {}",
+        "{interrupted}Total on {printers}{refused}: {}",
         totals_words(&report.totals, report.dry_run)
     );
 }
@@ -449,6 +466,8 @@ fn totals_words(t: &Totals, dry_run: bool) -> String {
         (t.not_found, "not found"),
         (t.forbidden, "forbidden"),
         (t.failed, "failed"),
+        (t.unknown, "no answer (may or may not be canceled)"),
+        (t.not_sent, "not sent"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));

@@ -272,3 +272,69 @@ fn all_printers_without_yes_or_dry_run_is_a_usage_error() {
     );
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
 }
+
+/// The Printer Administrator's tokens with the scopes `--all-printers` needs.
+struct AdminSource(Arc<Emulator>);
+
+impl printjob::TokenSource for AdminSource {
+    fn token<'a>(
+        &'a self,
+        _: &'a printjob::TokenRequest,
+    ) -> futures::future::BoxFuture<'a, Result<printjob::GrantedToken, printjob::AuthError>> {
+        Box::pin(async move {
+            let scopes = [JOBS_ALL, PRINTERS];
+            Ok(printjob::GrantedToken {
+                access_token: printjob::AccessToken::new(
+                    self.0.mint_user_token(ADMIN, &scopes, 3600).unwrap(),
+                ),
+                expires_on: i64::MAX,
+                scopes: scopes
+                    .iter()
+                    .map(|s| printjob::Scope::new(*s).unwrap())
+                    .collect(),
+                username: Some(ADMIN.into()),
+                user_id: None,
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_all_printers_run_takes_no_further_printer_and_sends_no_cancel() {
+    use printjob::cancel::{self, AllPrintersRequest, Stopper};
+    let seed = seed();
+    let emulator = emulator_with(seed.clone()).await;
+    let client = printjob::PrintClient::new(
+        Arc::new(AdminSource(emulator.clone())),
+        &emulator.graph_url(),
+    )
+    .unwrap();
+    let jobs_before = jobs(&emulator, &seed);
+    let stopper = Stopper::new();
+    let request = AllPrintersRequest {
+        owner: Some(MEGAN.into()),
+        stop: Some(stopper.signal()),
+        ..AllPrintersRequest::default()
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = cancel::run_all_printers(&client, &request, &|event| {
+        if let cancel::TenantProgress::Printers { .. } = event {
+            // Ctrl-C once the printers are listed, before the first printer's jobs.
+            stopper.stop();
+        }
+        seen.lock().unwrap().push(format!("{event:?}"));
+    })
+    .await
+    .unwrap();
+    assert!(report.interrupted);
+    assert!(report.printers.is_empty(), "{report:?}");
+    assert_eq!(jobs(&emulator, &seed), jobs_before);
+    let job_listings: u64 = emulator
+        .counters()
+        .iter()
+        .filter(|(k, _)| k.contains("/jobs"))
+        .map(|(_, v)| *v)
+        .sum();
+    assert_eq!(job_listings, 0, "{:?}", emulator.counters());
+    assert_eq!(seen.lock().unwrap().len(), 1, "{seen:?}");
+}

@@ -334,7 +334,11 @@ pub async fn run_all_printers(
         total: printers.len(),
     });
     let mut sections = Vec::with_capacity(printers.len());
+    let stopped = || request.stop.as_ref().is_some_and(StopSignal::is_stopped);
     for (index, printer) in printers.into_iter().enumerate() {
+        if stopped() {
+            break;
+        }
         let printer_id = PrinterId::new(printer.id)?;
         progress(TenantProgress::Printer {
             index,
@@ -350,6 +354,7 @@ pub async fn run_all_printers(
             concurrency: request.concurrency,
             use_batch: request.use_batch,
             dry_run: request.dry_run,
+            stop: request.stop.clone(),
             ..CancelRequest::all(PrintTarget::Printer(printer_id.clone()))
         };
         let on_jobs = |p: Progress<'_>| progress(TenantProgress::Jobs(p));
@@ -362,7 +367,7 @@ pub async fn run_all_printers(
         };
         sections.push(section);
     }
-    Ok(tenant::tenant_report(request.dry_run, sections))
+    Ok(tenant::tenant_report(request.dry_run, stopped(), sections))
 }
 
 /// The report with `note` when nothing was selected.

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 pub const TENANT_SCHEMA_VERSION: u32 = 2;
 
 /// What to cancel on every printer of the tenant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AllPrintersRequest {
     /// The states to cancel (default pending, processing, paused, stopped).
     pub states: Vec<PrintJobProcessingState>,
@@ -42,6 +42,8 @@ pub struct AllPrintersRequest {
     pub use_batch: bool,
     /// List only; send no cancel.
     pub dry_run: bool,
+    /// Tells the run to stop (the command line's Ctrl-C): no new request, no further printer.
+    pub stop: Option<crate::stop::StopSignal>,
 }
 
 impl Default for AllPrintersRequest {
@@ -52,6 +54,7 @@ impl Default for AllPrintersRequest {
             concurrency: 4,
             use_batch: true,
             dry_run: false,
+            stop: None,
         }
     }
 }
@@ -64,6 +67,10 @@ pub struct TenantReport {
     pub schema_version: u32,
     /// Whether this was a dry run (nothing was cancelled).
     pub dry_run: bool,
+    /// The run was told to stop (Ctrl-C): the printers after the one being worked on were not
+    /// taken, and that printer's section has `unknown` / `notSent` jobs as `CancelReport` says.
+    #[serde(default)]
+    pub interrupted: bool,
     /// One section per listed printer, in listing order.
     pub printers: Vec<PrinterSection>,
     /// The counts of every printer's jobs together.
@@ -200,22 +207,41 @@ pub async fn check_all_printers_access(client: &PrintClient) -> Result<(), Error
 }
 
 /// The report of `printers`, with the grand totals.
-pub(super) fn tenant_report(dry_run: bool, printers: Vec<PrinterSection>) -> TenantReport {
+pub(super) fn tenant_report(
+    dry_run: bool,
+    interrupted: bool,
+    printers: Vec<PrinterSection>,
+) -> TenantReport {
     let mut totals = Totals::default();
     for s in &printers {
-        let t = &s.totals;
-        totals.requested += t.requested;
-        totals.canceled += t.canceled;
-        totals.already_finished += t.already_finished;
-        totals.not_found += t.not_found;
-        totals.forbidden += t.forbidden;
-        totals.failed += t.failed;
-        totals.would_cancel += t.would_cancel;
-        totals.wait_timed_out += t.wait_timed_out;
+        // Destructured in full: a new count cannot be left out of the grand total.
+        let Totals {
+            requested,
+            canceled,
+            already_finished,
+            not_found,
+            forbidden,
+            failed,
+            would_cancel,
+            unknown,
+            not_sent,
+            wait_timed_out,
+        } = &s.totals;
+        totals.requested += requested;
+        totals.canceled += canceled;
+        totals.already_finished += already_finished;
+        totals.not_found += not_found;
+        totals.forbidden += forbidden;
+        totals.failed += failed;
+        totals.would_cancel += would_cancel;
+        totals.unknown += unknown;
+        totals.not_sent += not_sent;
+        totals.wait_timed_out += wait_timed_out;
     }
     TenantReport {
         schema_version: TENANT_SCHEMA_VERSION,
         dry_run,
+        interrupted,
         printers_refused: printers.iter().filter(|s| s.error.is_some()).count(),
         printers,
         totals,
@@ -257,6 +283,7 @@ mod tests {
     fn the_grand_total_adds_every_printers_totals_and_counts_refused_printers() {
         let report = tenant_report(
             false,
+            false,
             vec![
                 section("p1", 3, false),
                 section("p2", 0, true),
@@ -268,7 +295,7 @@ mod tests {
         assert_eq!(report.totals.canceled, 5);
         assert_eq!(report.printers_refused, 1);
         assert_eq!(report.error_kind(), Some(ErrorKind::PartialFailure));
-        let clean = tenant_report(false, vec![section("p1", 3, false)]);
+        let clean = tenant_report(false, false, vec![section("p1", 3, false)]);
         assert_eq!(clean.error_kind(), None);
     }
 }
