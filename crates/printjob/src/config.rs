@@ -6,9 +6,9 @@
 //! The library reads no environment variable for configuration: which variables exist is the
 //! caller's business (the command line's are in docs/configuration.md).
 
-use crate::auth::cache::CacheStore;
 use crate::failure::{ErrorKind, Remedy, Setting};
 use crate::ids::{ClientId, Scope, TenantId};
+use crate::permissions::PURPOSE;
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -339,8 +339,10 @@ pub fn require_client_id(value: Option<&str>) -> Result<ClientId, ConfigError> {
 
 fn resolve_scopes(values: Vec<String>) -> Result<Vec<Scope>, ConfigError> {
     if values.is_empty() {
-        return Ok(vec![Scope::new(Scope::PRINT_JOB_READ_WRITE_BASIC)
-            .map_err(|e| ConfigError::new(e.to_string()))?]);
+        return PURPOSE
+            .least_privileged()
+            .map(|scope| vec![scope])
+            .ok_or_else(|| ConfigError::new("the operation printjob signs in for has no scope"));
     }
     values
         .into_iter()
@@ -438,6 +440,44 @@ fn parse_config_text(path: &Path, text: &str) -> Result<ConfigInputs, ConfigErro
             path.display()
         ))
     })
+}
+
+/// Where a token cache keeps its document: the setting (`auto`, `secret-service`, `file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheStore {
+    /// The platform's secret store when one answers within a few seconds, else the file
+    /// (with a notice saying why).
+    #[default]
+    Auto,
+    /// The platform's secret store (Secret Service on Linux, the Keychain on macOS), or an
+    /// [`crate::AuthError::SecretStoreUnavailable`] error.
+    SecretStore,
+    /// The plain file (mode 0600 on Unix).
+    File,
+}
+
+impl CacheStore {
+    /// Parses `auto`, `secret-service` (also `keyring`, `secret-store`, `keychain`) or `file`,
+    /// ignoring case.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(CacheStore::Auto),
+            "secret-service" | "secretservice" | "secret-store" | "keyring" | "keychain" => {
+                Some(CacheStore::SecretStore)
+            }
+            "file" | "plain" => Some(CacheStore::File),
+            _ => None,
+        }
+    }
+
+    /// The setting's canonical value: `auto`, `secret-service` or `file`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStore::Auto => "auto",
+            CacheStore::SecretStore => "secret-service",
+            CacheStore::File => "file",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -416,7 +416,10 @@ fn innermost_source(error: &dyn StdError) -> Option<String> {
     last
 }
 
-fn error_chain(error: &dyn StdError) -> String {
+/// An error and its sources, `outer: inner: …`, each source only when its text is not already
+/// in the chain (a wrapper that prints its cause is not repeated): the one formatter of error
+/// chains, for transport errors here and the token endpoint's in `auth/token.rs`.
+pub(crate) fn error_chain(error: &dyn StdError) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(s) = source {

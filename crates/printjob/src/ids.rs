@@ -264,13 +264,6 @@ impl Scope {
     pub const PRINT_JOB_READ_WRITE_BASIC_ALL: &'static str = "PrintJob.ReadWriteBasic.All";
     /// `PrintJob.ReadWrite.All`: the most privileged PrintJob scope.
     pub const PRINT_JOB_READ_WRITE_ALL: &'static str = "PrintJob.ReadWrite.All";
-    /// The delegated scopes `printJob: cancel` accepts, least to most privileged.
-    pub const CANCEL_SCOPES: [&'static str; 4] = [
-        Self::PRINT_JOB_READ_WRITE_BASIC,
-        Self::PRINT_JOB_READ_WRITE,
-        Self::PRINT_JOB_READ_WRITE_BASIC_ALL,
-        Self::PRINT_JOB_READ_WRITE_ALL,
-    ];
     /// OpenID Connect scopes printjob adds to every sign-in.
     pub const OIDC: [&'static str; 3] = ["openid", "profile", "offline_access"];
 
@@ -309,14 +302,6 @@ impl Scope {
             self.0.as_str(),
             "openid" | "profile" | "offline_access" | "email"
         )
-    }
-
-    /// Whether this scope (case-insensitively, prefix ignored) is one of the four scopes
-    /// that allow `printJob: cancel`.
-    pub fn allows_cancel(&self) -> bool {
-        Self::CANCEL_SCOPES
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(self.short()))
     }
 
     /// Parses a space-separated scope string (as in a token response); invalid words are skipped.

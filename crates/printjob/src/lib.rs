@@ -23,6 +23,7 @@ mod failure;
 mod graph;
 mod http;
 mod ids;
+mod permissions;
 mod secret;
 mod stop;
 // Internals this workspace's tests and benches drive (see test_support.rs); not public API.
@@ -31,11 +32,14 @@ mod stop;
 pub mod test_support;
 
 // Signing in: the credential, its builder and what it asks of the caller.
-pub use auth::cache::{AccountEntry, CacheLocation, CacheStore};
-pub use auth::credential::{AccountStatus, DelegatedCredentialBuilder, NoUi, SignInUi};
+pub use auth::browser::{Browser, SystemBrowser};
+pub use auth::builder::DelegatedCredentialBuilder;
+pub use auth::cache::{AccountEntry, CacheLocation};
+pub use auth::credential::AccountStatus;
 pub use auth::id_token::{ClockSkew, SignedInUser};
-pub use auth::interactive::{Browser, ResponseMode, SystemBrowser};
+pub use auth::interactive::ResponseMode;
 pub use auth::loopback::RedirectHost;
+pub use auth::options::{NoUi, SignInUi};
 pub use auth::provider::needs_admin_consent;
 pub use auth::token::DeviceCodePrompt;
 pub use auth::{
@@ -63,7 +67,7 @@ pub use cancel::api::JobCancel;
 // as the library (it answers for the personal-account tenant, checks ids, reads scopes): one
 // documented copy here rather than a second one there. `OffsetClock` is the clock tests move.
 pub use clock::{Clock, OffsetClock, SystemClock};
-pub use config::{Cloud, Config, ConfigError, ConfigInputs};
+pub use config::{CacheStore, Cloud, Config, ConfigError, ConfigInputs};
 pub use error::{Error, ErrorKind, Remedy, Result, Setting};
 pub use ids::{
     is_guid, strip_graph_resource, ClientId, InvalidId, PrintJobId, PrinterId, PrinterShareId,

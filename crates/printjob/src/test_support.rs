@@ -4,8 +4,8 @@
 
 pub use crate::auth::authority::environment_of;
 pub use crate::auth::cache::{AccessTokenEntry, CacheData, CacheScope, TokenCache};
-pub use crate::auth::claims::read_jwt;
 pub use crate::auth::interactive::{AuthorizationParams, PendingAuthorization, RedirectParams};
+pub use crate::auth::jwt::read_jwt;
 pub use crate::auth::loopback::{LoopbackListener, LoopbackOptions};
 pub use crate::auth::token::{http_client, TokenClient, TokenSet};
 pub use crate::graph::retry::RecordingSleeper;

@@ -18,11 +18,10 @@
 //! stay optional, so any standards-compliant OpenID provider works.
 
 use super::authority::Authority;
+use super::jwt::read_payload;
 use super::AuthError;
 use crate::ids::ClientId;
 use crate::secret::IdToken;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::Deserialize;
 
 /// The clock skew tolerated on `exp` and `iat` before a [`ClockSkew`] is reported (Entra's
@@ -85,7 +84,7 @@ pub struct IdTokenClaims {
     #[serde(default)]
     pub sub: Option<String>,
     /// Audience(s).
-    #[serde(default, deserialize_with = "super::claims::audiences")]
+    #[serde(default, deserialize_with = "super::jwt::audiences")]
     pub aud: Vec<String>,
     /// Authorized party.
     #[serde(default)]
@@ -159,17 +158,6 @@ fn refused(what: &str) -> AuthError {
     ))
 }
 
-/// Reads a JWT's payload without verifying it; `None` when it is not a compact JWS.
-fn payload(token: &str) -> Option<IdTokenClaims> {
-    let mut parts = token.split('.');
-    let (_header, body, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(body.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
 /// The issuer an ID token must carry: `issuer`, with Entra's `{tenantid}` replaced by `tid`.
 pub fn expected_issuer(issuer: &str, tid: Option<&str>) -> String {
     match tid {
@@ -181,7 +169,7 @@ pub fn expected_issuer(issuer: &str, tid: Option<&str>) -> String {
 /// Validates an ID token (OpenID Connect Core §3.1.3.7, without the signature) and returns its
 /// claims, with the clock difference its times show (reported, not refused).
 pub fn validate(token: &IdToken, expected: &Expected<'_>) -> Result<ValidIdToken, AuthError> {
-    let claims = payload(token.secret())
+    let claims = read_payload::<IdTokenClaims>(token.secret())
         .ok_or_else(|| refused("it is not a JWT (header.payload.signature with a JSON payload)"))?;
     let iss = claims
         .iss
@@ -271,13 +259,13 @@ pub fn validate_refreshed(
 /// The user an ID token names, read without validation (for a token validated when it was
 /// stored in the cache).
 pub fn read_user(token: &IdToken) -> Option<SignedInUser> {
-    payload(token.secret()).map(|c| SignedInUser::from(&c))
+    read_payload::<IdTokenClaims>(token.secret()).map(|c| SignedInUser::from(&c))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::claims::test_support::unsigned_jwt;
+    use crate::auth::jwt::test_support::unsigned_jwt;
 
     const ISSUER: &str = "https://login.example.com/{tenantid}/v2.0";
     const TID: &str = "5f1c2a3b-4d5e-4f60-8a71-9b8c7d6e5f40";

@@ -8,8 +8,10 @@ use super::provider::{first_line, lenient_u64};
 pub use super::provider::{
     needs_interaction, parse_provider_error, provider_error, ErrorBody, ErrorContext,
 };
-use super::{claims, AuthError};
+use super::{access_token, AuthError};
+use crate::http::error_chain;
 use crate::ids::{ClientId, Scope};
+use crate::permissions::PURPOSE;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, PkceVerifier, RefreshToken};
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
@@ -352,17 +354,6 @@ impl TokenClient {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 fn request_error<RE: std::error::Error + 'static>(
     error: RequestTokenError<RE, ErrorBody>,
     endpoint: &Url,
@@ -407,14 +398,14 @@ fn token_set(response: RawTokenResponse, requested: &[Scope]) -> Result<TokenSet
             .filter_map(|s| Scope::new(s.as_str()).ok())
             .collect()
     });
-    let inspected = claims::inspect(&access_token, response_scopes.as_deref())?;
+    let inspected = access_token::inspect(&access_token, response_scopes.as_deref())?;
     let scopes = if inspected.scopes_known {
         inspected.scopes
     } else {
         requested.to_vec()
     };
-    if requested.iter().any(Scope::allows_cancel) {
-        claims::require_cancel_scope(&scopes)?;
+    if requested.iter().any(|s| PURPOSE.is_served_by_scope(s)) {
+        access_token::require_purpose_scope(&scopes)?;
     }
     let extra = response.extra_fields().clone();
     Ok(TokenSet {
@@ -537,7 +528,7 @@ mod tests {
         assert!(!needs_interaction(&AuthError::Network("x".into())));
     }
 
-    use crate::auth::claims::test_support::unsigned_jwt as jwt;
+    use crate::auth::jwt::test_support::unsigned_jwt as jwt;
 
     async fn serve_token_endpoint(status: u16, body: String) -> Url {
         let app = axum::Router::new().route(

@@ -6,8 +6,7 @@
 //! source, which re-runs sign-in with it (the client declares the `cp1` capability so the
 //! service sends such challenges instead of refusing outright).
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine;
+use crate::auth::cae::decode_claims_challenge;
 
 /// A claims challenge read from a `WWW-Authenticate` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,18 +36,10 @@ pub fn parse_claims_challenge(header: &str) -> Option<ClaimsChallenge> {
     })
 }
 
+/// The claims request as JSON, by the one claims-challenge decoder (`auth/cae.rs`); a value
+/// that does not decode is handed on as it came, for the token source to refuse.
 fn decode_claims(raw: &str) -> String {
-    let trimmed = raw.trim();
-    if trimmed.starts_with('{') {
-        return trimmed.to_string();
-    }
-    let decoded = STANDARD
-        .decode(trimmed)
-        .or_else(|_| URL_SAFE_NO_PAD.decode(trimmed.trim_end_matches('=')))
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .filter(|text| serde_json::from_str::<serde_json::Value>(text).is_ok());
-    decoded.unwrap_or_else(|| trimmed.to_string())
+    decode_claims_challenge(raw).unwrap_or_else(|_| raw.trim().to_string())
 }
 
 /// Splits `k1="v1", k2=v2` into pairs (keys lower-cased, quotes and `\` escapes removed).
@@ -88,6 +79,8 @@ fn quoted(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
 
     const CLAIMS: &str = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
 

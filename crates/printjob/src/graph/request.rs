@@ -6,7 +6,7 @@ use super::error::{codes, GraphError, Resource};
 use super::retry::{GiveUp, RetryState};
 use super::scopes::{acceptable_scopes, Operation};
 use super::PrintClient;
-use crate::auth::{claims, GrantedToken, TokenRequest};
+use crate::auth::{access_token as claims, GrantedToken, TokenRequest};
 use crate::error::Error;
 use crate::ids::Scope;
 use crate::stop::{self, Interrupt};

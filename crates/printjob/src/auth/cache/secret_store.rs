@@ -340,3 +340,294 @@ mod platform {
         Err(NONE.into())
     }
 }
+
+use super::fs::{io_error, parent_dir};
+use crate::auth::AuthError;
+use std::io::Write;
+use std::path::PathBuf;
+
+// The change marker: a file next to the cache's path whose new value on every save stands in
+// for the cache file in the reader's fast path.
+
+/// The change marker next to the cache's path (`token_cache.json.changed`).
+pub(super) fn marker_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".changed");
+    path.with_file_name(name)
+}
+
+/// Writes a fresh random value into the change marker (atomically, 0600): every save gives
+/// it a new inode and new bytes, so a reader comparing either sees the change.
+pub(super) fn touch_marker(path: &Path) -> Result<(), AuthError> {
+    use rand::RngCore;
+    let marker = marker_path(path);
+    let mut nonce = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let text: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let mut temp = tempfile::Builder::new()
+        .prefix(".token_cache")
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(path))
+        .map_err(|e| io_error("create a temporary file next to", path, &e))?;
+    temp.write_all(text.as_bytes())
+        .map_err(|e| io_error("write the change marker of", path, &e))?;
+    temp.persist(&marker)
+        .map_err(|e| io_error("replace the change marker of", path, &e.error))?;
+    Ok(())
+}
+
+pub(super) fn store_error(action: &str, reason: &str) -> AuthError {
+    AuthError::Cache(format!(
+        "cannot {action} the token cache in {}: {reason}",
+        name()
+    ))
+}
+
+// The persistence: the document as one secret, with the lock file and the change marker next
+// to the path that names it; `auto` falls back to the plain file when no store answers.
+
+use super::document::{parse, CacheData};
+use super::file::FilePersistence;
+use super::fs::{
+    acquire, aside_name, blocking, check_location, check_schema, check_writable_at, ensure_dir,
+    lock_path, open_lock_file, read_plain_for_migration, read_stamped, remove_zeroed,
+};
+use super::persistence::{CacheLocation, Held, Locked, Persistence, Shared};
+use crate::config::CacheStore;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+/// A cache in the secret store: the path names the item, and the lock file and the change
+/// marker sit next to it; the plain file there is moved in on first use.
+#[derive(Debug)]
+pub(super) struct SecretStorePersistence {
+    path: PathBuf,
+    wanted: CacheStore,
+    item: ItemId,
+    /// `None`: the secret store; `Some(reason)`: the file (`auto`, nothing answered).
+    resolved: tokio::sync::OnceCell<Option<String>>,
+    /// The plain file at the same path: the fallback, and what is moved in.
+    file: FilePersistence,
+}
+
+impl SecretStorePersistence {
+    /// The cache named by `path`, in the secret store (`wanted` is `auto` or the store).
+    pub(super) fn new(path: PathBuf, wanted: CacheStore) -> Self {
+        Self {
+            item: ItemId::of(&path),
+            file: FilePersistence::new(path.clone()),
+            path,
+            wanted,
+            resolved: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Whether this cache uses the secret store (asked once; `auto` falls back to the file).
+    async fn in_secret_store(&self) -> Result<bool, AuthError> {
+        Ok(self.fallback_reason().await?.is_none())
+    }
+
+    /// `None` when this cache uses the secret store; why not when `auto` fell back to the file.
+    /// The fallback is logged, not reported as a notice: on a machine without a session bus
+    /// (SSH, containers, CI) it is the normal state, and a warning on every command would only
+    /// teach people to ignore warnings. The location carries the reason, for the sign-in
+    /// report and the status (as gh says "saved in plain text" once, at sign-in).
+    async fn fallback_reason(&self) -> Result<Option<String>, AuthError> {
+        self.resolved
+            .get_or_try_init(|| async {
+                match probe().await {
+                    Ok(()) => Ok(None),
+                    Err(reason) if self.wanted == CacheStore::Auto => {
+                        let reason = format!("no secret store answered ({}: {reason})", name());
+                        tracing::debug!(path = %self.path.display(), "{reason}; the token cache is the plain file");
+                        Ok(Some(reason))
+                    }
+                    Err(reason) => Err(AuthError::SecretStoreUnavailable {
+                        store: name().to_owned(),
+                        reason,
+                    }),
+                }
+            })
+            .await
+            .cloned()
+    }
+
+    /// The secret store's document: the kept one while the change marker is unchanged (its
+    /// stamp, and within the racy window also its random value); else fetched and kept with
+    /// the marker as read before fetching (so a write in between is seen by the next call). A
+    /// plain cache file found there is first moved in (under the lock).
+    async fn load_secret(&self, shared: &Shared) -> Result<Arc<CacheData>, AuthError> {
+        let marker = marker_path(&self.path);
+        if let Some(data) = shared.unchanged(&marker)? {
+            return Ok(data);
+        }
+        if self.path.exists() {
+            drop(self.lock_secret(shared).await?);
+        }
+        let read = read_stamped(marker.clone()).await?;
+        if let Some(read) = read.as_ref().filter(|r| !r.bytes.is_empty()) {
+            if let Some(data) = shared.kept_for(read) {
+                return Ok(data);
+            }
+        }
+        let bytes = load(&self.item)
+            .await
+            .map_err(|e| store_error("read", &e))?
+            .unwrap_or_default();
+        shared.parsed();
+        let loaded = parse(&bytes).unwrap_or_default();
+        check_schema(&self.path, &loaded.data)?;
+        shared.report_skipped(&self.path, &loaded);
+        let data = Arc::new(loaded.data);
+        match read.filter(|r| !r.bytes.is_empty()) {
+            Some(read) => shared.keep(read, &data),
+            None => shared.forget(),
+        }
+        Ok(data)
+    }
+
+    /// Takes the lock file, fetches the secret, and moves a plain cache file found at the
+    /// path in (its entries added to the stored ones, which win; then the file is zeroed and
+    /// removed, with a notice).
+    async fn lock_secret(&self, shared: &Shared) -> Result<Locked, AuthError> {
+        let (path, timeout) = (self.path.clone(), shared.lock_timeout);
+        let lock = blocking(move || {
+            ensure_dir(&path)?;
+            check_location(&path)?;
+            let lock_file = lock_path(&path);
+            let mut lock = open_lock_file(&lock_file)
+                .map_err(|e| io_error("open the lock file of", &path, &e))?;
+            acquire(&mut lock, &lock_file, timeout)?;
+            Ok(lock)
+        })
+        .await?;
+        let mut data = self.load_locked(shared).await?;
+        let mut held = SecretLock {
+            path: self.path.clone(),
+            item: self.item.clone(),
+            _lock: lock,
+        };
+        let (path, notices) = (self.path.clone(), shared.notices());
+        let plain = blocking(move || read_plain_for_migration(&path, &notices)).await?;
+        if let Some(plain) = plain {
+            check_schema(&self.path, &plain.data)?;
+            data.absorb(plain.data);
+            held.save(&data).await?;
+            let path = self.path.clone();
+            blocking(move || remove_zeroed(&path)).await?;
+            shared.notify(format!(
+                "the token cache file {} was moved into {} and removed",
+                self.path.display(),
+                name()
+            ));
+        }
+        Ok(Locked {
+            data,
+            held: Box::new(held),
+        })
+    }
+
+    /// The stored document, read under the lock; one printjob cannot read is set aside (the
+    /// item renamed `….corrupt-<unix time>`) and reported, never overwritten.
+    async fn load_locked(&self, shared: &Shared) -> Result<CacheData, AuthError> {
+        let bytes = load(&self.item)
+            .await
+            .map_err(|e| store_error("read", &e))?
+            .unwrap_or_default();
+        let loaded = match parse(&bytes) {
+            Ok(loaded) => loaded,
+            Err(_) => {
+                let aside = ItemId::of(&aside_name(&self.path));
+                rename(&self.item, &aside)
+                    .await
+                    .map_err(|e| store_error("set aside", &e))?;
+                shared.notify(format!(
+                    "the token cache in {} was not a token cache document; it was kept under the name {} and you may need to sign in again",
+                    name(),
+                    aside.as_str()
+                ));
+                return Ok(CacheData::default());
+            }
+        };
+        check_schema(&self.path, &loaded.data)?;
+        shared.report_skipped(&self.path, &loaded);
+        Ok(loaded.data)
+    }
+}
+
+impl Persistence for SecretStorePersistence {
+    fn path(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+
+    fn location(&self) -> BoxFuture<'_, Result<CacheLocation, AuthError>> {
+        Box::pin(async {
+            Ok(match self.fallback_reason().await? {
+                None => CacheLocation::SecretStore {
+                    store: name(),
+                    path: self.path.clone(),
+                    marker: marker_path(&self.path),
+                },
+                Some(reason) => CacheLocation::File {
+                    path: self.path.clone(),
+                    fallback: Some(reason),
+                },
+            })
+        })
+    }
+
+    fn load<'a>(&'a self, shared: &'a Shared) -> BoxFuture<'a, Result<Arc<CacheData>, AuthError>> {
+        Box::pin(async move {
+            if self.in_secret_store().await? {
+                self.load_secret(shared).await
+            } else {
+                self.file.load_file(shared).await
+            }
+        })
+    }
+
+    fn lock<'a>(&'a self, shared: &'a Shared) -> BoxFuture<'a, Result<Locked, AuthError>> {
+        Box::pin(async move {
+            if self.in_secret_store().await? {
+                self.lock_secret(shared).await
+            } else {
+                self.file.lock_file(shared).await
+            }
+        })
+    }
+
+    fn check_writable(&self) -> BoxFuture<'_, Result<(), AuthError>> {
+        Box::pin(async {
+            let file = !self.in_secret_store().await?;
+            check_writable_at(self.path.clone(), file).await
+        })
+    }
+}
+
+/// The lock file of a secret store cache; saving replaces the secret (or, when the document
+/// holds nothing any more, deletes the item) and then gives the change marker a new value.
+struct SecretLock {
+    path: PathBuf,
+    item: ItemId,
+    _lock: std::fs::File,
+}
+
+impl Held for SecretLock {
+    fn save<'a>(&'a mut self, data: &'a CacheData) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            if data.holds_no_credentials() {
+                delete(&self.item)
+                    .await
+                    .map_err(|e| store_error("delete", &e))?;
+            } else {
+                let text = serde_json::to_vec(data)
+                    .map_err(|e| AuthError::Cache(format!("cannot encode the token cache: {e}")))?;
+                save(&self.item, &text)
+                    .await
+                    .map_err(|e| store_error("write", &e))?;
+            }
+            let path = self.path.clone();
+            blocking(move || touch_marker(&path)).await
+        })
+    }
+}
