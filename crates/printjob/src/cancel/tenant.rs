@@ -17,10 +17,10 @@
 use super::report::{CancelReport, JobReport, Totals};
 use crate::error::{Error, ErrorKind, Remedy};
 use crate::graph::model::PrintJobProcessingState;
-use crate::graph::scopes::PRINTER_SCOPES;
 use crate::graph::scopes::{all_users_form, job_visibility, JobVisibility, Operation};
 use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrinterId, Scope};
+use crate::permissions::PRINTER_SCOPES;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
