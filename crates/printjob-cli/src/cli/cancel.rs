@@ -6,6 +6,7 @@ use super::progress::while_waiting;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobReport};
+use printjob::cancel::{AllPrintersRequest, TenantProgress, TenantReport, Totals};
 use printjob::cancel::{JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
@@ -44,9 +45,11 @@ pub struct JobsArgs {
 
 /// `printjob cancel`
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("every").args(["all", "all_printers"])))]
 pub struct CancelArgs {
     /// Printer or share: its id (a GUID; a share's with --share) or its display name
-    pub printer: String,
+    #[arg(required_unless_present = "all_printers")]
+    pub printer: Option<String>,
     /// Job ids to cancel
     pub jobs: Vec<String>,
     /// Treat PRINTER as a printer share id (or look the name up among shares only)
@@ -55,6 +58,10 @@ pub struct CancelArgs {
     /// Cancel every job of the printer that matches --state, --mine and --owner
     #[arg(long, conflicts_with = "jobs")]
     pub all: bool,
+    /// Cancel the jobs that match --state and --owner on every printer of the tenant (Printer
+    /// Administrators; needs Printer.Read.All and a .All PrintJob permission)
+    #[arg(long, conflicts_with_all = ["printer", "jobs", "share", "all", "mine", "wait"])]
+    pub all_printers: bool,
     // `requires = "all"` alone is not enough: clap waives a requirement on an argument that
     // conflicts with one present, and `--all` conflicts with JOB ids, so `cancel P 101 --owner x`
     // passed. Each selection flag therefore also conflicts with the ids itself.
@@ -65,7 +72,7 @@ pub struct CancelArgs {
         value_delimiter = ',',
         ignore_case = true,
         value_parser = state_values(),
-        requires = "all",
+        requires = "every",
         conflicts_with = "jobs"
     )]
     pub states: Vec<String>,
@@ -74,7 +81,7 @@ pub struct CancelArgs {
     pub mine: bool,
     /// With --all: only the jobs of this user principal name (a .All permission and the Global
     /// or Printer Administrator role, e.g. to clear a departed user's queue)
-    #[arg(long, requires = "all", conflicts_with = "jobs", value_name = "UPN")]
+    #[arg(long, requires = "every", conflicts_with = "jobs", value_name = "UPN")]
     pub owner: Option<String>,
     /// Show what would be cancelled; send nothing
     #[arg(long)]
@@ -89,7 +96,8 @@ pub struct CancelArgs {
     /// How many cancel requests (or batches of 20) may be in flight at once (1-16)
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub concurrency: u16,
-    /// Do not ask for confirmation (required for --all when not on a terminal)
+    /// Do not ask for confirmation (required for --all when not on a terminal, and always for
+    /// --all-printers)
     #[arg(long, short = 'y')]
     pub yes: bool,
 }
@@ -254,8 +262,12 @@ pub async fn jobs(factory: &Factory, args: JobsArgs) -> Result<(), Error> {
 
 /// Runs `printjob cancel`.
 pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
+    if args.all_printers {
+        return cancel_all_printers(factory, args).await;
+    }
     let global = factory.global();
-    check_target_name(&args.printer)?;
+    let printer = args.printer.clone().unwrap_or_default();
+    check_target_name(&printer)?;
     let jobs = job_ids(&args)?;
     if args.all && !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
         return Err(usage(
@@ -264,7 +276,7 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
     }
     let clients = factory.print_clients()?;
     let client = clients.client;
-    let target = resolve(global.json, &clients.lookup, &args.printer, args.share).await?;
+    let target = resolve(global.json, &clients.lookup, &printer, args.share).await?;
     let mut request = cancel_request(&args, target, jobs)?;
     if args.all && !args.yes && !args.dry_run {
         match confirm_all(&client, &request, global.json).await? {
@@ -295,6 +307,177 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
             "not every job was canceled; the DETAIL column above says why and what to do",
         )),
     }
+}
+
+/// Runs `printjob cancel --all-printers`: the access is checked with the silent-only client
+/// (no sign-in starts by itself), then every printer's selected jobs are cancelled.
+async fn cancel_all_printers(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
+    let global = factory.global();
+    if !args.yes && !args.dry_run {
+        return Err(usage(
+            "--all-printers cancels the matching jobs on every printer of the tenant; add --yes to confirm (try --dry-run first)",
+        ));
+    }
+    let mut states = parse_states(&args.states)?;
+    if states.is_empty() {
+        states = JobFilter::default_cancel_states();
+    }
+    let request = AllPrintersRequest {
+        states,
+        owner: args.owner.clone(),
+        concurrency: usize::from(args.concurrency),
+        dry_run: args.dry_run,
+        ..AllPrintersRequest::default()
+    };
+    let clients = factory.print_clients()?;
+    cancel::check_all_printers_access(&clients.lookup).await?;
+    // From here the first Ctrl-C stops the run and the report still prints (exit 130).
+    let (stop, bulk) = super::interrupt::bulk_cancel();
+    let request = AllPrintersRequest {
+        stop: Some(stop),
+        ..request
+    };
+    let report = run_all_printers_with_progress(&clients.client, &request, global.json).await;
+    drop(bulk);
+    let report = report?;
+    if global.json {
+        print_json(&report)?;
+    } else {
+        print_tenant_report(&report);
+    }
+    if report.interrupted {
+        // `super::main` says it was interrupted and exits 130.
+        return Ok(());
+    }
+    match report.error_kind() {
+        None => Ok(()),
+        Some(_) if report.dry_run && report.printers_refused == 0 => Ok(()),
+        Some(kind) => Err(Error::other(
+            kind,
+            "not every job was canceled on every printer; the sections above say why",
+        )),
+    }
+}
+
+/// Runs [`cancel::run_all_printers`] with a progress bar on stderr when it is a terminal:
+/// the printer being worked on and the jobs done across printers.
+async fn run_all_printers_with_progress(
+    client: &PrintClient,
+    request: &AllPrintersRequest,
+    json: bool,
+) -> Result<TenantReport, Error> {
+    let show = super::progress::enabled(json);
+    let bar = ProgressBar::hidden();
+    if show {
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} jobs {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_length(0);
+    }
+    let printers = std::sync::atomic::AtomicUsize::new(0);
+    let on_progress = |event: TenantProgress<'_>| match event {
+        TenantProgress::Printers { total } => {
+            printers.store(total, std::sync::atomic::Ordering::Relaxed);
+        }
+        TenantProgress::Printer {
+            index,
+            display_name,
+            ..
+        } => bar.set_message(format!(
+            "printer {}/{} {display_name}",
+            index + 1,
+            printers.load(std::sync::atomic::Ordering::Relaxed)
+        )),
+        TenantProgress::Jobs(Progress::Resolved { total }) => bar.inc_length(total as u64),
+        TenantProgress::Jobs(Progress::Finished(_)) => bar.inc(1),
+    };
+    let report = cancel::run_all_printers(client, request, &on_progress).await;
+    bar.finish_and_clear();
+    report
+}
+
+/// One section per printer (its jobs, its totals, or why its jobs could not be listed), then
+/// the grand total.
+fn print_tenant_report(report: &TenantReport) {
+    for section in &report.printers {
+        let name = if section.display_name.is_empty() {
+            section.printer_id.to_string()
+        } else {
+            format!("{} ({})", section.display_name, section.printer_id)
+        };
+        println!("Printer {name}");
+        if let Some(error) = &section.error {
+            let remedy = error.remedy().as_ref().and_then(advice);
+            println!("  jobs not listed: {}", graph_text(error, remedy.is_none()));
+            if let Some(remedy) = remedy {
+                println!("  {remedy}");
+            }
+            continue;
+        }
+        let rows: Vec<Vec<String>> = section
+            .results
+            .iter()
+            .map(|r| vec![r.job_id.to_string(), outcome_words(&r.outcome), detail(r)])
+            .collect();
+        if !rows.is_empty() {
+            print_table(
+                &[
+                    Column::keep("JOB ID"),
+                    Column::keep("OUTCOME"),
+                    Column::shorten("DETAIL"),
+                ],
+                &rows,
+            );
+        }
+        println!("  {}", totals_words(&section.totals, report.dry_run));
+        for (state, n) in section.left_out.iter().filter(|(_, n)| **n > 0) {
+            println!("  {} {state} left as is", count(*n, "job", "jobs"));
+        }
+    }
+    let printers = count(report.printers.len(), "printer", "printers");
+    let refused = match report.printers_refused {
+        0 => String::new(),
+        n => format!(" ({} not listed)", count(n, "printer", "printers")),
+    };
+    let interrupted = if report.interrupted {
+        "interrupted (Ctrl-C), printers after the last section not taken; "
+    } else {
+        ""
+    };
+    println!(
+        "{interrupted}Total on {printers}{refused}: {}",
+        totals_words(&report.totals, report.dry_run)
+    );
+}
+
+/// A printer's or the grand totals in words.
+fn totals_words(t: &Totals, dry_run: bool) -> String {
+    if dry_run {
+        return format!(
+            "{} would be canceled; nothing was sent",
+            count(t.would_cancel, "job", "jobs")
+        );
+    }
+    let mut parts = vec![format!("{} canceled", t.canceled)];
+    for (n, what) in [
+        (t.already_finished, "already finished"),
+        (t.not_found, "not found"),
+        (t.forbidden, "forbidden"),
+        (t.failed, "failed"),
+        (t.unknown, "no answer (may or may not be canceled)"),
+        (t.not_sent, "not sent"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    format!(
+        "{}: {}",
+        count(t.requested, "job", "jobs"),
+        parts.join(", ")
+    )
 }
 
 /// How the command ends: a dry run that could read every target succeeds (a job already

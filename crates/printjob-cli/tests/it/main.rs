@@ -25,5 +25,6 @@ mod progress;
 mod reliability;
 mod report;
 mod signin;
+mod tenant;
 mod terminal;
 mod tls;

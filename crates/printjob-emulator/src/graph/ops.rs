@@ -578,6 +578,15 @@ fn list_jobs(
     let grant = auth::require(caller, &auth::READ_JOBS)?;
     require_share_scope(caller, parent)?;
     let printer_id = resolve_parent(state, caller, parent)?;
+    if state
+        .print()
+        .printer(&printer_id)
+        .is_some_and(|p| p.refuse_job_listing)
+    {
+        return Err(GraphFailure::access_denied(format!(
+            "Listing the jobs of printer '{printer_id}' is not allowed for the signed-in user."
+        )));
+    }
     let top = query::parse_top(call.param("$top"))?;
     let order = query::parse_orderby(call.param("$orderby"))?;
     let filter = call

@@ -79,6 +79,10 @@ pub struct SeedPrinter {
     /// by owner. Default false (the `printer-list-jobs.md` example's full `createdBy`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub empty_created_by: bool,
+    /// The service refuses to list this printer's jobs (`403 accessDenied`), for tests of a
+    /// tenant-wide run in which one printer's jobs cannot be read. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refuse_job_listing: bool,
 }
 
 /// A printer share.
@@ -154,6 +158,7 @@ fn printer(id: &str, tenant: &str, name: &str, model: &str, floor: &str) -> Seed
         is_accepting_jobs: true,
         registered_date_time: epoch(),
         empty_created_by: false,
+        refuse_job_listing: false,
     }
 }
 

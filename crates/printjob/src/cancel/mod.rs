@@ -31,11 +31,17 @@ mod batch;
 mod outcome;
 mod pace;
 mod report;
+mod requeue;
 mod select;
+mod tenant;
 
 pub use crate::stop::{StopSignal, Stopper};
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 pub use select::{list_jobs, SelectedJobs, SelectionNote};
+pub use tenant::{
+    check_all_printers_access, AllPrintersRequest, PrinterSection, TenantReport,
+    TENANT_SCHEMA_VERSION,
+};
 
 use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
@@ -276,6 +282,92 @@ pub async fn run(
     finish(client, request, outcomes)
         .await
         .map(|r| noted(r, note))
+}
+
+impl CancelRequest {
+    /// Every job in the default states on every printer of the tenant, `owner`'s only when
+    /// given ([`run_all_printers`]).
+    pub fn all_printers(owner: Option<String>) -> AllPrintersRequest {
+        AllPrintersRequest {
+            owner,
+            ..AllPrintersRequest::default()
+        }
+    }
+}
+
+/// Progress of an all-printers run.
+#[derive(Debug)]
+pub enum TenantProgress<'a> {
+    /// The printers are listed.
+    Printers {
+        /// How many.
+        total: usize,
+    },
+    /// The jobs of this printer (0-based `index` of `total`) are being listed and cancelled.
+    Printer {
+        /// Its place in the listing.
+        index: usize,
+        /// The printer.
+        printer_id: &'a PrinterId,
+        /// Its display name.
+        display_name: &'a str,
+    },
+    /// Progress within the current printer.
+    Jobs(Progress<'a>),
+}
+
+/// The progress callback type of [`run_all_printers`].
+pub type TenantProgressFn<'a> = dyn Fn(TenantProgress<'_>) + Send + Sync + 'a;
+
+/// Cancels the selected jobs on every printer the signed-in user can list, and reports them
+/// grouped by printer. `Err` before any Graph request when the token lacks the permissions
+/// ([`check_all_printers_access`]), when the printers cannot be listed, or when the token
+/// source fails; a printer whose jobs cannot be listed gets a section with Graph's error.
+pub async fn run_all_printers(
+    client: &PrintClient,
+    request: &AllPrintersRequest,
+    progress: &TenantProgressFn<'_>,
+) -> Result<TenantReport, Error> {
+    tenant::check_all_printers_access(client).await?;
+    let printers = client.printer_names().await?;
+    progress(TenantProgress::Printers {
+        total: printers.len(),
+    });
+    let mut sections = Vec::with_capacity(printers.len());
+    let stopped = || request.stop.as_ref().is_some_and(StopSignal::is_stopped);
+    for (index, printer) in printers.into_iter().enumerate() {
+        if stopped() {
+            break;
+        }
+        let printer_id = PrinterId::new(printer.id)?;
+        progress(TenantProgress::Printer {
+            index,
+            printer_id: &printer_id,
+            display_name: &printer.display_name,
+        });
+        let one = CancelRequest {
+            selection: JobSelection::All {
+                states: request.states.clone(),
+                mine: false,
+                owner: request.owner.clone(),
+            },
+            concurrency: request.concurrency,
+            use_batch: request.use_batch,
+            dry_run: request.dry_run,
+            stop: request.stop.clone(),
+            ..CancelRequest::all(PrintTarget::Printer(printer_id.clone()))
+        };
+        let on_jobs = |p: Progress<'_>| progress(TenantProgress::Jobs(p));
+        let section = match run(client, &one, &on_jobs).await {
+            Ok(report) => PrinterSection::from_report(printer_id, printer.display_name, report),
+            Err(Error::Graph(error)) => {
+                PrinterSection::refused(printer_id, printer.display_name, error)
+            }
+            Err(other) => return Err(other),
+        };
+        sections.push(section);
+    }
+    Ok(tenant::tenant_report(request.dry_run, stopped(), sections))
 }
 
 /// The report with `note` when nothing was selected.
