@@ -162,7 +162,7 @@ pub fn printer_model(printer: &SeedPrinter, shared: bool) -> Printer {
 pub fn share_model(share: &SeedShare, printer: &SeedPrinter) -> PrinterShare {
     PrinterShare {
         base: base_of(printer, &share.id, &share.display_name),
-        allow_all_users: share.allow_all_users,
+        allow_all_users: Some(share.allow_all_users),
         created_date_time: Some(share.created_date_time),
         view_point: None,
         printer: None,

@@ -1648,9 +1648,12 @@ pub struct PrinterShare {
     /// The `printerBase` properties.
     #[serde(flatten)]
     pub base: PrinterBase,
-    /// Whether every user and group may print to it (non-nullable).
-    #[serde(default)]
-    pub allow_all_users: bool,
+    /// Whether every user and group may print to it (non-nullable in the metadata, yet absent
+    /// from the limited listing a user who is not a Printer Administrator gets:
+    /// `print-list-shares.md`; `None` then, and left out when written again, so printjob never
+    /// shows a value the service did not send).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_all_users: Option<bool>,
     /// When it was created (non-nullable in the metadata, yet absent from the limited listing
     /// a user who is not a Printer Administrator gets: `print-list-shares.md`).
     #[serde(
@@ -1774,7 +1777,7 @@ mod tests {
         assert_has_all(&json["status"], &PRINTER_STATUS_NON_NULLABLE);
         let share = PrinterShare {
             base: base("s1"),
-            allow_all_users: false,
+            allow_all_users: Some(false),
             created_date_time: Some(datetime!(2024-01-01 0:00 UTC)),
             view_point: None,
             printer: None,
@@ -1783,6 +1786,17 @@ mod tests {
             &serde_json::to_value(&share).unwrap(),
             &PRINTER_SHARE_NON_NULLABLE,
         );
+    }
+
+    #[test]
+    fn a_limited_share_listing_is_written_again_without_fields_the_service_did_not_send() {
+        // print-list-shares.md: a user who is not a Printer Administrator gets only id,
+        // displayName, manufacturer, model and location.
+        let limited = r#"{"id": "s1", "displayName": "Lobby", "manufacturer": "Contoso", "model": "X1", "location": {}}"#;
+        let share: PrinterShare = serde_json::from_str(limited).unwrap();
+        let json = serde_json::to_value(&share).unwrap();
+        assert!(json.get("allowAllUsers").is_none(), "{json}");
+        assert!(json.get("createdDateTime").is_none(), "{json}");
     }
 
     /// The "List printJobs for a printer" example response from the Graph reference, plus a
