@@ -281,7 +281,7 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
     if args.all && !args.yes && !args.dry_run {
         match confirm_all(&client, &request, global.json).await? {
             Some(confirmed) => request = confirmed,
-            None => return Err(Error::other(ErrorKind::Usage, "nothing was cancelled")),
+            None => return Err(Error::other(ErrorKind::Usage, "nothing was canceled")),
         }
     }
     // From here the first Ctrl-C stops the cancel and the report still prints (exit 130).

@@ -105,7 +105,7 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
     ("4", "sign-in declined by the user or the provider (consent refused, access_denied, authorization_declined)"),
     ("5", "permission denied (missing scope, app-only token, someone else's job)"),
     ("6", "not found (printer, share or job)"),
-    ("7", "partial failure: some jobs were not cancelled (see the report)"),
+    ("7", "partial failure: some jobs were not canceled (see the report)"),
     ("8", "the service could not be reached or kept failing after retries"),
     ("9", "not available in this build, or here (a secret store that does not answer)"),
     ("10", "a printer or share name matched none, or several, of those you can see"),

@@ -163,7 +163,7 @@ pub async fn demo(_global: &GlobalArgs, args: DemoArgs) -> Result<(), Error> {
 
     step(
         4,
-        "Cancelling your pending, processing, paused and stopped jobs",
+        "Canceling your pending, processing, paused and stopped jobs",
     );
     let mut all = CancelRequest::all(target.clone());
     all.selection = JobSelection::All {

@@ -234,7 +234,7 @@ pub fn main() -> ExitCode {
         if let Err(e) = &result {
             output::print_error(e);
         }
-        eprintln!("interrupted (Ctrl-C): the report says which jobs were cancelled");
+        eprintln!("interrupted (Ctrl-C): the report says which jobs were canceled");
         return ExitCode::from(INTERRUPTED);
     }
     // A reader that went away (`| head`) is not an error: the operation's own exit code stands.

@@ -228,3 +228,54 @@ async fn ctrl_c_during_cancel_all_says_it_is_stopping_prints_the_report_and_exit
     assert!(shown.contains("40 canceled, 60 not sent"), "{shown}");
     assert_eq!(exit_code(&mut p), 130, "{shown}");
 }
+
+/// `cancel --all` on a terminal, answered `answer` at its confirmation prompt.
+fn cancel_all_answering(emulator: &Emulator, home: &Path, answer: &str) -> (String, i32) {
+    let mut p = on_a_terminal(
+        emulator,
+        home,
+        &["cancel", LOBBY_PRINTER, "--all", "--mine"],
+        &[],
+    );
+    p.exp_string("Cancel 4 jobs on printer").unwrap();
+    p.exp_string("[y/N]").unwrap();
+    p.send_line(answer).unwrap();
+    let shown = utf8(&p.exp_eof().unwrap());
+    (shown, exit_code(&mut p))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_all_on_a_terminal_asks_first_and_a_no_cancels_nothing() {
+    use printjob::model::PrintJobProcessingState as State;
+    let emulator = start_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    login(&emulator, home.path());
+    let (shown, code) = cancel_all_answering(&emulator, home.path(), "n");
+    assert!(shown.contains("nothing was canceled"), "{shown}");
+    assert_eq!(code, 2, "{shown}");
+    for id in ["101", "102", "103", "104"] {
+        assert_ne!(
+            emulator.state().print().job_state(LOBBY_PRINTER, id),
+            Some(State::Canceled),
+            "job {id}: {shown}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_all_on_a_terminal_cancels_the_jobs_it_listed_after_a_yes() {
+    use printjob::model::PrintJobProcessingState as State;
+    let emulator = start_emulator().await;
+    let home = tempfile::tempdir().unwrap();
+    login(&emulator, home.path());
+    let (shown, code) = cancel_all_answering(&emulator, home.path(), "y");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("4 jobs on printer"), "{shown}");
+    for id in ["101", "102", "103", "104"] {
+        assert_eq!(
+            emulator.state().print().job_state(LOBBY_PRINTER, id),
+            Some(State::Canceled),
+            "job {id}: {shown}"
+        );
+    }
+}

@@ -401,7 +401,7 @@ async fn cancel_singly(
     tracing::warn!(
         code = %refused.code,
         jobs = round.pending.len(),
-        "Graph refused the $batch request; cancelling its jobs one request each"
+        "Graph refused the $batch request; canceling its jobs one request each"
     );
     let interrupt = round.interrupt.clone();
     for index in std::mem::take(&mut round.pending) {

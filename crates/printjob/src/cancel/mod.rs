@@ -700,8 +700,8 @@ async fn cancel_pool(
         Some(error) => Err(Error::other(
             error.kind(),
             format!(
-                "{error}; listing stopped there, after {} job(s) had been acted on ({} cancelled)",
-                outcomes.done.len(),
+                "{error}; listing stopped there, after {} had been acted on ({} canceled)",
+                count_jobs(outcomes.done.len()),
                 outcomes
                     .done
                     .values()
@@ -709,6 +709,15 @@ async fn cancel_pool(
                     .count()
             ),
         )),
+    }
+}
+
+/// `n` jobs, in words ("1 job", "3 jobs").
+fn count_jobs(n: usize) -> String {
+    if n == 1 {
+        "1 job".to_owned()
+    } else {
+        format!("{n} jobs")
     }
 }
 
