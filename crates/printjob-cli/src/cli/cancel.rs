@@ -278,9 +278,15 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
     let client = clients.client;
     let target = resolve(global.json, &clients.lookup, &printer, args.share).await?;
     let mut request = cancel_request(&args, target, jobs)?;
+    // The jobs the preview's states left out: the confirmed run names its jobs by id, so it
+    // cannot count them itself.
+    let mut left_out = None;
     if args.all && !args.yes && !args.dry_run {
         match confirm_all(&client, &request, global.json).await? {
-            Some(confirmed) => request = confirmed,
+            Some((confirmed, preview_left_out)) => {
+                request = confirmed;
+                left_out = Some(preview_left_out);
+            }
             None => return Err(Error::other(ErrorKind::Usage, "nothing was canceled")),
         }
     }
@@ -289,7 +295,10 @@ pub async fn cancel(factory: &Factory, args: CancelArgs) -> Result<(), Error> {
     let request = request.stop_on(stop);
     let report = run_with_progress(&client, &request, global.json).await;
     drop(bulk);
-    let report = report?;
+    let mut report = report?;
+    if let Some(left_out) = left_out.filter(|_| report.left_out.is_empty()) {
+        report.left_out = left_out;
+    }
     if global.json {
         print_json(&report)?;
     } else {
@@ -570,14 +579,14 @@ async fn confirm_all(
     client: &PrintClient,
     request: &CancelRequest,
     json: bool,
-) -> Result<Option<CancelRequest>, Error> {
+) -> Result<Option<(CancelRequest, std::collections::BTreeMap<String, usize>)>, Error> {
     let mut preview = request.clone();
     preview.dry_run = true;
     let message = format!("Listing the jobs of {}…", request.target);
     let listed = while_waiting(json, &message, cancel::run(client, &preview, &|_| {})).await?;
     let ids: Vec<PrintJobId> = listed.results.iter().map(|r| r.job_id.clone()).collect();
     if ids.is_empty() {
-        return Ok(Some(preview));
+        return Ok(Some((preview, listed.left_out)));
     }
     let question = format!(
         "Cancel {} on {}? [y/N] ",
@@ -598,7 +607,7 @@ async fn confirm_all(
     let mut confirmed = request.clone();
     confirmed.selection = JobSelection::Ids(ids);
     confirmed.pre_check = false;
-    Ok(Some(confirmed))
+    Ok(Some((confirmed, listed.left_out)))
 }
 
 /// Runs the workflow with a progress bar on stderr when it is a terminal.

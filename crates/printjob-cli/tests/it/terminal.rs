@@ -271,6 +271,8 @@ async fn cancel_all_on_a_terminal_cancels_the_jobs_it_listed_after_a_yes() {
     let (shown, code) = cancel_all_answering(&emulator, home.path(), "y");
     assert_eq!(code, 0, "{shown}");
     assert!(shown.contains("4 jobs on printer"), "{shown}");
+    // what the listing's states left out is still said after the confirmation
+    assert!(shown.contains("1 completed job left as it is"), "{shown}");
     for id in ["101", "102", "103", "104"] {
         assert_eq!(
             emulator.state().print().job_state(LOBBY_PRINTER, id),
