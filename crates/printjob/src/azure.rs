@@ -46,7 +46,7 @@
 //! ```
 //!
 //! [`Pipeline`]: azure_core::http::Pipeline
-//! [`DelegatedCredentialBuilder::default_scopes`]: crate::auth::credential::DelegatedCredentialBuilder::default_scopes
+//! [`DelegatedCredentialBuilder::default_scopes`]: crate::DelegatedCredentialBuilder::default_scopes
 
 use crate::auth::DelegatedCredential;
 use crate::ids::{strip_graph_resource, Scope};

@@ -103,7 +103,7 @@ pub struct NotServed {
 
 impl Scope {
     /// The delegated scopes `printJob: cancel` accepts, least to most privileged (the list is
-    /// [`CANCEL_SCOPES`] of the permissions room; kept on `Scope` for the public API).
+    /// `CANCEL_SCOPES` of the permissions room; kept on `Scope` for the public API).
     pub const CANCEL_SCOPES: [&'static str; 4] = CANCEL_SCOPES;
 
     /// Whether this scope (case-insensitively, prefix ignored) is one of the four scopes

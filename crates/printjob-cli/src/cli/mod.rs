@@ -174,11 +174,13 @@ pub mod examples {
   printjob cancel \"Second floor\" --all --mine --dry-run
   printjob cancel \"Second floor\" --all --state paused --yes --json";
     /// `printjob emulator --help`.
+    #[cfg(feature = "emulator")]
     pub const EMULATOR: &str = "Examples:
   printjob emulator
   printjob emulator --port 8400 --faults 429=0.1,retry-after=1
   printjob emulator --json";
     /// `printjob demo --help`.
+    #[cfg(feature = "emulator")]
     pub const DEMO: &str = "Examples:
   printjob demo
   printjob demo --auto                            # no browser: the sign-in forms are submitted for you";

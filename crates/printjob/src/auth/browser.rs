@@ -16,7 +16,7 @@ pub trait Browser: Send + Sync {
 /// The user's browser: `$BROWSER` when set (like git and gh), else the platform's openers
 /// (the `open` crate's commands: `xdg-open`, `gio open`, … on Linux, `open` on macOS). A
 /// command counts as having opened the page only if it exits successfully, or is still running
-/// (a browser that stays in the foreground) after [`BROWSER_CHECK`]; a command that exits with
+/// (a browser that stays in the foreground) after `BROWSER_CHECK`; a command that exits with
 /// a failure status within that time did not open anything (`BROWSER=false`), and the next
 /// one is tried.
 #[derive(Debug, Clone, Copy, Default)]

@@ -29,7 +29,7 @@ use serde::Deserialize;
 pub const CLOCK_SKEW_SECS: i64 = 300;
 
 /// How far the identity provider's clock is from this computer's, as a just-received ID token
-/// shows it (its `iat`, else its `exp`), when that is more than [`CLOCK_SKEW_SECS`]. A
+/// shows it (its `iat`, else its `exp`), when that is more than `CLOCK_SKEW_SECS`. A
 /// warning for the user, never a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockSkew {
@@ -70,7 +70,7 @@ fn human_duration(secs: i64) -> String {
 pub struct ValidIdToken {
     /// The claims.
     pub claims: IdTokenClaims,
-    /// The provider's clock and this computer's differ by more than [`CLOCK_SKEW_SECS`].
+    /// The provider's clock and this computer's differ by more than `CLOCK_SKEW_SECS`.
     pub clock_skew: Option<ClockSkew>,
 }
 

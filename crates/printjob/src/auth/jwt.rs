@@ -101,7 +101,7 @@ impl TokenClaims {
     }
 }
 
-/// Reads an access token's [`TokenClaims`] (see [`read_payload`]).
+/// Reads an access token's `TokenClaims` (see `read_payload`).
 pub fn read_jwt(token: &str) -> Option<TokenClaims> {
     read_payload(token)
 }

@@ -106,7 +106,7 @@ pub fn is_broken_guid(text: &str) -> bool {
 }
 
 /// Refuses what cannot be a display name before any request: empty, too long, control
-/// characters, a mistyped GUID ([`is_broken_guid`]).
+/// characters, a mistyped GUID (`is_broken_guid`).
 pub fn check_name(name: &str) -> Result<(), Error> {
     let usage = |why: &str| Err(Error::other(ErrorKind::Usage, why.to_owned()));
     if is_broken_guid(name) {

@@ -39,7 +39,7 @@ use std::sync::Arc;
 /// `CrossPlatLock` also gives up after a bounded wait).
 pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// A token cache: its document kept by one [`Persistence`] (a file shared between processes,
+/// A token cache: its document kept by one `Persistence` (a file shared between processes,
 /// the secret store, or memory), read, locked, re-read and saved here without asking which.
 #[derive(Debug, Clone)]
 pub struct TokenCache {

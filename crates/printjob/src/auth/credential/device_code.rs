@@ -7,7 +7,8 @@ use crate::ids::Scope;
 
 impl DelegatedCredential {
     /// Signs in with the device code flow (for machines without a browser): shows the code
-    /// through [`SignInUi::show_device_code`] and polls until the user finishes.
+    /// through [`SignInUi::show_device_code`](crate::SignInUi::show_device_code) and polls until
+    /// the user finishes.
     pub async fn login_device_code(&self, scopes: &[Scope]) -> Result<GrantedToken, AuthError> {
         let scopes = self.wire_scopes(&self.scopes_or_default(scopes));
         let client = self.token_client().await?;
