@@ -376,12 +376,8 @@ async fn run_all_printers_with_progress(
     json: bool,
 ) -> Result<TenantReport, Error> {
     let show = super::progress::enabled(json);
-    let bar = ProgressBar::hidden();
+    let bar = jobs_bar(show, "{spinner} {pos}/{len} jobs {msg}");
     if show {
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos}/{len} jobs {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         bar.set_length(0);
     }
@@ -610,6 +606,18 @@ async fn confirm_all(
     Ok(Some((confirmed, listed.left_out)))
 }
 
+/// A hidden progress bar, styled with `template` when it will be `shown`; the caller picks
+/// when it starts drawing.
+fn jobs_bar(shown: bool, template: &str) -> ProgressBar {
+    let bar = ProgressBar::hidden();
+    if shown {
+        bar.set_style(
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    bar
+}
+
 /// Runs the workflow with a progress bar on stderr when it is a terminal.
 async fn run_with_progress(
     client: &PrintClient,
@@ -617,13 +625,7 @@ async fn run_with_progress(
     json: bool,
 ) -> Result<CancelReport, Error> {
     let show = super::progress::enabled(json);
-    let bar = ProgressBar::hidden();
-    if show {
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} jobs {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-    }
+    let bar = jobs_bar(show, "{spinner} {bar:30} {pos}/{len} jobs {msg}");
     let on_progress = |event: Progress<'_>| match event {
         Progress::Resolved { total } if show && total > 1 => {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
