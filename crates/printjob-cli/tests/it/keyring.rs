@@ -44,12 +44,52 @@ fn tools_present(test: &str) -> bool {
     false
 }
 
+/// A session bus in `dir` with no service directories, so nothing is started on demand (the
+/// standard session configuration would activate a second gnome-keyring for
+/// org.freedesktop.secrets beside the one a test runs). Returns the bus and its address.
+fn private_bus(dir: &Path) -> (Child, String) {
+    let config = dir.join("bus.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            dir.join("bus").display()
+        ),
+    )
+    .expect("bus config");
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--nofork", "--nopidfile", "--print-address=1"])
+        .arg(format!("--config-file={}", config.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dbus-daemon");
+    let mut address = String::new();
+    std::io::BufReader::new(bus.stdout.take().expect("stdout"))
+        .read_line(&mut address)
+        .expect("bus address");
+    (bus, address.trim().to_owned())
+}
+
 /// A private session bus with gnome-keyring on it (unlocked `login` keyring), and a temporary
 /// HOME whose XDG directories hold the keyring files. Dropping it stops the bus, and
 /// gnome-keyring with it.
 struct PrivateKeyring {
     home: tempfile::TempDir,
     bus: Child,
+    keyring: Option<Child>,
     address: String,
 }
 
@@ -58,32 +98,25 @@ impl PrivateKeyring {
         let home = tempfile::tempdir().expect("temp dir");
         let run = home.path().join("run");
         std::fs::create_dir_all(&run).expect("runtime dir");
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
-            .arg(format!("--address=unix:path={}", run.join("bus").display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon");
-        let mut line = String::new();
-        std::io::BufReader::new(bus.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("bus address");
-        let keyring = Self {
-            address: line.trim().to_owned(),
+        let (bus, address) = private_bus(&run);
+        let mut keyring = Self {
+            address,
             home,
             bus,
+            keyring: None,
         };
         keyring.start_gnome_keyring();
         keyring
     }
 
     /// `gnome-keyring-daemon --unlock` reads the login keyring's password on standard input
-    /// (an empty one creates no keyring) and daemonizes once the Secret Service is up.
-    fn start_gnome_keyring(&self) {
+    /// (an empty one creates no keyring). It runs in the foreground as this test's child, so
+    /// the process that answers on the bus is the one the test started and stops (once in CI,
+    /// with `--daemonize` on a bus that could activate another daemon, the first call of a
+    /// sign-in was answered NoReply: the recipient had left the bus).
+    fn start_gnome_keyring(&mut self) {
         let mut daemon = Command::new("gnome-keyring-daemon")
-            .args(["--unlock", "--components=secrets", "--daemonize"])
+            .args(["--unlock", "--components=secrets", "--foreground"])
             .env_clear()
             .envs(self.env())
             .stdin(Stdio::piped())
@@ -98,13 +131,19 @@ impl PrivateKeyring {
             .write_all(b"test-keyring-password")
             .expect("password");
         let started = Instant::now();
-        while daemon.try_wait().expect("wait").is_none() || !self.has_default_collection() {
+        while !self.has_default_collection() {
+            let exited = daemon.try_wait().expect("wait");
+            assert!(
+                exited.is_none(),
+                "gnome-keyring-daemon exited before it served the login keyring: {exited:?}"
+            );
             assert!(
                 started.elapsed() < Duration::from_secs(20),
                 "gnome-keyring-daemon did not start"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        self.keyring = Some(daemon);
     }
 
     /// Whether the Secret Service has its `default` collection (the unlocked login keyring).
@@ -177,6 +216,10 @@ impl PrivateKeyring {
 
 impl Drop for PrivateKeyring {
     fn drop(&mut self) {
+        if let Some(mut daemon) = self.keyring.take() {
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
         let _ = self.bus.kill();
         let _ = self.bus.wait();
     }
@@ -515,39 +558,7 @@ async fn a_bus_without_a_secret_service_falls_back_to_the_file() {
         return;
     }
     let home = tempfile::tempdir().expect("temp dir");
-    // A session bus with no service directories: nothing is started on demand (the standard
-    // session configuration would activate gnome-keyring's org.freedesktop.secrets).
-    let config = home.path().join("bus.conf");
-    std::fs::write(
-        &config,
-        format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-            home.path().join("bus").display()
-        ),
-    )
-    .expect("bus config");
-    let mut bus = Command::new("dbus-daemon")
-        .args(["--nofork", "--nopidfile", "--print-address=1"])
-        .arg(format!("--config-file={}", config.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon");
-    let mut address = String::new();
-    std::io::BufReader::new(bus.stdout.take().expect("stdout"))
-        .read_line(&mut address)
-        .expect("address");
+    let (mut bus, address) = private_bus(home.path());
     let s = Setup::start(home.path()).await;
     let started = Instant::now();
     let out = tokio::process::Command::new(printjob_bin())
