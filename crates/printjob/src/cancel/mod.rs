@@ -108,10 +108,17 @@ pub struct CancelRequest {
     /// not sent. Default false (cancel first: one request per job; a failed cancel is
     /// explained by reading the job). A dry run always reads them.
     pub pre_check: bool,
-    /// Requests (or batches) in flight at once. Default 4.
+    /// Requests (or batches) in flight at once: a ceiling (the learned pace may send fewer).
+    /// Default 4.
     pub concurrency: usize,
     /// Use `$batch` when there are several jobs. Default true.
     pub use_batch: bool,
+    /// Learn the pace the service accepts and stay just under it once it throttles, re-batching
+    /// throttled jobs after their `Retry-After` (docs/reliability.md, "The bulk cancel's pace").
+    /// `false`: a fixed pressure of `concurrency` chunks in flight, each throttled chunk waiting
+    /// out its `Retry-After` in its slot (the behaviour before issue 22, kept as the
+    /// benchmarks' baseline). Default true.
+    pub learn_pace: bool,
     /// Wait until each cancelled job reaches a final state.
     pub wait: Option<WaitOptions>,
     /// Resolve and pre-check only; send no cancel.
@@ -152,6 +159,7 @@ impl CancelRequest {
             pre_check: false,
             concurrency: 4,
             use_batch: true,
+            learn_pace: true,
             wait: None,
             dry_run: false,
             stop: None,
@@ -353,6 +361,7 @@ pub async fn run_all_printers(
             },
             concurrency: request.concurrency,
             use_batch: request.use_batch,
+            learn_pace: request.learn_pace,
             dry_run: request.dry_run,
             stop: request.stop.clone(),
             ..CancelRequest::all(PrintTarget::Printer(printer_id.clone()))

@@ -40,6 +40,9 @@ pub struct AllPrintersRequest {
     pub concurrency: usize,
     /// Use `$batch` when there are several jobs. Default true.
     pub use_batch: bool,
+    /// Learn the service's pace, one pace across all printers ([`super::CancelRequest::learn_pace`]).
+    /// Default true.
+    pub learn_pace: bool,
     /// List only; send no cancel.
     pub dry_run: bool,
     /// Tells the run to stop (the command line's Ctrl-C): no new request, no further printer.
@@ -53,6 +56,7 @@ impl Default for AllPrintersRequest {
             owner: None,
             concurrency: 4,
             use_batch: true,
+            learn_pace: true,
             dry_run: false,
             stop: None,
         }
