@@ -93,13 +93,28 @@ pub struct CancelArgs {
     #[arg(long, default_value_t = 60, value_name = "SECONDS", requires = "wait",
           value_parser = clap::value_parser!(u64).range(1..=super::signin::MAX_WAIT_SECS))]
     pub wait_timeout: u64,
-    /// How many cancel requests (or batches of 20) may be in flight at once (1-16)
+    /// At most how many cancel requests (or batches of 20) may be in flight at once (1-16)
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub concurrency: u16,
+    /// How the bulk cancel paces itself under throttling: learn (the rate the service accepts,
+    /// --concurrency a ceiling) or fixed (--concurrency batches in flight, each waiting out its
+    /// Retry-After; for comparison)
+    #[arg(long, value_enum, default_value_t = PaceArg::Learn, value_name = "PACE")]
+    pub pace: PaceArg,
     /// Do not ask for confirmation (required for --all when not on a terminal, and always for
     /// --all-printers)
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+/// `--pace`: how a bulk cancel paces itself ([`CancelRequest::learn_pace`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaceArg {
+    /// Learn the rate the service accepts and stay just under it (default).
+    Learn,
+    /// A fixed pressure of --concurrency batches in flight (the behaviour before the learned
+    /// pace, for comparison).
+    Fixed,
 }
 
 /// The job states `--state` takes (completions offer them).
@@ -335,6 +350,7 @@ async fn cancel_all_printers(factory: &Factory, args: CancelArgs) -> Result<(), 
         states,
         owner: args.owner.clone(),
         concurrency: usize::from(args.concurrency),
+        learn_pace: args.pace == PaceArg::Learn,
         dry_run: args.dry_run,
         ..AllPrintersRequest::default()
     };
@@ -545,6 +561,7 @@ fn cancel_request(
     };
     request.dry_run = args.dry_run;
     request.concurrency = usize::from(args.concurrency);
+    request.learn_pace = args.pace == PaceArg::Learn;
     request.wait = args.wait.then(|| WaitOptions {
         deadline: Duration::from_secs(args.wait_timeout),
         ..WaitOptions::default()
