@@ -611,6 +611,14 @@ async fn cancel_pool(
     // throttled (by report index) while it is still to be sent.
     let mut requeue: Requeue<(Candidate, GraphError)> = Requeue::default();
     let mut first_throttled: BTreeMap<usize, Instant> = BTreeMap::new();
+    // Parked jobs wait through the client's `Sleeper`, as every retry wait does (a test's
+    // sleeper skips them); the time it skipped is added to the parking clock, so the budget
+    // counts the waits as waited.
+    let sleeper = client.options().sleeper.clone();
+    let mut skipped = Duration::ZERO;
+    // Parked jobs due by this time have had their wait (through the sleeper, even a zero one).
+    let mut waited_until = Instant::now();
+    let mut parked_wait: Option<(Instant, futures::future::BoxFuture<'static, ()>)> = None;
     let mut total = 0usize;
     let mut listing_done = false;
     let mut listing_error: Option<Error> = None;
@@ -659,8 +667,7 @@ async fn cancel_pool(
             }
         }
         // Parked jobs whose `Retry-After` has passed go first: they are the oldest.
-        let now = Instant::now();
-        for due in requeue.take_due(now).into_iter().rev() {
+        for due in requeue.take_due(waited_until).into_iter().rev() {
             buffer.push_front(due.job.0);
         }
         let mut pace_wake: Option<tokio::time::Instant> = None;
@@ -712,16 +719,16 @@ async fn cancel_pool(
         }
         let deadline = stopping.map(Stopping::deadline);
         // When the pace lets the next chunk go, or the next parked job is due.
-        let wake = match stopping {
-            Some(_) => None,
-            None => [
-                pace_wake,
-                requeue.next_due().map(tokio::time::Instant::from_std),
-            ]
-            .into_iter()
-            .flatten()
-            .min(),
-        };
+        let wake = pace_wake.filter(|_| stopping.is_none());
+        // The wait for the next parked job (a new one when an earlier job is due first).
+        match (requeue.next_due(), &parked_wait) {
+            (None, _) => parked_wait = None,
+            (Some(due), Some((awaited, _))) if *awaited <= due => {}
+            (Some(due), _) => {
+                let left = due.saturating_duration_since(Instant::now() + skipped);
+                parked_wait = Some((due, sleeper.sleep(left)));
+            }
+        }
         // Biased: the stop first; then the listing, so that the next page's request is sent
         // before the chunks just queued and the sequential listing (the floor of the run) is
         // never behind them.
@@ -766,6 +773,7 @@ async fn cancel_pool(
                 sent.remove(&n);
                 let chunked = answer?;
                 let now = Instant::now();
+                let parking_now = now + skipped;
                 pace.on_answer(
                     Answered { sent_at, accepted: chunked.accepted, throttled: chunked.throttled },
                     now,
@@ -791,12 +799,12 @@ async fn cancel_pool(
                         }
                         None => {
                             let error = errors.next().unwrap_or_else(|| throttled_error(&candidate.id, target));
-                            let first = *first_throttled.entry(candidate.index).or_insert(now);
+                            let first = *first_throttled.entry(candidate.index).or_insert(parking_now);
                             parked.push(Throttled { job: (candidate, error), first_throttled: Some(first) });
                         }
                     }
                 }
-                requeue.park(parked, chunked.after, now);
+                requeue.park(parked, chunked.after, parking_now);
                 if chunked.throttled > 0 {
                     tracing::debug!(at_ms = ms(), parked = requeue.len(), "bulk cancel: jobs parked");
                 }
@@ -815,6 +823,13 @@ async fn cancel_pool(
                 }
             }
             () = sleep_until(wake), if wake.is_some() => {}
+            () = wait_parked(&mut parked_wait), if parked_wait.is_some() && stopping.is_none() => {
+                if let Some((due, _)) = parked_wait.take() {
+                    let now = Instant::now() + skipped;
+                    skipped += due.saturating_duration_since(now);
+                    waited_until = waited_until.max(due);
+                }
+            }
         }
     }
     match listing_error {
@@ -878,6 +893,14 @@ const ABANDON_MARGIN: Duration = Duration::from_millis(500);
 async fn stopped(interrupt: Option<&Interrupt>) {
     match interrupt {
         Some(interrupt) => interrupt.stop.stopped().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Completes when the parked jobs' wait ends; never without one.
+async fn wait_parked(wait: &mut Option<(Instant, futures::future::BoxFuture<'static, ()>)>) {
+    match wait {
+        Some((_, sleeping)) => sleeping.await,
         None => std::future::pending().await,
     }
 }
