@@ -302,23 +302,23 @@ pub async fn check_all_printers_access(client: &PrintClient) -> Result<(), Error
     ))
 }
 
-/// The report of `printers`, with the grand totals.
-pub(super) fn tenant_report(
-    dry_run: bool,
-    interrupted: bool,
-    printers: Vec<PrinterSection>,
-) -> TenantReport {
-    let mut summary = TenantSummary::new(dry_run);
-    for section in &printers {
-        summary.add(section);
-    }
-    summary.interrupted = interrupted;
-    summary.into_report(printers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The report of `printers`, with the grand totals.
+    fn tenant_report(
+        dry_run: bool,
+        interrupted: bool,
+        printers: Vec<PrinterSection>,
+    ) -> TenantReport {
+        let mut summary = TenantSummary::new(dry_run);
+        for section in &printers {
+            summary.add(section);
+        }
+        summary.interrupted = interrupted;
+        summary.into_report(printers)
+    }
 
     fn section(id: &str, canceled: usize, refused: bool) -> PrinterSection {
         PrinterSection {
