@@ -1,12 +1,12 @@
 //! `printjob printers`, `jobs`, `cancel`.
 
 use super::factory::Factory;
-use super::output::{advice, count, graph_text, print_json, print_table, Column};
+use super::output::{advice, count, graph_text, print_json, print_table, Column, JsonSpool};
 use super::progress::while_waiting;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use printjob::cancel::{self, CancelReport, CancelRequest, JobOutcome, JobReport};
-use printjob::cancel::{AllPrintersRequest, TenantProgress, TenantReport, Totals};
+use printjob::cancel::{AllPrintersRequest, PrinterSection, TenantProgress, TenantSummary, Totals};
 use printjob::cancel::{JobSelection, Progress, WaitOptions};
 use printjob::model::{PrintJob, PrintJobProcessingState, PrinterStatus};
 use printjob::{check_target_name, resolve_target};
@@ -362,21 +362,30 @@ async fn cancel_all_printers(factory: &Factory, args: CancelArgs) -> Result<(), 
         stop: Some(stop),
         ..request
     };
-    let report = run_all_printers_with_progress(&clients.client, &request, global.json).await;
+    // Each printer's section is written out (JSON: spooled) as soon as it is complete and then
+    // dropped: the run holds one printer's results at a time (issue 22 item 4).
+    let mut spool = global.json.then(JsonSpool::new);
+    let dry_run = request.dry_run;
+    let mut on_section = |section: PrinterSection| match &mut spool {
+        Some(spool) => spool.push(&section),
+        None => print_section(&section, dry_run),
+    };
+    let summary =
+        run_all_printers_with_progress(&clients.client, &request, global.json, &mut on_section)
+            .await;
     drop(bulk);
-    let report = report?;
-    if global.json {
-        print_json(&report)?;
-    } else {
-        print_tenant_report(&report);
+    let summary = summary?;
+    match spool {
+        Some(spool) => spool.print_in(&summary.clone().into_report(Vec::new()), "printers")?,
+        None => print_tenant_total(&summary),
     }
-    if report.interrupted {
+    if summary.interrupted {
         // `super::main` says it was interrupted and exits 130.
         return Ok(());
     }
-    match report.error_kind() {
+    match summary.error_kind() {
         None => Ok(()),
-        Some(_) if report.dry_run && report.printers_refused == 0 => Ok(()),
+        Some(_) if summary.dry_run && summary.printers_refused == 0 => Ok(()),
         Some(kind) => Err(Error::other(
             kind,
             "not every job was canceled on every printer; the sections above say why",
@@ -384,13 +393,15 @@ async fn cancel_all_printers(factory: &Factory, args: CancelArgs) -> Result<(), 
     }
 }
 
-/// Runs [`cancel::run_all_printers`] with a progress bar on stderr when it is a terminal:
-/// the printer being worked on and the jobs done across printers.
+/// Runs [`cancel::run_all_printers_each`] with a progress bar on stderr when it is a terminal:
+/// the printer being worked on and the jobs done across printers. `on_section` runs with the
+/// bar out of the way.
 async fn run_all_printers_with_progress(
     client: &PrintClient,
     request: &AllPrintersRequest,
     json: bool,
-) -> Result<TenantReport, Error> {
+    on_section: &mut (dyn FnMut(PrinterSection) + Send),
+) -> Result<TenantSummary, Error> {
     let show = super::progress::enabled(json);
     let bar = jobs_bar(show, "{spinner} {pos}/{len} jobs {msg}");
     if show {
@@ -414,62 +425,64 @@ async fn run_all_printers_with_progress(
         TenantProgress::Jobs(Progress::Resolved { total }) => bar.inc_length(total as u64),
         TenantProgress::Jobs(Progress::Finished(_)) => bar.inc(1),
     };
-    let report = cancel::run_all_printers(client, request, &on_progress).await;
+    let mut each = |section: PrinterSection| bar.suspend(|| on_section(section));
+    let summary = cancel::run_all_printers_each(client, request, &on_progress, &mut each).await;
     bar.finish_and_clear();
-    report
+    summary
 }
 
-/// One section per printer (its jobs, its totals, or why its jobs could not be listed), then
-/// the grand total.
-fn print_tenant_report(report: &TenantReport) {
-    for section in &report.printers {
-        let name = if section.display_name.is_empty() {
-            section.printer_id.to_string()
-        } else {
-            format!("{} ({})", section.display_name, section.printer_id)
-        };
-        println!("Printer {name}");
-        if let Some(error) = &section.error {
-            let remedy = error.remedy().as_ref().and_then(advice);
-            println!("  jobs not listed: {}", graph_text(error, remedy.is_none()));
-            if let Some(remedy) = remedy {
-                println!("  {remedy}");
-            }
-            continue;
+/// One printer's section for people: its jobs, its totals, or why its jobs could not be listed.
+fn print_section(section: &PrinterSection, dry_run: bool) {
+    let name = if section.display_name.is_empty() {
+        section.printer_id.to_string()
+    } else {
+        format!("{} ({})", section.display_name, section.printer_id)
+    };
+    println!("Printer {name}");
+    if let Some(error) = &section.error {
+        let remedy = error.remedy().as_ref().and_then(advice);
+        println!("  jobs not listed: {}", graph_text(error, remedy.is_none()));
+        if let Some(remedy) = remedy {
+            println!("  {remedy}");
         }
-        let rows: Vec<Vec<String>> = section
-            .results
-            .iter()
-            .map(|r| vec![r.job_id.to_string(), outcome_words(&r.outcome), detail(r)])
-            .collect();
-        if !rows.is_empty() {
-            print_table(
-                &[
-                    Column::keep("JOB ID"),
-                    Column::keep("OUTCOME"),
-                    Column::shorten("DETAIL"),
-                ],
-                &rows,
-            );
-        }
-        println!("  {}", totals_words(&section.totals, report.dry_run));
-        for (state, n) in section.left_out.iter().filter(|(_, n)| **n > 0) {
-            println!("  {} {state} left as is", count(*n, "job", "jobs"));
-        }
+        return;
     }
-    let printers = count(report.printers.len(), "printer", "printers");
-    let refused = match report.printers_refused {
+    let rows: Vec<Vec<String>> = section
+        .results
+        .iter()
+        .map(|r| vec![r.job_id.to_string(), outcome_words(&r.outcome), detail(r)])
+        .collect();
+    if !rows.is_empty() {
+        print_table(
+            &[
+                Column::keep("JOB ID"),
+                Column::keep("OUTCOME"),
+                Column::shorten("DETAIL"),
+            ],
+            &rows,
+        );
+    }
+    println!("  {}", totals_words(&section.totals, dry_run));
+    for (state, n) in section.left_out.iter().filter(|(_, n)| **n > 0) {
+        println!("  {} {state} left as is", count(*n, "job", "jobs"));
+    }
+}
+
+/// The grand total after the sections.
+fn print_tenant_total(summary: &TenantSummary) {
+    let printers = count(summary.printers, "printer", "printers");
+    let refused = match summary.printers_refused {
         0 => String::new(),
         n => format!(" ({} not listed)", count(n, "printer", "printers")),
     };
-    let interrupted = if report.interrupted {
+    let interrupted = if summary.interrupted {
         "interrupted (Ctrl-C), printers after the last section not taken; "
     } else {
         ""
     };
     println!(
         "{interrupted}Total on {printers}{refused}: {}",
-        totals_words(&report.totals, report.dry_run)
+        totals_words(&summary.totals, summary.dry_run)
     );
 }
 

@@ -3,6 +3,7 @@
 
 use printjob::{Error, GraphError, Remedy, Setting};
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 use std::borrow::Cow;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,17 +141,278 @@ fn setting(setting: Setting) -> &'static str {
     }
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as pretty JSON on stdout, streamed: serialized straight into a buffered,
+/// locked stdout, never held whole in memory (a 10,000-job report is about 0.6 MB of text; as
+/// one string, and its terminal-safe copy, it was the largest allocation of an
+/// `--all-printers` run). Write errors are recorded as [`write_stdout`]'s are.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| {
-        Error::other(
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut out = std::io::BufWriter::with_capacity(JSON_BUFFER, std::io::stdout().lock());
+    let written = write_json(&mut out, value).and_then(|()| {
+        out.write_all(b"\n")
+            .and_then(|()| out.flush())
+            .map_err(serde_json::Error::io)
+    });
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_io() => {
+            record_stdout_error(&std::io::Error::from(e));
+            Ok(())
+        }
+        Err(e) => Err(Error::other(
             printjob::ErrorKind::Internal,
             format!("cannot write JSON output: {e}"),
-        )
-    })?;
-    write_stdout(&json_terminal_safe(&text), false);
-    write_stdout("\n", false);
-    Ok(())
+        )),
+    }
+}
+
+/// The items of a long JSON array serialized one by one, as they come, into a temporary file
+/// (memory when none can be made), then printed inside their document by
+/// [`JsonSpool::print_in`]: the output is byte for byte the document serialized whole, but no
+/// more than one item is ever held (`cancel --all-printers --json` spools its printers'
+/// sections: a run over a whole tenant need not keep every job's result). Nothing reaches
+/// stdout until the document is printed, so a run that fails prints no partial JSON.
+pub struct JsonSpool {
+    out: std::io::BufWriter<SpoolFile>,
+    items: usize,
+    failed: Option<serde_json::Error>,
+}
+
+/// Where a [`JsonSpool`] keeps its items.
+enum SpoolFile {
+    File(std::fs::File),
+    Memory(std::io::Cursor<Vec<u8>>),
+}
+
+impl Write for SpoolFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            SpoolFile::File(f) => f.write(buf),
+            SpoolFile::Memory(m) => m.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            SpoolFile::File(f) => f.flush(),
+            SpoolFile::Memory(m) => m.flush(),
+        }
+    }
+}
+
+/// The indentation of an item of a top-level key's array in pretty JSON.
+const ITEM_INDENT: &[u8] = b"    ";
+
+impl JsonSpool {
+    /// An empty spool.
+    pub fn new() -> Self {
+        let file = tempfile::tempfile()
+            .map(SpoolFile::File)
+            .unwrap_or_else(|_| SpoolFile::Memory(Default::default()));
+        Self {
+            out: std::io::BufWriter::with_capacity(JSON_BUFFER, file),
+            items: 0,
+            failed: None,
+        }
+    }
+
+    /// Adds `item` (serialized now, indented as an item of a top-level key's array).
+    pub fn push<T: Serialize>(&mut self, item: &T) {
+        if self.failed.is_some() {
+            return;
+        }
+        let separator = if self.items == 0 { &b""[..] } else { b",\n" };
+        let written = self
+            .out
+            .write_all(separator)
+            .map_err(serde_json::Error::io)
+            .and_then(|()| {
+                write_json(
+                    Indented {
+                        out: &mut self.out,
+                        line_start: true,
+                    },
+                    item,
+                )
+            });
+        self.items += 1;
+        if let Err(e) = written {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Prints `document` as [`print_json`] would, with the items in place of the empty array
+    /// it has at the top-level `key`. Write errors on stdout are recorded as [`write_stdout`]'s
+    /// are.
+    pub fn print_in<T: Serialize>(self, document: &T, key: &str) -> Result<(), Error> {
+        if STDOUT_CLOSED.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut stdout = std::io::BufWriter::with_capacity(JSON_BUFFER, std::io::stdout().lock());
+        if let Err(e) = self.write_in(document, key, &mut stdout)? {
+            record_stdout_error(&e);
+        }
+        Ok(())
+    }
+
+    /// [`JsonSpool::print_in`] to `out`: `Err` when the document or an item could not be
+    /// serialized or spooled, `Ok(Err)` when writing to `out` failed.
+    fn write_in<T: Serialize, W: Write>(
+        self,
+        document: &T,
+        key: &str,
+        out: &mut W,
+    ) -> Result<std::io::Result<()>, Error> {
+        let failed = |e: &dyn std::fmt::Display| {
+            Error::other(
+                printjob::ErrorKind::Internal,
+                format!("cannot write JSON output: {e}"),
+            )
+        };
+        if let Some(e) = self.failed {
+            return Err(failed(&e));
+        }
+        let mut text = Vec::new();
+        write_json(&mut text, document).map_err(|e| failed(&e))?;
+        let needle = format!("\n  \"{key}\": []");
+        let at = text
+            .windows(needle.len())
+            .position(|w| w == needle.as_bytes())
+            .ok_or_else(|| failed(&format!("no empty {key:?} array to fill")))?;
+        // The `]` of the empty array.
+        let close = at + needle.len() - 1;
+        let mut items = self.out.into_inner().map_err(|e| failed(&e.into_error()))?;
+        let written = (|| {
+            if self.items == 0 {
+                out.write_all(&text)?;
+            } else {
+                out.write_all(&text[..close])?;
+                out.write_all(b"\n")?;
+                match &mut items {
+                    SpoolFile::File(file) => {
+                        use std::io::Seek;
+                        file.seek(std::io::SeekFrom::Start(0))?;
+                        std::io::copy(file, out)?;
+                    }
+                    SpoolFile::Memory(memory) => out.write_all(memory.get_ref())?,
+                }
+                out.write_all(b"\n  ]")?;
+                out.write_all(&text[close + 1..])?;
+            }
+            out.write_all(b"\n")?;
+            out.flush()
+        })();
+        Ok(written)
+    }
+}
+
+impl Default for JsonSpool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Writes through to `out`, with [`ITEM_INDENT`] at the start of every line (pretty JSON has
+/// no line break inside a string: it escapes them).
+struct Indented<'a, W: Write> {
+    out: &'a mut W,
+    line_start: bool,
+}
+
+impl<W: Write> Write for Indented<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for piece in buf.split_inclusive(|b| *b == b'\n') {
+            if self.line_start && !piece.is_empty() {
+                self.out.write_all(ITEM_INDENT)?;
+            }
+            self.out.write_all(piece)?;
+            self.line_start = piece.ends_with(b"\n");
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The buffer between the JSON serializer and stdout.
+const JSON_BUFFER: usize = 16 * 1024;
+
+/// `value` as pretty JSON (two-space indent, as `serde_json::to_string_pretty`) with the
+/// characters a terminal would interpret that JSON leaves raw (DEL, C1 controls, bidirectional
+/// overrides; serde_json already escapes C0) written as `\uXXXX` escapes: the same JSON value,
+/// safe on a terminal. They can only occur inside strings, which is where the formatter
+/// escapes them.
+fn write_json<W: Write, T: Serialize>(out: W, value: &T) -> serde_json::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(out, TerminalSafe(PrettyFormatter::new()));
+    value.serialize(&mut serializer)
+}
+
+/// A pretty formatter whose string fragments are terminal-safe ([`write_json`]).
+struct TerminalSafe<'a>(PrettyFormatter<'a>);
+
+impl Formatter for TerminalSafe<'_> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| is_dangerous(*c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            write!(writer, "\\u{:04x}", c as u32)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(writer)
+    }
 }
 
 /// How a table column behaves when the table is wider than the terminal.
@@ -378,9 +640,10 @@ fn is_dangerous(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// JSON text with the characters a terminal would interpret that JSON leaves raw (DEL, C1
-/// controls, bidirectional overrides; serde_json already escapes C0) written as `\uXXXX`
-/// escapes: the same JSON value, safe on a terminal. They can only occur inside strings.
+/// JSON text with the characters a terminal would interpret that JSON leaves raw written as
+/// `\uXXXX` escapes: how [`print_json`] made its output safe before it streamed, kept as the
+/// streamed output's reference.
+#[cfg(test)]
 fn json_terminal_safe(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_dangerous) {
         return Cow::Borrowed(text);
@@ -441,6 +704,80 @@ mod tests {
         .unwrap();
         assert!(check.contains("PRINTJOB_CLIENT_ID"), "{check}");
         assert!(check.contains("--tenant"), "{check}");
+    }
+
+    /// The streamed JSON is byte for byte what the whole-string output was (pretty, then made
+    /// terminal-safe), for a report whose strings carry every kind of character it escapes.
+    #[test]
+    fn streamed_json_is_the_whole_string_output_byte_for_byte() {
+        let hostile = "a\u{7f}b\u{9b}31m\u{202e}txt\u{2066}\n\t\u{1b}[2J é 😀";
+        let value = serde_json::json!({
+            "schemaVersion": 1,
+            "results": [
+                {"jobId": "1", "outcome": "canceled"},
+                {"jobId": "2", "outcome": "failed", "error": {"message": hostile, "status": 500}},
+            ],
+            hostile: [],
+            "leftOut": {},
+            "nested": {"empty": {}, "list": [1, [2, []]], "none": null, "yes": true},
+        });
+        let mut streamed = Vec::new();
+        write_json(&mut streamed, &value).unwrap();
+        let streamed = String::from_utf8(streamed).unwrap();
+        let whole = serde_json::to_string_pretty(&value).unwrap();
+        assert_eq!(streamed, json_terminal_safe(&whole));
+        assert!(
+            streamed.contains(r"a\u007fb\u009b31m\u202etxt\u2066"),
+            "{streamed}"
+        );
+        assert!(!streamed.chars().any(|c| is_dangerous(c) && c != '\n'));
+        let back: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+        assert_eq!(back, value);
+    }
+
+    /// A document printed through a spool is byte for byte the document serialized whole,
+    /// with no item, one, or several (nested objects, arrays, hostile strings in them).
+    #[test]
+    fn a_spooled_array_prints_as_the_whole_document_would() {
+        let item = |n: u32| {
+            serde_json::json!({
+                "printerId": format!("p{n}"),
+                "displayName": format!("Hall \u{202e}{n}\n"),
+                "results": (0..n).map(|j| serde_json::json!({"jobId": j.to_string(), "outcome": "canceled"})).collect::<Vec<_>>(),
+                "totals": {"requested": n},
+                "leftOut": {},
+            })
+        };
+        let document = |items: Vec<serde_json::Value>| {
+            serde_json::json!({
+                "schemaVersion": 2,
+                "dryRun": false,
+                "interrupted": false,
+                "printers": items,
+                "totals": {"requested": 3, "canceled": 3},
+                "printersRefused": 0,
+            })
+        };
+        for n in [0, 1, 3] {
+            let items: Vec<serde_json::Value> = (0..n).map(item).collect();
+            let mut spool = JsonSpool::new();
+            for item in &items {
+                spool.push(item);
+            }
+            let mut streamed = Vec::new();
+            spool
+                .write_in(&document(Vec::new()), "printers", &mut streamed)
+                .unwrap()
+                .unwrap();
+            let mut whole = Vec::new();
+            write_json(&mut whole, &document(items)).unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{n} items"
+            );
+        }
     }
 
     fn rows(cells: &[&[&str]]) -> Vec<Vec<String>> {

@@ -256,6 +256,33 @@ async fn all_printers_dry_run_lists_what_it_would_cancel_on_every_printer_and_se
     assert_eq!(cancels, 0, "{:?}", emulator.counters());
 }
 
+/// The command line writes each printer's section out as it completes (issue 22 item 4): its
+/// JSON is still byte for byte the library's report of the same run, serialized whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn all_printers_json_streamed_section_by_section_is_the_librarys_report_byte_for_byte() {
+    let emulator = emulator_with(seed()).await;
+    let dir = tempfile::tempdir().unwrap();
+    admin_with(&emulator, &dir, &[JOBS_ALL, PRINTERS]).await;
+    let out = printjob(
+        &emulator,
+        &dir,
+        &["cancel", "--all-printers", "--dry-run", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let client = printjob_test_support::print_client_as(&emulator, ADMIN, &[JOBS_ALL, PRINTERS]);
+    let request = printjob::cancel::AllPrintersRequest {
+        dry_run: true,
+        ..printjob::cancel::AllPrintersRequest::default()
+    };
+    let report = printjob::cancel::run_all_printers(&client, &request, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.printers.len(), 2);
+    assert!(report.printers.iter().all(|p| !p.results.is_empty()));
+    let whole = serde_json::to_string_pretty(&report).unwrap() + "\n";
+    assert_eq!(String::from_utf8_lossy(&out.stdout), whole);
+}
+
 #[test]
 fn all_printers_without_yes_or_dry_run_is_a_usage_error() {
     let out = std::process::Command::new(crate::harness::printjob_bin())

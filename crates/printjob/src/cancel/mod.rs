@@ -39,7 +39,7 @@ pub use crate::stop::{StopSignal, Stopper};
 pub use report::{CancelReport, JobOutcome, JobReport, Totals, SCHEMA_VERSION};
 pub use select::{list_jobs, SelectedJobs, SelectionNote};
 pub use tenant::{
-    check_all_printers_access, AllPrintersRequest, PrinterSection, TenantReport,
+    check_all_printers_access, AllPrintersRequest, PrinterSection, TenantReport, TenantSummary,
     TENANT_SCHEMA_VERSION,
 };
 
@@ -213,7 +213,7 @@ struct Candidate {
 
 /// Collects outcomes by request order and reports each once.
 struct Outcomes<'p, 'f> {
-    done: BTreeMap<usize, JobReport>,
+    done: report::ResultSlots,
     /// Jobs an `--all` listing returned that the state selection left out, by state.
     left_out: LeftOut,
     progress: &'p ProgressFn<'f>,
@@ -262,7 +262,7 @@ async fn run_paced(
     pace: &mut Pace,
 ) -> Result<CancelReport, Error> {
     let mut outcomes = Outcomes {
-        done: BTreeMap::new(),
+        done: report::ResultSlots::default(),
         left_out: LeftOut::new(),
         progress,
     };
@@ -353,12 +353,28 @@ pub async fn run_all_printers(
     request: &AllPrintersRequest,
     progress: &TenantProgressFn<'_>,
 ) -> Result<TenantReport, Error> {
+    let mut sections = Vec::new();
+    let summary =
+        run_all_printers_each(client, request, progress, &mut |s| sections.push(s)).await?;
+    Ok(summary.into_report(sections))
+}
+
+/// [`run_all_printers`], handing each printer's section to `on_section` as soon as it is
+/// complete, in listing order, instead of keeping it: a run over a whole tenant holds one
+/// printer's results at a time (the command line writes each section out; issue 22 item 4).
+/// Returns the totals and verdict of the sections handed out.
+pub async fn run_all_printers_each(
+    client: &PrintClient,
+    request: &AllPrintersRequest,
+    progress: &TenantProgressFn<'_>,
+    on_section: &mut (dyn FnMut(PrinterSection) + Send),
+) -> Result<TenantSummary, Error> {
     tenant::check_all_printers_access(client).await?;
     let printers = client.printer_names().await?;
     progress(TenantProgress::Printers {
         total: printers.len(),
     });
-    let mut sections = Vec::with_capacity(printers.len());
+    let mut summary = TenantSummary::new(request.dry_run);
     let stopped = || request.stop.as_ref().is_some_and(StopSignal::is_stopped);
     // One pace for the whole tenant: what the throttle taught on one printer holds on the next.
     let mut pace = Pace::new(PaceOptions {
@@ -396,9 +412,11 @@ pub async fn run_all_printers(
             }
             Err(other) => return Err(other),
         };
-        sections.push(section);
+        summary.add(&section);
+        on_section(section);
     }
-    Ok(tenant::tenant_report(request.dry_run, stopped(), sections))
+    summary.interrupted = stopped();
+    Ok(summary)
 }
 
 /// The report with `note` when nothing was selected.

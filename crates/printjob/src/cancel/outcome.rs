@@ -138,7 +138,7 @@ fn unchecked_outcome(error: GraphError, retried: bool) -> JobOutcome {
         let kept = error.code == codes::NOT_RESENT;
         return JobOutcome::Unknown {
             reason: error.message.clone(),
-            error: kept.then_some(error),
+            error: kept.then(|| Box::new(error)),
         };
     }
     if retried && !error_says_all(&error) {
@@ -146,7 +146,7 @@ fn unchecked_outcome(error: GraphError, retried: bool) -> JobOutcome {
             reason: "its cancel was sent more than once and then failed; the job was not read \
                      after the stop to see whether an earlier send took effect"
                 .into(),
-            error: Some(error),
+            error: Some(Box::new(error)),
         };
     }
     JobOutcome::from_error(error)

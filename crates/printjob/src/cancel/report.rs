@@ -62,6 +62,10 @@ pub struct JobReport {
 }
 
 /// One job's outcome.
+///
+/// A report holds one per job (10,000 for a runaway queue), and most jobs are `canceled`: so
+/// the errors, which only failed jobs carry, are boxed, keeping an outcome at 40 bytes instead
+/// of the ~150 of an inline [`GraphError`] (issue 22 item 4). Their JSON is unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "camelCase")]
 pub enum JobOutcome {
@@ -75,20 +79,20 @@ pub enum JobOutcome {
     },
     /// The job (or its printer/share) does not exist or is not visible to the user.
     NotFound {
-        /// Graph's error.
-        error: GraphError,
+        /// Graph's error (boxed: see [`JobOutcome`]'s size note).
+        error: Box<GraphError>,
     },
     /// The user may not cancel this job.
     Forbidden {
         /// Which permission or ownership rule denied it and what to do.
         reason: String,
-        /// Graph's error.
-        error: GraphError,
+        /// Graph's error (boxed).
+        error: Box<GraphError>,
     },
     /// Anything else, after the retries.
     Failed {
-        /// Graph's error (code, message, status, request ids).
-        error: GraphError,
+        /// Graph's error (code, message, status, request ids; boxed).
+        error: Box<GraphError>,
     },
     /// Dry run: would be cancelled.
     WouldCancel {
@@ -103,9 +107,9 @@ pub enum JobOutcome {
         /// Why the answer is missing: no answer before the grace period ended, a retry that
         /// was not sent after the stop, a failure that was not checked after the stop.
         reason: String,
-        /// The last answer the service gave for it, when there was one (e.g. a `429`).
+        /// The last answer the service gave for it, when there was one (e.g. a `429`; boxed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        error: Option<GraphError>,
+        error: Option<Box<GraphError>>,
     },
     /// The run was stopped before this job's cancel was sent: it is as it was.
     NotSent,
@@ -114,6 +118,7 @@ pub enum JobOutcome {
 impl JobOutcome {
     /// The outcome for a Graph error: not found, forbidden or failed.
     pub fn from_error(error: GraphError) -> Self {
+        let error = Box::new(error);
         if error.is_not_found() {
             JobOutcome::NotFound { error }
         } else if error.is_forbidden() {
@@ -230,6 +235,55 @@ fn ids(error: &GraphError) -> String {
     }
 }
 
+/// The results of a run by job index (request or listing order; indexes are dense from 0),
+/// each recorded once: one slot per job in a plain vector, which becomes the report's results
+/// in place. (A `BTreeMap` by index held about 400 bytes per job in half-full nodes, and its
+/// values were then copied into the report's vector: issue 22 item 4.)
+#[derive(Debug, Default)]
+pub(super) struct ResultSlots {
+    slots: Vec<Option<JobReport>>,
+    recorded: usize,
+}
+
+impl ResultSlots {
+    /// Whether job `index` has its result.
+    pub(super) fn contains_key(&self, index: &usize) -> bool {
+        self.slots.get(*index).is_some_and(Option::is_some)
+    }
+
+    /// Records job `index`'s result (replacing one already recorded).
+    pub(super) fn insert(&mut self, index: usize, report: JobReport) {
+        if index >= self.slots.len() {
+            self.slots.resize_with(index + 1, || None);
+        }
+        if self.slots[index].replace(report).is_none() {
+            self.recorded += 1;
+        }
+    }
+
+    /// How many jobs have their result.
+    pub(super) fn len(&self) -> usize {
+        self.recorded
+    }
+
+    /// No job has its result yet.
+    pub(super) fn is_empty(&self) -> bool {
+        self.recorded == 0
+    }
+
+    /// The results recorded, in index order.
+    pub(super) fn values(&self) -> impl Iterator<Item = &JobReport> {
+        self.slots.iter().flatten()
+    }
+
+    /// The results recorded, in index order (in place: no second vector).
+    pub(super) fn into_values(self) -> std::vec::IntoIter<JobReport> {
+        #[allow(clippy::filter_map_identity)] // `flatten` would not collect in place
+        let results: Vec<JobReport> = self.slots.into_iter().filter_map(|r| r).collect();
+        results.into_iter()
+    }
+}
+
 /// Counts per outcome.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -327,15 +381,24 @@ impl CancelReport {
     /// succeeded and all failed for the same reason, that reason (`NotFound`, `Permission`,
     /// `Service`, …); else `PartialFailure`.
     pub fn error_kind(&self) -> Option<ErrorKind> {
-        let failures: Vec<&JobReport> = self.results.iter().filter(|r| !r.succeeded()).collect();
-        let first = failures.first()?;
-        let any_success = failures.len() < self.results.len();
-        let kind = first.failure_kind();
-        if !any_success && failures.iter().all(|r| r.failure_kind() == kind) {
-            Some(kind)
-        } else {
-            Some(ErrorKind::PartialFailure)
-        }
+        results_error_kind(&self.results)
+    }
+}
+
+/// [`CancelReport::error_kind`] of `results`.
+pub(super) fn results_error_kind(results: &[JobReport]) -> Option<ErrorKind> {
+    let mut failures = results.iter().filter(|r| !r.succeeded());
+    let kind = failures.next()?.failure_kind();
+    let mut failed = 1;
+    let mut same = true;
+    for r in failures {
+        failed += 1;
+        same &= r.failure_kind() == kind;
+    }
+    if failed == results.len() && same {
+        Some(kind)
+    } else {
+        Some(ErrorKind::PartialFailure)
     }
 }
 
@@ -355,6 +418,48 @@ mod tests {
 
     fn not_found() -> JobOutcome {
         JobOutcome::from_error(GraphError::from_response("x", 404, b"", (None, None)))
+    }
+
+    /// A report holds one result per job: a result without an error stays small (the errors
+    /// are boxed), and a boxed error's JSON is the error's own, inline as before.
+    #[test]
+    fn a_job_result_is_small_and_its_error_is_written_inline() {
+        assert!(
+            std::mem::size_of::<JobOutcome>() <= 40,
+            "{}",
+            std::mem::size_of::<JobOutcome>()
+        );
+        assert!(
+            std::mem::size_of::<JobReport>() <= 96,
+            "{}",
+            std::mem::size_of::<JobReport>()
+        );
+        let error = GraphError::from_response("cancel job 1", 404, b"", (None, None));
+        let report = job("1", JobOutcome::from_error(error.clone()));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"jobId": "1", "outcome": "notFound", "error": error})
+        );
+        // Read back, it writes the same JSON (the error's remedy is not part of it).
+        let back: JobReport = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn result_slots_keep_index_order_and_count_each_job_once() {
+        let mut slots = ResultSlots::default();
+        assert!(slots.is_empty() && !slots.contains_key(&0));
+        slots.insert(2, job("c", JobOutcome::Canceled));
+        slots.insert(0, job("a", not_found()));
+        slots.insert(2, job("c", JobOutcome::NotSent));
+        assert!(slots.contains_key(&2) && !slots.contains_key(&1) && !slots.contains_key(&7));
+        assert_eq!(slots.len(), 2);
+        assert_eq!(slots.values().count(), 2);
+        let results: Vec<JobReport> = slots.into_values().collect();
+        let ids: Vec<&str> = results.iter().map(|r| r.job_id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(results[1].outcome, JobOutcome::NotSent);
     }
 
     #[test]
@@ -399,11 +504,11 @@ mod tests {
     #[test]
     fn json_has_the_documented_shape() {
         let failed = JobOutcome::Failed {
-            error: GraphError::transport(
+            error: Box::new(GraphError::transport(
                 "cancel job 3 on printer p1",
                 codes::TIMEOUT,
                 "the request timed out",
-            ),
+            )),
         };
         let report = CancelReport::new(
             target(),

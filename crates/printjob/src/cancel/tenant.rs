@@ -18,7 +18,7 @@ use super::report::{CancelReport, JobReport, Totals};
 use crate::error::{Error, ErrorKind, Remedy};
 use crate::graph::model::PrintJobProcessingState;
 use crate::graph::scopes::{all_users_form, job_visibility, JobVisibility, Operation};
-use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
+use crate::graph::{GraphError, JobFilter, PrintClient};
 use crate::ids::{PrinterId, Scope};
 use crate::permissions::PRINTER_SCOPES;
 use serde::{Deserialize, Serialize};
@@ -135,27 +135,119 @@ impl TenantReport {
     /// `None` when every job on every printer ended cancelled (or would be, in a dry run) and
     /// no printer was refused; else `PartialFailure`, or the one reason all failures share.
     pub fn error_kind(&self) -> Option<ErrorKind> {
-        let mut kinds = Vec::new();
-        let mut any_success = false;
+        let mut summary = TenantSummary::new(self.dry_run);
         for section in &self.printers {
-            if let Some(error) = &section.error {
-                kinds.push(error.kind());
-            }
-            let report = CancelReport::new(
-                PrintTarget::Printer(section.printer_id.clone()),
-                self.dry_run,
-                section.results.clone(),
-            );
-            any_success |= section.results.iter().any(JobReport::succeeded);
-            kinds.extend(report.error_kind());
+            summary.add(section);
         }
-        let first = *kinds.first()?;
-        if !any_success && kinds.iter().all(|k| *k == first) {
+        summary.error_kind()
+    }
+}
+
+/// An all-printers run without its sections: what [`super::run_all_printers_each`] returns
+/// after handing each [`PrinterSection`] to its caller, so that a run over a whole tenant need
+/// not keep every job's result (issue 22 item 4). The same totals and verdict as the
+/// [`TenantReport`] of the same sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSummary {
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// The run was told to stop ([`TenantReport::interrupted`]).
+    pub interrupted: bool,
+    /// The sections handed out: printers taken.
+    pub printers: usize,
+    /// Printers whose jobs could not be listed.
+    pub printers_refused: usize,
+    /// The counts of every printer's jobs together.
+    pub totals: Totals,
+    /// The first failure's kind, and whether every failure so far had it.
+    failures: Option<(ErrorKind, bool)>,
+    /// Some job on some printer succeeded.
+    any_success: bool,
+}
+
+impl TenantSummary {
+    /// Nothing counted yet.
+    pub fn new(dry_run: bool) -> Self {
+        Self {
+            dry_run,
+            interrupted: false,
+            printers: 0,
+            printers_refused: 0,
+            totals: Totals::default(),
+            failures: None,
+            any_success: false,
+        }
+    }
+
+    /// Counts one printer's section.
+    pub fn add(&mut self, section: &PrinterSection) {
+        self.printers += 1;
+        add_totals(&mut self.totals, &section.totals);
+        if let Some(error) = &section.error {
+            self.printers_refused += 1;
+            self.failed(error.kind());
+        }
+        self.any_success |= section.results.iter().any(JobReport::succeeded);
+        if let Some(kind) = super::report::results_error_kind(&section.results) {
+            self.failed(kind);
+        }
+    }
+
+    fn failed(&mut self, kind: ErrorKind) {
+        match &mut self.failures {
+            None => self.failures = Some((kind, true)),
+            Some((first, same)) => *same &= *first == kind,
+        }
+    }
+
+    /// [`TenantReport::error_kind`] of the sections counted.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        let (first, same) = self.failures?;
+        if !self.any_success && same {
             Some(first)
         } else {
             Some(ErrorKind::PartialFailure)
         }
     }
+
+    /// The report of these counts and `printers`, the sections counted.
+    pub fn into_report(self, printers: Vec<PrinterSection>) -> TenantReport {
+        TenantReport {
+            schema_version: TENANT_SCHEMA_VERSION,
+            dry_run: self.dry_run,
+            interrupted: self.interrupted,
+            printers,
+            totals: self.totals,
+            printers_refused: self.printers_refused,
+        }
+    }
+}
+
+/// Adds `from` to `into`.
+fn add_totals(into: &mut Totals, from: &Totals) {
+    // Destructured in full: a new count cannot be left out of the grand total.
+    let Totals {
+        requested,
+        canceled,
+        already_finished,
+        not_found,
+        forbidden,
+        failed,
+        would_cancel,
+        unknown,
+        not_sent,
+        wait_timed_out,
+    } = from;
+    into.requested += requested;
+    into.canceled += canceled;
+    into.already_finished += already_finished;
+    into.not_found += not_found;
+    into.forbidden += forbidden;
+    into.failed += failed;
+    into.would_cancel += would_cancel;
+    into.unknown += unknown;
+    into.not_sent += not_sent;
+    into.wait_timed_out += wait_timed_out;
 }
 
 /// Refuses, before any Graph request, a token that cannot list the printers
@@ -210,51 +302,23 @@ pub async fn check_all_printers_access(client: &PrintClient) -> Result<(), Error
     ))
 }
 
-/// The report of `printers`, with the grand totals.
-pub(super) fn tenant_report(
-    dry_run: bool,
-    interrupted: bool,
-    printers: Vec<PrinterSection>,
-) -> TenantReport {
-    let mut totals = Totals::default();
-    for s in &printers {
-        // Destructured in full: a new count cannot be left out of the grand total.
-        let Totals {
-            requested,
-            canceled,
-            already_finished,
-            not_found,
-            forbidden,
-            failed,
-            would_cancel,
-            unknown,
-            not_sent,
-            wait_timed_out,
-        } = &s.totals;
-        totals.requested += requested;
-        totals.canceled += canceled;
-        totals.already_finished += already_finished;
-        totals.not_found += not_found;
-        totals.forbidden += forbidden;
-        totals.failed += failed;
-        totals.would_cancel += would_cancel;
-        totals.unknown += unknown;
-        totals.not_sent += not_sent;
-        totals.wait_timed_out += wait_timed_out;
-    }
-    TenantReport {
-        schema_version: TENANT_SCHEMA_VERSION,
-        dry_run,
-        interrupted,
-        printers_refused: printers.iter().filter(|s| s.error.is_some()).count(),
-        printers,
-        totals,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The report of `printers`, with the grand totals.
+    fn tenant_report(
+        dry_run: bool,
+        interrupted: bool,
+        printers: Vec<PrinterSection>,
+    ) -> TenantReport {
+        let mut summary = TenantSummary::new(dry_run);
+        for section in &printers {
+            summary.add(section);
+        }
+        summary.interrupted = interrupted;
+        summary.into_report(printers)
+    }
 
     fn section(id: &str, canceled: usize, refused: bool) -> PrinterSection {
         PrinterSection {
@@ -280,6 +344,57 @@ mod tests {
                 }))
                 .unwrap()
             }),
+        }
+    }
+
+    /// Sections counted one by one, as `run_all_printers_each` hands them out, give the same
+    /// totals and verdict as the report that keeps them.
+    #[test]
+    fn a_summary_counted_section_by_section_agrees_with_the_whole_report() {
+        let not_found = |id: &str, jobs: usize| {
+            let mut s = section(id, 0, false);
+            s.results = (0..jobs)
+                .map(|n| {
+                    let error = GraphError::from_response("cancel", 404, b"", (None, None));
+                    JobReport::new(
+                        crate::ids::PrintJobId::new(n.to_string()).unwrap(),
+                        super::super::report::JobOutcome::from_error(error),
+                    )
+                })
+                .collect();
+            s.totals = Totals {
+                requested: jobs,
+                not_found: jobs,
+                ..Totals::default()
+            };
+            s
+        };
+        let cases = [
+            vec![not_found("p1", 2), not_found("p2", 1)],
+            vec![not_found("p1", 2), section("p2", 1, false)],
+            vec![section("p1", 0, true), section("p2", 0, true)],
+            vec![section("p1", 2, false)],
+            vec![],
+        ];
+        let expected = [
+            Some(ErrorKind::NotFound),
+            Some(ErrorKind::PartialFailure),
+            Some(ErrorKind::Permission),
+            None,
+            None,
+        ];
+        for (sections, expected) in cases.into_iter().zip(expected) {
+            let mut summary = TenantSummary::new(false);
+            for s in &sections {
+                summary.add(s);
+            }
+            let report = tenant_report(false, false, sections.clone());
+            assert_eq!(summary.error_kind(), expected, "{sections:?}");
+            assert_eq!(report.error_kind(), expected, "{sections:?}");
+            assert_eq!(summary.totals, report.totals);
+            assert_eq!(summary.printers, report.printers.len());
+            assert_eq!(summary.printers_refused, report.printers_refused);
+            assert_eq!(summary.into_report(sections), report);
         }
     }
 
