@@ -11,8 +11,9 @@
 //! whose job listing is refused is reported with Graph's error and the others proceed.
 //!
 //! Printers are taken one after the other, each through the same bulk path as `--all` (its
-//! listing pipelined with its cancels). One pool and one pace across printers is the next step
-//! (issue 22, item 2 wiring).
+//! listing pipelined with its cancels), with one learned pace for the whole run: the throttle
+//! counts the tenant's requests, so what one printer taught holds on the next. Listing the next
+//! printer while the last chunks of one are in flight (one pool across printers) is not done.
 
 use super::report::{CancelReport, JobReport, Totals};
 use crate::error::{Error, ErrorKind, Remedy};
