@@ -452,16 +452,7 @@ fn print_section(section: &PrinterSection, dry_run: bool) {
         .iter()
         .map(|r| vec![r.job_id.to_string(), outcome_words(&r.outcome), detail(r)])
         .collect();
-    if !rows.is_empty() {
-        print_table(
-            &[
-                Column::keep("JOB ID"),
-                Column::keep("OUTCOME"),
-                Column::shorten("DETAIL"),
-            ],
-            &rows,
-        );
-    }
+    print_results(&rows);
     println!("  {}", totals_words(&section.totals, dry_run));
     for (state, n) in section.left_out.iter().filter(|(_, n)| **n > 0) {
         println!("  {} {state} left as is", count(*n, "job", "jobs"));
@@ -712,16 +703,7 @@ fn print_report(report: &CancelReport) {
             vec![r.job_id.to_string(), outcome_words(&r.outcome), detail]
         })
         .collect();
-    if !rows.is_empty() {
-        print_table(
-            &[
-                Column::keep("JOB ID"),
-                Column::keep("OUTCOME"),
-                Column::shorten("DETAIL"),
-            ],
-            &rows,
-        );
-    }
+    print_results(&rows);
     println!("{}", summary(report));
     for line in report.describe_left_out() {
         println!("{line}");
@@ -736,6 +718,20 @@ fn jobs_command(target: &PrintTarget) -> String {
     match target {
         PrintTarget::Printer(id) => format!("printjob jobs {id}"),
         PrintTarget::Share(id) => format!("printjob jobs {id} --share"),
+    }
+}
+
+/// The per-job table of a report (job id, outcome, detail), when there are jobs.
+fn print_results(rows: &[Vec<String>]) {
+    if !rows.is_empty() {
+        print_table(
+            &[
+                Column::keep("JOB ID"),
+                Column::keep("OUTCOME"),
+                Column::shorten("DETAIL"),
+            ],
+            rows,
+        );
     }
 }
 
