@@ -4,14 +4,15 @@
 //! and job states are the judges: how many requests its throttle refused, and that every job
 //! the report calls `canceled` is canceled there.
 
-use printjob::cancel::{self, CancelReport, CancelRequest};
+use printjob::cancel::{self, AllPrintersRequest, CancelReport, CancelRequest, TenantProgress};
 use printjob::model::PrintJobProcessingState as State;
 use printjob::{PrintTarget, PrinterId};
-use printjob_emulator::graph::seed::{PrintSeed, LOBBY_PRINTER};
-use printjob_emulator::seed::{Seed, ADELE, CONTOSO_TENANT};
+use printjob_emulator::graph::seed::{PrintSeed, FINANCE_PRINTER, LOBBY_PRINTER};
+use printjob_emulator::seed::{Seed, ADELE, ADMIN, CONTOSO_TENANT, MEGAN};
 use printjob_emulator::throttle::{ThrottleCounters, ThrottleSpec};
 use printjob_emulator::Emulator;
 use printjob_test_support::{job_state, print_client_as, BASIC};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// An emulator throttled by `spec` whose lobby printer holds `n` pending jobs of Adele's.
@@ -181,5 +182,64 @@ async fn the_learned_pace_slows_under_a_throttle_and_speeds_up_again_once_it_lif
     assert!(
         best > 2.0 * RATE,
         "after the lift the best second accepted {best:.0}/s (old limit {RATE}/s)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_printers_carries_the_learned_pace_from_one_printer_to_the_next() {
+    // 1,500 of Megan's jobs on each of two printers, behind 400/s; a Printer Administrator
+    // clears both with up to 16 batches in flight. The pace learned on the first printer holds
+    // on the second: the second starts at the service's rate, not with a burst of 16 batches
+    // into an empty bucket.
+    const JOBS: usize = 1_500;
+    let mut print = PrintSeed::default_for(CONTOSO_TENANT);
+    print.jobs.clear();
+    let print = print
+        .with_jobs(LOBBY_PRINTER, MEGAN, JOBS, State::Pending)
+        .with_jobs(FINANCE_PRINTER, MEGAN, JOBS, State::Pending);
+    let emulator = Arc::new(
+        Emulator::builder()
+            .seed(Seed {
+                print,
+                ..Seed::default()
+            })
+            .throttle(ThrottleSpec::parse("400/s,burst=400").unwrap())
+            .start()
+            .await
+            .expect("emulator starts"),
+    );
+    let client = print_client_as(
+        &emulator,
+        ADMIN,
+        &["PrintJob.ReadWriteBasic.All", "Printer.Read.All"],
+    );
+    let request = AllPrintersRequest {
+        concurrency: 16,
+        ..CancelRequest::all_printers(None)
+    };
+    let at_second: Mutex<Option<ThrottleCounters>> = Mutex::new(None);
+    let progress = |event: TenantProgress<'_>| {
+        if let TenantProgress::Printer { index: 1, .. } = event {
+            *at_second.lock().unwrap() = emulator.throttle_counters();
+        }
+    };
+    let report = cancel::run_all_printers(&client, &request, &progress)
+        .await
+        .expect("the run ends");
+    assert_eq!(report.totals.canceled, 2 * JOBS, "{:?}", report.totals);
+    let start = at_second
+        .lock()
+        .unwrap()
+        .expect("the second printer was taken");
+    let end = emulator.throttle_counters().expect("a throttle");
+    let refused = end.throttled - start.throttled;
+    let sent = refused + end.accepted - start.accepted;
+    assert!(
+        start.throttled > 0,
+        "the first printer met the throttle: {start:?}"
+    );
+    assert!(
+        refused as f64 <= 0.02 * sent as f64,
+        "on the second printer {refused} of {sent} requests were refused"
     );
 }
