@@ -359,7 +359,10 @@ impl Outcome {
         );
         figure(
             "  wall ÷ minimum",
-            format!("{ratio:.2} ×   goal ≤ {GOAL_RATIO} × {}", verdict(ratio <= GOAL_RATIO)),
+            format!(
+                "{ratio:.2} ×   goal ≤ {GOAL_RATIO} × {}",
+                verdict(ratio <= GOAL_RATIO)
+            ),
             "",
         );
         figure(
@@ -374,11 +377,7 @@ impl Outcome {
         figure("  requests accepted", self.accepted, "");
         figure(
             "  jobs lost",
-            format!(
-                "{}   goal 0 {}",
-                self.lost,
-                verdict(self.lost == 0)
-            ),
+            format!("{}   goal 0 {}", self.lost, verdict(self.lost == 0)),
             "",
         );
         if self.failed {
@@ -391,7 +390,10 @@ impl Outcome {
             Some(kib) => {
                 let mib = kib as f64 / 1024.0;
                 let goal = if run.printers > 1 {
-                    format!("   goal ≤ {GOAL_RSS_MIB} MiB {}", verdict(mib <= GOAL_RSS_MIB))
+                    format!(
+                        "   goal ≤ {GOAL_RSS_MIB} MiB {}",
+                        verdict(mib <= GOAL_RSS_MIB)
+                    )
                 } else {
                     String::new()
                 };
@@ -435,11 +437,10 @@ impl Run {
                 o.accepted + o.throttled,
                 o.throttled_share(),
                 o.lost,
-                o.peak_kib
-                    .map_or("not measured".into(), |k| format!(
-                        "{:.1} MiB",
-                        k as f64 / 1024.0
-                    ))
+                o.peak_kib.map_or("not measured".into(), |k| format!(
+                    "{:.1} MiB",
+                    k as f64 / 1024.0
+                ))
             ),
         }
     }
@@ -775,24 +776,43 @@ async fn quiet(printjob: &Path, pairs: usize) -> Result<(String, Vec<String>), B
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mib = |k: Option<u64>| k.map_or("not measured".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    let mib = |k: Option<u64>| {
+        k.map_or("not measured".into(), |k| {
+            format!("{:.1} MiB", k as f64 / 1024.0)
+        })
+    };
     println!("{name} ({pairs} pairs, ABBA)");
     figure(
         "  learned, median",
-        format!("{:.0} ms (runs: {} ms)", learned.as_secs_f64() * 1000.0, spread(&walls[0])),
+        format!(
+            "{:.0} ms (runs: {} ms)",
+            learned.as_secs_f64() * 1000.0,
+            spread(&walls[0])
+        ),
         "",
     );
     figure(
         "  fixed_4, median",
-        format!("{:.0} ms (runs: {} ms)", fixed.as_secs_f64() * 1000.0, spread(&walls[1])),
+        format!(
+            "{:.0} ms (runs: {} ms)",
+            fixed.as_secs_f64() * 1000.0,
+            spread(&walls[1])
+        ),
         "",
     );
     figure(
         "  learned ÷ fixed_4",
-        format!("{ratio:.2} ×   goal ≤ {GOAL_QUIET_RATIO} × {}", verdict(ratio <= GOAL_QUIET_RATIO)),
+        format!(
+            "{ratio:.2} ×   goal ≤ {GOAL_QUIET_RATIO} × {}",
+            verdict(ratio <= GOAL_QUIET_RATIO)
+        ),
         "",
     );
-    figure("  peak RSS learned / fixed_4", format!("{} / {}", mib(peaks[0]), mib(peaks[1])), "");
+    figure(
+        "  peak RSS learned / fixed_4",
+        format!("{} / {}", mib(peaks[0]), mib(peaks[1])),
+        "",
+    );
     figure("  runs that lost jobs", lost.len(), "");
     let row = format!(
         "| {JOBS} jobs, one printer | none (quiet) | learned ÷ fixed 4 | {:.0} ms ÷ {:.0} ms | | {ratio:.2} × (goal ≤ {GOAL_QUIET_RATIO} ×) | | {} | {} / {} |",
