@@ -330,6 +330,16 @@ impl Outcome {
         self.wall.as_secs_f64() / minimum.as_secs_f64().max(f64::MIN_POSITIVE)
     }
 
+    /// The ratio, said to be no measure of speed when jobs were left: the run stopped early.
+    fn ratio_text(&self, run: &Run) -> String {
+        let ratio = self.ratio(run);
+        if self.lost > 0 {
+            format!("{ratio:.2} × (stopped with jobs left)")
+        } else {
+            format!("{ratio:.2} ×")
+        }
+    }
+
     fn throttled_share(&self) -> f64 {
         let sent = self.accepted + self.throttled;
         100.0 * self.throttled as f64 / (sent.max(1)) as f64
@@ -360,8 +370,13 @@ impl Outcome {
         figure(
             "  wall ÷ minimum",
             format!(
-                "{ratio:.2} ×   goal ≤ {GOAL_RATIO} × {}",
-                verdict(ratio <= GOAL_RATIO)
+                "{}   goal ≤ {GOAL_RATIO} × {}",
+                self.ratio_text(run),
+                if self.lost > 0 {
+                    "(NOT met: jobs left)"
+                } else {
+                    verdict(ratio <= GOAL_RATIO)
+                }
             ),
             "",
         );
@@ -430,9 +445,9 @@ impl Run {
         match outcome {
             None => format!("{head} not measured this run | {minimum:.1} s | | | | |"),
             Some(o) => format!(
-                "{head} {:.1} s | {minimum:.1} s | {:.2} × | {} of {} ({:.1} %) | {} | {} |",
+                "{head} {:.1} s | {minimum:.1} s | {} | {} of {} ({:.1} %) | {} | {} |",
                 o.wall.as_secs_f64(),
-                o.ratio(self),
+                o.ratio_text(self),
                 o.throttled,
                 o.accepted + o.throttled,
                 o.throttled_share(),
