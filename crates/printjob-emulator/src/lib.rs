@@ -230,6 +230,18 @@ impl Emulator {
         self.state.throttle.as_ref().map(Throttle::counters)
     }
 
+    /// Changes the throttle's rate and size from now on ([`Throttle::set_spec`]): `false`, and
+    /// nothing changes, when the emulator was started without [`EmulatorBuilder::throttle`].
+    pub fn set_throttle(&self, spec: ThrottleSpec) -> bool {
+        match &self.state.throttle {
+            Some(throttle) => {
+                throttle.set_spec(spec);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Replaces the fault settings.
     pub fn set_faults(&self, faults: FaultConfig) {
         self.state.faults.set(faults);

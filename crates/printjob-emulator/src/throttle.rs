@@ -160,7 +160,7 @@ struct Bucket {
 /// The token buckets of every (application, tenant) seen, behind one lock.
 #[derive(Debug)]
 pub struct Throttle {
-    spec: ThrottleSpec,
+    spec: Mutex<ThrottleSpec>,
     buckets: Mutex<HashMap<ThrottleKey, Bucket>>,
     accepted: AtomicU64,
     throttled: AtomicU64,
@@ -170,16 +170,28 @@ impl Throttle {
     /// Buckets of this size and rate; each starts full the first time its key is seen.
     pub fn new(spec: ThrottleSpec) -> Self {
         Self {
-            spec,
+            spec: Mutex::new(spec),
             buckets: Mutex::new(HashMap::new()),
             accepted: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
         }
     }
 
-    /// The spec this throttle was made with.
+    /// The spec in force (the one it was made with, unless [`Throttle::set_spec`] changed it).
     pub fn spec(&self) -> ThrottleSpec {
-        self.spec
+        *self
+            .spec
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the rate and size from now on (a throttle that tightens or lifts while clients
+    /// run); every bucket keeps its tokens, capped at the new size.
+    pub fn set_spec(&self, spec: ThrottleSpec) {
+        *self
+            .spec
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = spec;
     }
 
     /// One request at `now`: a token taken, or the wait before one is there.
@@ -198,7 +210,7 @@ impl Throttle {
         n: usize,
         now: Instant,
     ) -> Vec<Result<(), RetryAfter>> {
-        let spec = self.spec;
+        let spec = self.spec();
         let mut buckets = self
             .buckets
             .lock()
@@ -267,6 +279,21 @@ mod tests {
     fn outcomes(answers: &[Result<(), RetryAfter>]) -> (usize, usize) {
         let ok = answers.iter().filter(|a| a.is_ok()).count();
         (ok, answers.len() - ok)
+    }
+
+    #[test]
+    fn a_lifted_throttle_refills_at_its_new_rate_from_then_on() {
+        let throttle = Throttle::new(spec("10/s,burst=10"));
+        let t0 = Instant::now();
+        assert_eq!(outcomes(&throttle.admit_many(&key("a"), 15, t0)), (10, 5));
+        throttle.set_spec(spec("1000/s,burst=1000"));
+        assert_eq!(throttle.spec(), spec("1000/s,burst=1000"));
+        // 100 ms at the new rate: 100 tokens, where the old one gave 1.
+        let later = t0 + Duration::from_millis(100);
+        assert_eq!(
+            outcomes(&throttle.admit_many(&key("a"), 120, later)),
+            (100, 20)
+        );
     }
 
     #[test]

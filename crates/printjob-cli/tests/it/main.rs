@@ -21,6 +21,7 @@ mod interrupt;
 mod keyring;
 mod loopback;
 mod names;
+mod pace;
 mod progress;
 mod reliability;
 mod report;

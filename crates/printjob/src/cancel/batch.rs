@@ -42,6 +42,72 @@ pub(crate) async fn send_batch(
     jobs: &[PrintJobId],
     interrupt: Option<&Interrupt>,
 ) -> Result<Vec<Tried>, Error> {
+    let round = drive_round(client, printer, target, jobs, interrupt, false).await?;
+    Ok(round.finish())
+}
+
+/// A `$batch` round of the learned pace ([`send_batch_parking`]): each job's result, or `None`
+/// for a job the service throttled (`429`), which the pool parks until `after` has passed and
+/// re-batches with whatever else is queued.
+#[derive(Debug)]
+pub(crate) struct Parking {
+    /// Per job, in order: its result, or `None` when it was throttled and not re-sent here.
+    pub tried: Vec<Option<Tried>>,
+    /// The throttled jobs' errors (the `429` each got), in the order of `jobs`: reported if
+    /// the job is throttled for longer than the retry budget, or not re-sent after a stop.
+    pub throttled: Vec<(usize, GraphError)>,
+    /// The longest `Retry-After` of the throttled jobs (1 s when none came with them).
+    pub after: Duration,
+    /// Inner requests the service accepted (any answer but a throttle), over the round's sends.
+    pub accepted: usize,
+    /// Inner requests answered `429`, over the round's sends.
+    pub throttled_count: usize,
+}
+
+/// Like [`send_batch`], but the jobs answered `429` are not re-sent in this round (where they
+/// would hold the pool's slot for their whole `Retry-After`): they come back in
+/// [`Parking::tried`] as `None`, for the pool to park and re-batch (issue 22). The other
+/// transient answers (`503`, `504`, a missing inner answer, inner `401`s) are re-sent here as
+/// [`send_batch`] does: their jobs may have been acted on, and the round keeps track of that.
+pub(crate) async fn send_batch_parking(
+    client: &PrintClient,
+    printer: &PrinterId,
+    target: &PrintTarget,
+    jobs: &[PrintJobId],
+    interrupt: Option<&Interrupt>,
+) -> Result<Parking, Error> {
+    let mut round = drive_round(client, printer, target, jobs, interrupt, true).await?;
+    let throttled = std::mem::take(&mut round.parked);
+    let after = round.parked_after.unwrap_or(DEFAULT_THROTTLE_WAIT);
+    let (accepted, throttled_count) = (round.accepted, round.throttled);
+    let mut tried: Vec<Option<Tried>> = round.finish().into_iter().map(Some).collect();
+    for index in throttled.keys() {
+        tried[*index] = None;
+    }
+    Ok(Parking {
+        tried,
+        throttled: throttled.into_iter().collect(),
+        after,
+        accepted,
+        throttled_count,
+    })
+}
+
+/// The wait of a throttled job whose `429` came without a `Retry-After`: one second, the
+/// shortest whole-second delay Graph sends (`concepts/throttling.md`; an *assumption* where the
+/// header is missing, docs/graph-conformance.md).
+const DEFAULT_THROTTLE_WAIT: Duration = Duration::from_secs(1);
+
+/// Drives one round to its end within the client's retry policy; with `park`, the jobs
+/// answered `429` leave the round after each send ([`BatchRound::park_throttled`]).
+async fn drive_round(
+    client: &PrintClient,
+    printer: &PrinterId,
+    target: &PrintTarget,
+    jobs: &[PrintJobId],
+    interrupt: Option<&Interrupt>,
+    park: bool,
+) -> Result<BatchRound, Error> {
     if jobs.len() > MAX_BATCH {
         return Err(Error::other(
             ErrorKind::Usage,
@@ -61,8 +127,11 @@ pub(crate) async fn send_batch(
             break;
         }
         let started = Instant::now();
-        let sent = round.send(client).await?;
+        let mut sent = round.send(client).await?;
         retry.record_attempt(started.elapsed());
+        if park {
+            sent = round.park_throttled(sent);
+        }
         match sent {
             Sent::Settled => break,
             Sent::Refused(refused) => {
@@ -82,8 +151,11 @@ pub(crate) async fn send_batch(
             },
         }
     }
-    Ok(round.finish())
+    Ok(round)
 }
+
+/// `429 Too Many Requests`: the service's throttle (`concepts/throttling.md`).
+const THROTTLED: u16 = 429;
 
 /// What one send of a [`BatchRound`] left to do.
 #[derive(Debug)]
@@ -132,6 +204,16 @@ pub(crate) struct BatchRound {
     next_token: Option<TokenRequest>,
     /// The bulk cancel's stop (no re-send after it), if it can be stopped.
     interrupt: Option<Interrupt>,
+    /// Inner requests accepted (any answer but `429`) and throttled (`429`), over all sends.
+    accepted: usize,
+    throttled: usize,
+    /// The retry wait of each pending job answered `429` by the last send (the longest
+    /// `Retry-After` of the send), for [`Self::park_throttled`].
+    throttled_now: BTreeMap<usize, Option<Duration>>,
+    /// Jobs taken out of the round throttled ([`Self::park_throttled`]), with their `429`.
+    parked: BTreeMap<usize, GraphError>,
+    /// The longest `Retry-After` of the parked jobs.
+    parked_after: Option<Duration>,
 }
 
 impl BatchRound {
@@ -150,6 +232,33 @@ impl BatchRound {
             maybe_delivered: HashSet::new(),
             next_token: None,
             interrupt: None,
+            accepted: 0,
+            throttled: 0,
+            throttled_now: BTreeMap::new(),
+            parked: BTreeMap::new(),
+            parked_after: None,
+        }
+    }
+
+    /// Takes the jobs the last send had answered `429` out of the round (their `Retry-After`
+    /// is waited out by the pool, not in this round), and says what is left to do for the
+    /// others: settled when nothing else is pending, else `sent` as it was.
+    pub(crate) fn park_throttled(&mut self, sent: Sent) -> Sent {
+        let throttled = std::mem::take(&mut self.throttled_now);
+        if throttled.is_empty() {
+            return sent;
+        }
+        for (index, after) in throttled {
+            let Some(error) = self.last_errors.remove(&index) else {
+                continue;
+            };
+            self.pending.retain(|&p| p != index);
+            self.parked_after = self.parked_after.max(after);
+            self.parked.insert(index, error.with_attempts(self.sends));
+        }
+        match sent {
+            Sent::Resend { .. } if self.pending.is_empty() => Sent::Settled,
+            other => other,
         }
     }
 
@@ -264,6 +373,7 @@ impl BatchRound {
 
     /// Records the inner answers; keeps the transient failures pending.
     fn absorb(&mut self, response: BatchResponse, scopes: &[Scope]) -> Option<Duration> {
+        self.throttled_now.clear();
         let mut longest: Option<Duration> = None;
         let mut still = Vec::new();
         let mut answered = HashSet::new();
@@ -273,6 +383,9 @@ impl BatchRound {
             };
             if !answered.insert(index) {
                 continue;
+            }
+            if item.status != THROTTLED {
+                self.accepted += 1;
             }
             if item.status == CANCELLED {
                 self.results.insert(index, Ok(()));
@@ -313,6 +426,14 @@ impl BatchRound {
                 }
                 Decision::RetryAfter(after) => {
                     longest = longest.max(after);
+                    if item.status == THROTTLED {
+                        self.throttled_now.insert(index, after);
+                        // A 429 that asks for no wait (`Retry-After: 0`) says nothing of a rate:
+                        // it is re-sent at once and is no signal for the pace (G18).
+                        if after != Some(Duration::ZERO) {
+                            self.throttled += 1;
+                        }
+                    }
                     self.last_errors.insert(index, error);
                     still.push(index);
                 }
@@ -483,6 +604,32 @@ mod tests {
                 .unwrap_or_default()
                 .starts_with("the retry budget ran out"));
         }
+    }
+
+    #[test]
+    fn throttled_jobs_leave_the_round_and_only_429s_that_ask_for_a_wait_count_for_the_pace() {
+        let mut round = round_of(&["a", "b", "c", "d"]);
+        let after = round.absorb(
+            answers(serde_json::json!({"responses": [
+                {"id": "1", "status": 204},
+                {"id": "2", "status": 429, "headers": {"Retry-After": "2"}},
+                {"id": "3", "status": 429, "headers": {"Retry-After": "0"}},
+                {"id": "4", "status": 503, "headers": {"Retry-After": "1"}},
+            ]})),
+            &[],
+        );
+        let sent = round.park_throttled(Sent::Resend {
+            after,
+            fresh_token: false,
+        });
+        assert!(
+            matches!(sent, Sent::Resend { .. }),
+            "the 503 stays in the round"
+        );
+        assert_eq!(round.pending, [3]);
+        assert_eq!(round.parked.keys().copied().collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(round.parked_after, Some(Duration::from_secs(2)));
+        assert_eq!((round.accepted, round.throttled), (2, 1));
     }
 
     #[test]

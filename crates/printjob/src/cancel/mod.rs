@@ -46,12 +46,14 @@ pub use tenant::{
 use crate::error::Error;
 use crate::graph::batch::MAX_BATCH;
 use crate::graph::model::{PrintJob, PrintJobProcessingState};
-use crate::graph::{JobFilter, PrintClient, PrintTarget};
+use crate::graph::{GraphError, JobFilter, PrintClient, PrintTarget};
 use crate::ids::{PrintJobId, PrinterId};
 use crate::stop::Interrupt;
-use batch::send_batch;
+use batch::{send_batch, send_batch_parking};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use outcome::{outcome_of, Tried};
+use pace::{Answered, Pace, PaceOptions};
+use requeue::{Requeue, Throttled};
 use select::Selector;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -244,6 +246,21 @@ pub async fn run(
     request: &CancelRequest,
     progress: &ProgressFn<'_>,
 ) -> Result<CancelReport, Error> {
+    let mut pace = Pace::new(PaceOptions {
+        learn: request.learn_pace,
+        ..PaceOptions::default()
+    });
+    run_paced(client, request, progress, &mut pace).await
+}
+
+/// [`run`] with the pace of the run (one pace across the printers of [`run_all_printers`]: the
+/// service's throttle counts the tenant's requests, not one printer's).
+async fn run_paced(
+    client: &PrintClient,
+    request: &CancelRequest,
+    progress: &ProgressFn<'_>,
+    pace: &mut Pace,
+) -> Result<CancelReport, Error> {
     let mut outcomes = Outcomes {
         done: BTreeMap::new(),
         left_out: LeftOut::new(),
@@ -256,7 +273,7 @@ pub async fn run(
             selector.pages(client, &request.target)?,
             selected_states(request),
         );
-        cancel_pool(client, request, pages, true, &mut outcomes).await?;
+        cancel_pool(client, request, pages, true, &mut outcomes, pace).await?;
         return finish(client, request, outcomes)
             .await
             .map(|r| noted(r, note));
@@ -285,7 +302,7 @@ pub async fn run(
             left_out: LeftOut::new(),
         })])
         .boxed();
-        cancel_pool(client, request, one_page, false, &mut outcomes).await?;
+        cancel_pool(client, request, one_page, false, &mut outcomes, pace).await?;
     }
     finish(client, request, outcomes)
         .await
@@ -343,6 +360,11 @@ pub async fn run_all_printers(
     });
     let mut sections = Vec::with_capacity(printers.len());
     let stopped = || request.stop.as_ref().is_some_and(StopSignal::is_stopped);
+    // One pace for the whole tenant: what the throttle taught on one printer holds on the next.
+    let mut pace = Pace::new(PaceOptions {
+        learn: request.learn_pace,
+        ..PaceOptions::default()
+    });
     for (index, printer) in printers.into_iter().enumerate() {
         if stopped() {
             break;
@@ -367,7 +389,7 @@ pub async fn run_all_printers(
             ..CancelRequest::all(PrintTarget::Printer(printer_id.clone()))
         };
         let on_jobs = |p: Progress<'_>| progress(TenantProgress::Jobs(p));
-        let section = match run(client, &one, &on_jobs).await {
+        let section = match run_paced(client, &one, &on_jobs, &mut pace).await {
             Ok(report) => PrinterSection::from_report(printer_id, printer.display_name, report),
             Err(Error::Graph(error)) => {
                 PrinterSection::refused(printer_id, printer.display_name, error)
@@ -549,24 +571,33 @@ type Pages = BoxStream<'static, Result<Listed, Error>>;
 
 /// The one bulk-cancel path: sends the jobs of `pages` in chunks of [`MAX_BATCH`] (one
 /// `$batch` each; a chunk of one is a single request; without `use_batch` every job is its
-/// own request), `concurrency` chunks in flight as one continuous pool. For `--all` the pages
-/// are the listing's, so the jobs of page 1 are cancelled while page 2 is fetched (issue 13's
-/// pipelining); a page's remainder waits for the next page, so the request count stays the
+/// own request), at most `concurrency` chunks in flight as one continuous pool. For `--all` the
+/// pages are the listing's, so the jobs of page 1 are cancelled while page 2 is fetched (issue
+/// 13's pipelining); a page's remainder waits for the next page, so the request count stays the
 /// listing pages plus ⌈n/20⌉ batches, and the report is the same as listing first and
 /// cancelling after. `listing`: the pages come from a listing (the total is reported when it
 /// ends). If the listing fails part way, the cancels already sent finish and the error says
 /// how many jobs were cancelled.
+///
+/// With [`CancelRequest::learn_pace`] (issue 22), `pace` is asked before each chunk and told of
+/// each answer, and a batch's throttled (`429`) jobs are parked ([`Requeue`]) until their
+/// `Retry-After` has passed, then re-batched with the jobs queued then, instead of holding
+/// their slot for the whole wait; a job throttled for longer than the retry budget fails with
+/// its `429`, as one whose retries run out.
 async fn cancel_pool(
     client: &PrintClient,
     request: &CancelRequest,
     mut pages: Pages,
     listing: bool,
     outcomes: &mut Outcomes<'_, '_>,
+    pace: &mut Pace,
 ) -> Result<(), Error> {
     use futures::stream::FuturesUnordered;
     let target = &request.target;
     let concurrency = request.concurrency.max(1);
     let batch_size = if request.use_batch { MAX_BATCH } else { 1 };
+    let park = request.learn_pace;
+    let budget = client.options().retry.max_total_wait;
     // After a stop: the grace period's end gives up the answers still awaited.
     let abandon = Stopper::new();
     let interrupt = request.stop.clone().map(|stop| Interrupt {
@@ -576,6 +607,10 @@ async fn cancel_pool(
     let interrupt = interrupt.as_ref();
     let mut printer: Option<PrinterId> = None;
     let mut buffer: std::collections::VecDeque<Candidate> = Default::default();
+    // Throttled jobs waiting out their `Retry-After`, with their `429`; when each was first
+    // throttled (by report index) while it is still to be sent.
+    let mut requeue: Requeue<(Candidate, GraphError)> = Requeue::default();
+    let mut first_throttled: BTreeMap<usize, Instant> = BTreeMap::new();
     let mut total = 0usize;
     let mut listing_done = false;
     let mut listing_error: Option<Error> = None;
@@ -613,10 +648,26 @@ async fn cancel_pool(
                     JobReport::new(candidate.id, JobOutcome::NotSent),
                 );
             }
+            // Throttled and parked: sent once, answered 429, not sent again.
+            for (candidate, error) in requeue.drain() {
+                let tried = Tried {
+                    result: Err(error.not_resent()),
+                    retried: false,
+                };
+                let outcome = outcome_of(client, target, &candidate.id, tried, interrupt).await;
+                outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+            }
         }
+        // Parked jobs whose `Retry-After` has passed go first: they are the oldest.
+        let now = Instant::now();
+        for due in requeue.take_due(now).into_iter().rev() {
+            buffer.push_front(due.job.0);
+        }
+        let mut pace_wake: Option<tokio::time::Instant> = None;
         while stopping.is_none()
             && in_flight.len() < concurrency
-            && (buffer.len() >= batch_size || (listing_done && !buffer.is_empty()))
+            && (buffer.len() >= batch_size
+                || ((listing_done || !requeue.is_empty()) && !buffer.is_empty()))
         {
             let on = match &printer {
                 Some(p) => p.clone(),
@@ -629,7 +680,12 @@ async fn cancel_pool(
             if request.is_stopped() {
                 break;
             }
-            let chunk: Vec<Candidate> = buffer.drain(..buffer.len().min(batch_size)).collect();
+            let size = buffer.len().min(batch_size);
+            if let Some(wait) = pace.acquire(size, Instant::now()) {
+                pace_wake = Some(tokio::time::Instant::now() + wait);
+                break;
+            }
+            let chunk: Vec<Candidate> = buffer.drain(..size).collect();
             let n = chunk_no;
             chunk_no += 1;
             tracing::debug!(
@@ -641,19 +697,31 @@ async fn cancel_pool(
             );
             sent.insert(n, chunk.clone());
             in_flight.push(async move {
-                let results = send_chunk(client, &on, target, &chunk, interrupt).await;
+                let sent_at = Instant::now();
+                let answer = send_chunk(client, &on, target, &chunk, interrupt, park).await;
                 tracing::debug!(at_ms = ms(), chunk = n, "bulk cancel: chunk answered");
-                (n, chunk, results)
+                (n, chunk, sent_at, answer)
             });
         }
         let finished = match stopping {
             Some(_) => in_flight.is_empty(),
-            None => listing_done && buffer.is_empty() && in_flight.is_empty(),
+            None => listing_done && buffer.is_empty() && in_flight.is_empty() && requeue.is_empty(),
         };
         if finished {
             break;
         }
         let deadline = stopping.map(Stopping::deadline);
+        // When the pace lets the next chunk go, or the next parked job is due.
+        let wake = match stopping {
+            Some(_) => None,
+            None => [
+                pace_wake,
+                requeue.next_due().map(tokio::time::Instant::from_std),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
+        };
         // Biased: the stop first; then the listing, so that the next page's request is sent
         // before the chunks just queued and the sequential listing (the floor of the run) is
         // never behind them.
@@ -694,13 +762,59 @@ async fn cancel_pool(
                     }
                 }
             },
-            Some((n, chunk, results)) = in_flight.next(), if !in_flight.is_empty() => {
+            Some((n, chunk, sent_at, answer)) = in_flight.next(), if !in_flight.is_empty() => {
                 sent.remove(&n);
-                for (candidate, result) in chunk.into_iter().zip(results?) {
-                    let outcome = outcome_of(client, target, &candidate.id, result, interrupt).await;
+                let chunked = answer?;
+                let now = Instant::now();
+                pace.on_answer(
+                    Answered { sent_at, accepted: chunked.accepted, throttled: chunked.throttled },
+                    now,
+                );
+                if chunked.throttled > 0 {
+                    tracing::debug!(
+                        at_ms = ms(),
+                        chunk = n,
+                        throttled = chunked.throttled,
+                        after_ms = chunked.after.as_millis() as u64,
+                        pace_per_s = pace.rate(now).unwrap_or(f64::INFINITY),
+                        "bulk cancel: throttled jobs parked until their Retry-After"
+                    );
+                }
+                let mut parked = Vec::new();
+                let mut errors = chunked.throttled_errors.into_iter();
+                for (candidate, tried) in chunk.into_iter().zip(chunked.tried) {
+                    match tried {
+                        Some(tried) => {
+                            first_throttled.remove(&candidate.index);
+                            let outcome = outcome_of(client, target, &candidate.id, tried, interrupt).await;
+                            outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
+                        }
+                        None => {
+                            let error = errors.next().unwrap_or_else(|| throttled_error(&candidate.id, target));
+                            let first = *first_throttled.entry(candidate.index).or_insert(now);
+                            parked.push(Throttled { job: (candidate, error), first_throttled: Some(first) });
+                        }
+                    }
+                }
+                requeue.park(parked, chunked.after, now);
+                if chunked.throttled > 0 {
+                    tracing::debug!(at_ms = ms(), parked = requeue.len(), "bulk cancel: jobs parked");
+                }
+                // Throttled for longer than the retry budget: failed, as when retries run out.
+                for (candidate, error) in requeue.expired(budget) {
+                    first_throttled.remove(&candidate.index);
+                    let tried = Tried {
+                        result: Err(error.with_hint(format!(
+                            "throttled for longer than the retry budget ({} s)",
+                            budget.as_secs()
+                        ))),
+                        retried: false,
+                    };
+                    let outcome = outcome_of(client, target, &candidate.id, tried, interrupt).await;
                     outcomes.record(candidate.index, JobReport::new(candidate.id, outcome));
                 }
             }
+            () = sleep_until(wake), if wake.is_some() => {}
         }
     }
     match listing_error {
@@ -719,6 +833,16 @@ async fn cancel_pool(
             ),
         )),
     }
+}
+
+/// The `429` of a parked job whose batch answer was not kept (never expected: the round
+/// hands back one error per throttled job).
+fn throttled_error(job: &PrintJobId, target: &PrintTarget) -> GraphError {
+    GraphError::transport(
+        &outcome::operation(job, target),
+        crate::graph::error::codes::INVALID_RESPONSE,
+        "throttled (429) and not sent again",
+    )
 }
 
 /// `n` jobs, in words ("1 job", "3 jobs").
@@ -774,21 +898,54 @@ fn no_answer() -> JobOutcome {
     }
 }
 
-/// Cancels one chunk: a single request for one job, else one `$batch`.
+/// What the service answered to one chunk ([`send_chunk`]).
+struct Chunked {
+    /// Per job, in order: its result, or `None` when it was throttled and is to be parked.
+    tried: Vec<Option<Tried>>,
+    /// The parked jobs' `429`s, in the order of the `None`s in `tried`.
+    throttled_errors: Vec<GraphError>,
+    /// How long the parked jobs wait.
+    after: Duration,
+    /// Requests the service accepted and throttled (for the pace).
+    accepted: usize,
+    throttled: usize,
+}
+
+/// Cancels one chunk: a single request for one job, else one `$batch`; with `park`, the
+/// batch's throttled jobs come back unsent ([`send_batch_parking`]).
 async fn send_chunk(
     client: &PrintClient,
     printer: &PrinterId,
     target: &PrintTarget,
     chunk: &[Candidate],
     interrupt: Option<&Interrupt>,
-) -> Result<Vec<Tried>, Error> {
+    park: bool,
+) -> Result<Chunked, Error> {
+    let settled = |tried: Vec<Tried>| Chunked {
+        accepted: tried.len(),
+        tried: tried.into_iter().map(Some).collect(),
+        throttled_errors: Vec::new(),
+        after: Duration::ZERO,
+        throttled: 0,
+    };
     if let [only] = chunk {
-        return Ok(vec![
-            Tried::single(client, printer, target, &only.id, interrupt).await?,
-        ]);
+        let tried = Tried::single(client, printer, target, &only.id, interrupt).await?;
+        return Ok(settled(vec![tried]));
     }
     let ids: Vec<PrintJobId> = chunk.iter().map(|c| c.id.clone()).collect();
-    send_batch(client, printer, target, &ids, interrupt).await
+    if !park {
+        return send_batch(client, printer, target, &ids, interrupt)
+            .await
+            .map(settled);
+    }
+    let parking = send_batch_parking(client, printer, target, &ids, interrupt).await?;
+    Ok(Chunked {
+        tried: parking.tried,
+        throttled_errors: parking.throttled.into_iter().map(|(_, e)| e).collect(),
+        after: parking.after,
+        accepted: parking.accepted,
+        throttled: parking.throttled_count,
+    })
 }
 
 /// Reads each job's state; finished, missing and forbidden jobs are reported right away.

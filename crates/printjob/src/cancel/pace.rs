@@ -33,14 +33,14 @@
 //! Time is a parameter (`now: Instant`), so the tests drive a simulated service without
 //! sleeping. `--concurrency` stays a ceiling on the chunks in flight; the pace only delays.
 
-// The pool (`cancel_pool` in mod.rs) wires the pace in next (issue 22, step 2); until then only
-// the tests use it.
-#![allow(dead_code)]
-
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// The slowest pace, requests per second: one a minute (a floor for arithmetic only).
 const MIN_RATE: f64 = 1.0 / 60.0;
+
+/// The share of the peak accepted rate below which no cut takes the pace.
+const PEAK_FLOOR: f64 = 0.25;
 
 /// A window shorter than `min_window` may lower the estimate to no less than this share of
 /// the pace (one noisy measurement cannot halve it more than once).
@@ -105,6 +105,12 @@ pub(crate) struct Pace {
     first_send: Option<Instant>,
     accepted_total: u64,
     accepted_since_cut: u64,
+    /// The requests accepted in the last `min_window`, by answer time (for [`Pace::trailing`]).
+    recent: VecDeque<(Instant, u64)>,
+    /// The most the service accepted in one `min_window` wholly after the first throttle, per
+    /// second.
+    peak: f64,
+    first_cut: Option<Instant>,
 }
 
 impl Pace {
@@ -117,6 +123,9 @@ impl Pace {
             first_send: None,
             accepted_total: 0,
             accepted_since_cut: 0,
+            recent: VecDeque::new(),
+            peak: 0.0,
+            first_cut: None,
         }
     }
 
@@ -148,13 +157,33 @@ impl Pace {
         let accepted = answered.accepted as u64;
         self.accepted_total += accepted;
         self.accepted_since_cut += accepted;
+        self.recent.push_back((now, accepted));
+        while self
+            .recent
+            .front()
+            .is_some_and(|(at, _)| now.saturating_duration_since(*at) > self.options.min_window)
+        {
+            self.recent.pop_front();
+        }
+        // The peak counts only whole windows after the first throttle: the burst a full
+        // bucket gave at the start is spent by then, so the peak is a rate the service held.
+        if self
+            .first_cut
+            .is_some_and(|at| now.saturating_duration_since(at) >= self.options.min_window)
+        {
+            self.peak = self.peak.max(self.trailing());
+        }
         if answered.throttled == 0 {
             return;
         }
         if self.cut.is_some_and(|cut| answered.sent_at < cut.at) {
             return;
         }
-        let estimate = self.estimate(now).max(MIN_RATE);
+        // Never below a share of the best the service has shown it accepts: throttles that are
+        // not a drained bucket (429s a round trip apart, whatever the pace) would otherwise cut
+        // the pace again every round trip, down to nothing.
+        let estimate = self.estimate(now).max(self.floor() / self.options.beta);
+        self.first_cut.get_or_insert(now);
         let options = self.options;
         let k = (options.recovery_requests / estimate).max(0.5);
         self.cut = Some(Cut {
@@ -165,7 +194,7 @@ impl Pace {
         });
         self.accepted_since_cut = 0;
         // The service's bucket is empty now: the next chunk waits until it holds one.
-        let pace = (options.beta * estimate).max(MIN_RATE);
+        let pace = (options.beta * estimate).max(self.floor());
         self.next_free = Some(now + seconds(self.largest_chunk as f64 / pace));
     }
 
@@ -199,6 +228,21 @@ impl Pace {
                 }
             }
         }
+    }
+}
+
+impl Pace {
+    /// The rate the service accepted over the last `min_window` (the answers of the last
+    /// `min_window` over the whole window, so a first answer alone reads low, never high).
+    fn trailing(&self) -> f64 {
+        let accepted: u64 = self.recent.iter().map(|(_, n)| n).sum();
+        accepted as f64 / self.options.min_window.as_secs_f64().max(0.001)
+    }
+
+    /// The slowest pace a cut may set: [`PEAK_FLOOR`] of the most the service accepted in one
+    /// `min_window` while it throttled.
+    fn floor(&self) -> f64 {
+        (PEAK_FLOOR * self.peak).max(MIN_RATE)
     }
 }
 
@@ -523,6 +567,44 @@ mod tests {
             run.throttled,
             run.sent,
             share * 100.0
+        );
+    }
+
+    /// Chunks of 20 answered 10 ms after they are sent, 2 of each refused (429s that are not a
+    /// drained bucket), for `seconds`: the requests accepted per second in the last second.
+    fn sporadic_throttles(seconds: f64) -> f64 {
+        let mut pace = pace();
+        let start = Instant::now();
+        let (mut t, mut accepted_last_second) = (0.0_f64, 0usize);
+        let mut in_flight: VecDeque<f64> = VecDeque::new();
+        while t < seconds {
+            let now = start + Duration::from_secs_f64(t);
+            while in_flight.front().is_some_and(|sent| sent + 0.01 <= t) {
+                let sent = in_flight.pop_front().unwrap();
+                pace.on_answer(answered(start + Duration::from_secs_f64(sent), 18, 2), now);
+                if t >= seconds - 1.0 {
+                    accepted_last_second += 18;
+                }
+            }
+            if in_flight.len() < 4 && pace.acquire(20, now).is_none() {
+                in_flight.push_back(t);
+                continue;
+            }
+            t += 0.001;
+        }
+        accepted_last_second as f64
+    }
+
+    #[test]
+    fn throttles_that_are_not_a_drained_bucket_slow_the_pace_to_a_floor_not_to_a_stop() {
+        // Unpaced, 4 chunks per 10 ms would be 7,200 accepted a second. Every answer carries a
+        // throttle, so every round trip may cut; the floor (a share of what the service
+        // accepted while throttling) holds the pace, where without it the pace fell to nothing.
+        let after_5_s = sporadic_throttles(5.0);
+        let after_20_s = sporadic_throttles(20.0);
+        assert!(
+            after_20_s >= 10.0 && after_20_s >= 0.9 * after_5_s,
+            "{after_5_s}/s after 5 s, {after_20_s}/s after 20 s"
         );
     }
 

@@ -8,10 +8,6 @@
 //!
 //! Time is a parameter (`now: Instant`), so the rules are tested without sleeping.
 
-// `cancel_pool` (mod.rs) wires this in once the Ctrl-C stop has landed on main (issue 22,
-// step 3); until then only the tests use it.
-#![allow(dead_code)]
-
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
