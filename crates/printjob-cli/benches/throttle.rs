@@ -62,6 +62,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Set (to anything) for the CI smoke mode.
 const SMOKE_ENV: &str = "PRINTJOB_BENCH_SMOKE";
+/// The `printjob` binary to measure, instead of the bench profile's.
+const PRINTJOB_ENV: &str = "PRINTJOB_BENCH_PRINTJOB";
 /// The Python that runs the msgraph-sdk contender (default: `target/peers-venv/bin/python`).
 const PYTHON_ENV: &str = "PRINTJOB_BENCH_PYTHON";
 /// GNU time: measures a child it forks itself.
@@ -251,10 +253,14 @@ impl Programs {
                 python.display()
             ))
         };
-        Self {
-            printjob: PathBuf::from(env!("CARGO_BIN_EXE_printjob")),
-            sdk,
-        }
+        // The bench profile builds printjob without LTO (quicker to build) and its code pages
+        // weigh about 2 MiB more than the shipped binary's: PRINTJOB_BENCH_PRINTJOB names
+        // another build to run, e.g. the fat-LTO `target/release/printjob`.
+        let printjob = std::env::var_os(PRINTJOB_ENV).map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_printjob")),
+            PathBuf::from,
+        );
+        Self { printjob, sdk }
     }
 }
 
@@ -273,6 +279,7 @@ async fn bench() -> Result<(), BenchError> {
         },
         if smoke { " (smoke mode)" } else { "" }
     );
+    println!("printjob binary: {}", programs.printjob.display());
     let mut lost_somewhere = Vec::new();
     let mut rows = Vec::new();
     let quiet_name = format!("quiet/one_printer/1000_jobs/{LATENCY_MS}_ms/learned_vs_fixed_4");
