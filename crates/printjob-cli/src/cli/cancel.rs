@@ -485,12 +485,22 @@ fn totals_words(t: &Totals, dry_run: bool) -> String {
             count(t.would_cancel, "job", "jobs")
         );
     }
+    format!(
+        "{}: {}",
+        count(t.requested, "job", "jobs"),
+        outcome_counts_in_words(t)
+    )
+}
+
+/// "N canceled" and each other outcome that happened, in words ("3 canceled, 1 not found").
+fn outcome_counts_in_words(t: &Totals) -> String {
     let mut parts = vec![format!("{} canceled", t.canceled)];
     for (n, what) in [
         (t.already_finished, "already finished"),
         (t.not_found, "not found"),
         (t.forbidden, "forbidden"),
         (t.failed, "failed"),
+        (t.wait_timed_out, "not final by the wait deadline"),
         (t.unknown, "no answer (may or may not be canceled)"),
         (t.not_sent, "not sent"),
     ] {
@@ -498,11 +508,7 @@ fn totals_words(t: &Totals, dry_run: bool) -> String {
             parts.push(format!("{n} {what}"));
         }
     }
-    format!(
-        "{}: {}",
-        count(t.requested, "job", "jobs"),
-        parts.join(", ")
-    )
+    parts.join(", ")
 }
 
 /// How the command ends: a dry run that could read every target succeeds (a job already
@@ -805,20 +811,6 @@ fn summary(report: &CancelReport) -> String {
         text.push_str("; nothing was sent");
         return text;
     }
-    let mut parts = vec![format!("{} canceled", t.canceled)];
-    for (n, what) in [
-        (t.already_finished, "already finished"),
-        (t.not_found, "not found"),
-        (t.forbidden, "forbidden"),
-        (t.failed, "failed"),
-        (t.wait_timed_out, "not final by the wait deadline"),
-        (t.unknown, "no answer (may or may not be canceled)"),
-        (t.not_sent, "not sent"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
     let interrupted = if report.interrupted {
         "interrupted (Ctrl-C): "
     } else {
@@ -828,7 +820,7 @@ fn summary(report: &CancelReport) -> String {
         "{interrupted}{} on {}: {}",
         count(t.requested, "job", "jobs"),
         report.target,
-        parts.join(", ")
+        outcome_counts_in_words(t)
     )
 }
 

@@ -52,7 +52,7 @@ use crate::stop::Interrupt;
 use batch::{send_batch, send_batch_parking};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use outcome::{outcome_of, Tried};
-use pace::{Answered, Pace, PaceOptions};
+use pace::{Answered, Pace};
 use requeue::{Requeue, Throttled};
 use select::Selector;
 use std::collections::{BTreeMap, HashSet};
@@ -246,11 +246,13 @@ pub async fn run(
     request: &CancelRequest,
     progress: &ProgressFn<'_>,
 ) -> Result<CancelReport, Error> {
-    let mut pace = Pace::new(PaceOptions {
-        learn: request.learn_pace,
-        ..PaceOptions::default()
-    });
-    run_paced(client, request, progress, &mut pace).await
+    run_paced(
+        client,
+        request,
+        progress,
+        &mut Pace::learning(request.learn_pace),
+    )
+    .await
 }
 
 /// [`run`] with the pace of the run (one pace across the printers of [`run_all_printers`]: the
@@ -377,10 +379,7 @@ pub async fn run_all_printers_each(
     let mut summary = TenantSummary::new(request.dry_run);
     let stopped = || request.stop.as_ref().is_some_and(StopSignal::is_stopped);
     // One pace for the whole tenant: what the throttle taught on one printer holds on the next.
-    let mut pace = Pace::new(PaceOptions {
-        learn: request.learn_pace,
-        ..PaceOptions::default()
-    });
+    let mut pace = Pace::learning(request.learn_pace);
     for (index, printer) in printers.into_iter().enumerate() {
         if stopped() {
             break;

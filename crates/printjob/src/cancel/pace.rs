@@ -129,6 +129,14 @@ impl Pace {
         }
     }
 
+    /// A pace with the default tuning, learning or not (`CancelRequest::learn_pace`).
+    pub(crate) fn learning(learn: bool) -> Self {
+        Self::new(PaceOptions {
+            learn,
+            ..PaceOptions::default()
+        })
+    }
+
     /// Before sending `n` requests at `now`: `None` — send them (their time is taken);
     /// `Some(wait)` — nothing is taken, ask again after `wait` (or sooner, after an answer).
     pub(crate) fn acquire(&mut self, n: usize, now: Instant) -> Option<Duration> {
